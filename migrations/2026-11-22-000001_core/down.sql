@@ -1,0 +1,17 @@
+DROP TABLE released_versions;
+DROP TABLE deployed_versions;
+DROP TABLE environments;
+DROP TABLE latest_verifications;
+DROP TABLE verifications;
+DROP SEQUENCE verification_number_seq;
+DROP TABLE integrations;
+DROP TABLE latest_pact_publications;
+DROP TABLE pact_publications;
+DROP TABLE pact_versions;
+DROP TABLE tags;
+DROP TABLE branch_heads;
+DROP TABLE branch_versions;
+DROP TABLE branches;
+DROP TABLE versions;
+DROP TABLE labels;
+DROP TABLE pacticipants;

@@ -1,0 +1,229 @@
+//! Wiring: the store, the service layer, and one listener that serves gRPC
+//! and REST, told apart by content type.
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use anyhow::Context;
+use axum::Router;
+use axum::body::Body;
+use axum::extract::Request;
+use axum::http::header;
+use tokio::net::TcpListener;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+use tonic_health::ServingStatus;
+use tonic_health::server::HealthReporter;
+use tower::ServiceExt;
+use tower_http::trace::TraceLayer;
+
+use crate::config::{BrokerSettings, LogFormat, ServeArgs};
+use crate::service::Broker;
+use crate::store::local_pg::{Durability, LocalPostgres};
+use crate::store::{self, Store};
+use crate::{grpc, rest, telemetry};
+
+/// The names health reports on: the whole server and each built service.
+const HEALTH_SERVICES: [&str; 4] = [
+    "",
+    "pactwire.v1.PacticipantService",
+    "pactwire.v1.VersionService",
+    "pactwire.v1.PactService",
+];
+
+/// How often health re-checks the database.
+const HEALTH_INTERVAL: Duration = Duration::from_secs(5);
+
+/// gRPC requests carry `content-type: application/grpc[+proto|+json...]`.
+fn is_grpc(request: &Request) -> bool {
+    request
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/grpc"))
+}
+
+/// The whole application as one router: gRPC and REST behind a dispatch on
+/// content type, with a tracing span per request.
+pub fn router(broker: Broker) -> anyhow::Result<(Router, HealthReporter)> {
+    let max_body = broker.settings().max_request_body_size;
+    let (grpc, health) = grpc::router(broker.clone(), max_body)?;
+    let rest = rest::router(broker, max_body);
+    let dispatch = tower::service_fn(move |request: Request<Body>| {
+        let target = if is_grpc(&request) {
+            grpc.clone()
+        } else {
+            rest.clone()
+        };
+        target.oneshot(request)
+    });
+    let app =
+        Router::new()
+            .fallback_service(dispatch)
+            .layer(
+                TraceLayer::new_for_http().make_span_with(|request: &Request<Body>| {
+                    tracing::info_span!(
+                        "request",
+                        protocol = if is_grpc(request) { "grpc" } else { "rest" },
+                        method = %request.method(),
+                        path = %request.uri().path(),
+                    )
+                }),
+            );
+    Ok((app, health))
+}
+
+/// A server running in the background, for tests and `serve`.
+pub struct RunningServer {
+    pub local_addr: SocketAddr,
+    shutdown: Option<oneshot::Sender<()>>,
+    task: JoinHandle<anyhow::Result<()>>,
+}
+
+impl RunningServer {
+    /// Stops accepting, lets requests in flight finish, and waits.
+    pub async fn stop(mut self) -> anyhow::Result<()> {
+        if let Some(shutdown) = self.shutdown.take() {
+            let _ = shutdown.send(());
+        }
+        self.task.await.context("the server task panicked")?
+    }
+}
+
+/// Serves the broker on `listener` until stopped.
+pub async fn start(
+    listener: TcpListener,
+    store: Store,
+    settings: BrokerSettings,
+) -> anyhow::Result<RunningServer> {
+    let local_addr = listener.local_addr()?;
+    let broker = Broker::new(store.clone(), settings);
+    let (app, health) = router(broker)?;
+    report_health(&health, &store).await;
+    let watcher = tokio::spawn(async move {
+        let mut tick = tokio::time::interval(HEALTH_INTERVAL);
+        loop {
+            tick.tick().await;
+            report_health(&health, &store).await;
+        }
+    });
+    let (shutdown_tx, shutdown_rx) = oneshot::channel::<()>();
+    let task = tokio::spawn(async move {
+        let served = axum::serve(listener, app)
+            .with_graceful_shutdown(async {
+                let _ = shutdown_rx.await;
+            })
+            .await
+            .context("serving");
+        watcher.abort();
+        served
+    });
+    Ok(RunningServer {
+        local_addr,
+        shutdown: Some(shutdown_tx),
+        task,
+    })
+}
+
+/// SERVING only while the database is reachable and migrated.
+async fn report_health(health: &HealthReporter, store: &Store) {
+    let status = if store.is_ready().await {
+        ServingStatus::Serving
+    } else {
+        ServingStatus::NotServing
+    };
+    for service in HEALTH_SERVICES {
+        health.set_service_status(service, status).await;
+    }
+}
+
+/// `pactwire serve`: database (given or private), migrations, then gRPC and
+/// REST on one port until SIGINT or SIGTERM.
+pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
+    telemetry::init(&args.log_level, args.log_format == LogFormat::Json);
+    let (url, local) = database(&args.database).await?;
+    let result = serve_on(&args, &url).await;
+    if let Some(local) = local {
+        local.stop().await?;
+    }
+    result
+}
+
+async fn serve_on(args: &ServeArgs, url: &str) -> anyhow::Result<()> {
+    let applied = store::migrate(url).await?;
+    tracing::info!(migrations.applied = applied, "database migrated");
+    let store = Store::connect(url, args.database.database_max_connections).await?;
+    let address = SocketAddr::new(args.bind_address, args.port);
+    let listener = TcpListener::bind(address)
+        .await
+        .with_context(|| format!("listening on {address}"))?;
+    let server = start(listener, store, args.broker_settings()).await?;
+    tracing::info!(
+        address = %server.local_addr,
+        "pactwire is serving gRPC and REST on http://{}",
+        server.local_addr
+    );
+    shutdown_signal().await;
+    tracing::info!("shutting down");
+    server.stop().await
+}
+
+/// The configured database URL, or a private PostgreSQL started for it.
+pub async fn database(
+    args: &crate::config::DatabaseArgs,
+) -> anyhow::Result<(String, Option<LocalPostgres>)> {
+    if let Some(url) = args.url() {
+        tracing::info!(database = %store::redact_url(&url), "using the configured database");
+        return Ok((url, None));
+    }
+    tracing::info!(data_dir = %args.data_dir.display(), "no database URL set: running a private PostgreSQL");
+    let local = LocalPostgres::start(&args.data_dir, Durability::Durable).await?;
+    let admin = local.url_for("postgres");
+    ensure_database(&admin, "pactwire").await?;
+    Ok((local.url_for("pactwire"), Some(local)))
+}
+
+/// Creates `name` on the server behind `admin_url` if it does not exist.
+pub async fn ensure_database(admin_url: &str, name: &str) -> anyhow::Result<()> {
+    use diesel::prelude::*;
+    use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
+    let mut conn = AsyncPgConnection::establish(admin_url).await?;
+    #[derive(QueryableByName)]
+    struct Found {
+        #[diesel(sql_type = diesel::sql_types::Integer)]
+        #[allow(dead_code)]
+        one: i32,
+    }
+    let exists = diesel::sql_query("SELECT 1 AS one FROM pg_database WHERE datname = $1")
+        .bind::<diesel::sql_types::Text, _>(name)
+        .get_result::<Found>(&mut conn)
+        .await
+        .optional()?
+        .is_some();
+    if !exists {
+        // Identifiers cannot be bound; `name` is a constant of ours, quoted.
+        diesel::sql_query(format!("CREATE DATABASE \"{}\"", name.replace('"', "\"\"")))
+            .execute(&mut conn)
+            .await?;
+    }
+    Ok(())
+}
+
+fn shutdown_signal() -> impl Future<Output = ()> {
+    async {
+        let ctrl_c = tokio::signal::ctrl_c();
+        #[cfg(unix)]
+        {
+            let mut term =
+                tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+                    .expect("installing the SIGTERM handler");
+            tokio::select! {
+                _ = ctrl_c => {}
+                _ = term.recv() => {}
+            }
+        }
+        #[cfg(not(unix))]
+        let _ = ctrl_c.await;
+    }
+}

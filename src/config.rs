@@ -1,0 +1,131 @@
+//! Typed configuration from flags and environment variables. Environment
+//! names follow the Pact Broker's image (`PACT_BROKER_*`) so existing
+//! deployments carry over.
+
+use std::net::IpAddr;
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+/// The pactwire command line.
+#[derive(Parser)]
+#[command(
+    name = "pactwire",
+    version,
+    about = "A Pact Broker with a gRPC API and a Pact Broker compatible REST/HAL gateway"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand)]
+pub enum Command {
+    /// Run the broker: gRPC and REST/HAL on one port.
+    Serve(ServeArgs),
+    /// Apply pending database migrations and exit.
+    Migrate(DatabaseArgs),
+}
+
+/// Where the database is.
+#[derive(Args, Clone)]
+pub struct DatabaseArgs {
+    /// PostgreSQL URL (`DATABASE_URL` is read too). Without one, pactwire runs
+    /// a private PostgreSQL in --data-dir from the server binaries on this
+    /// machine.
+    #[arg(long, env = "PACT_BROKER_DATABASE_URL", hide_env_values = true)]
+    pub database_url: Option<String>,
+    /// Data directory of the private PostgreSQL, used when no database URL is
+    /// given.
+    #[arg(long, env = "PACT_BROKER_DATA_DIR", default_value = "pactwire-data")]
+    pub data_dir: PathBuf,
+    /// Most connections in the pool.
+    #[arg(
+        long,
+        env = "PACT_BROKER_DATABASE_MAX_CONNECTIONS",
+        default_value_t = 10
+    )]
+    pub database_max_connections: u32,
+}
+
+impl DatabaseArgs {
+    /// The configured URL, from the flag, `PACT_BROKER_DATABASE_URL` or
+    /// `DATABASE_URL`, in that order.
+    pub fn url(&self) -> Option<String> {
+        self.database_url
+            .clone()
+            .or_else(|| std::env::var("DATABASE_URL").ok())
+            .filter(|url| !url.trim().is_empty())
+    }
+}
+
+/// Settings of `pactwire serve`.
+#[derive(Args, Clone)]
+pub struct ServeArgs {
+    #[command(flatten)]
+    pub database: DatabaseArgs,
+    /// Port for gRPC and REST.
+    #[arg(long, env = "PACT_BROKER_PORT", default_value_t = 9292)]
+    pub port: u16,
+    /// Address to listen on.
+    #[arg(long, env = "PACT_BROKER_BIND_ADDRESS", default_value = "0.0.0.0")]
+    pub bind_address: IpAddr,
+    /// Base URL for the absolute links in REST responses, such as
+    /// `https://broker.example.com/pact`. Without it links use the request's
+    /// Host header.
+    #[arg(long, env = "PACT_BROKER_BASE_URL")]
+    pub base_url: Option<String>,
+    /// Log filter: error, warn, info, debug, or a tracing directive list.
+    #[arg(long, env = "PACT_BROKER_LOG_LEVEL", default_value = "info")]
+    pub log_level: String,
+    /// Log format: text or json.
+    #[arg(long, env = "PACT_BROKER_LOG_FORMAT", default_value = "text")]
+    pub log_format: LogFormat,
+    /// Largest accepted request body in bytes, on both transports.
+    #[arg(long, env = "PACT_BROKER_MAX_REQUEST_BODY_SIZE", default_value_t = 10 * 1024 * 1024)]
+    pub max_request_body_size: usize,
+    /// Let a consumer version's pact be replaced by different content (the
+    /// Pact Broker's setting of the same name).
+    #[arg(long, env = "PACT_BROKER_ALLOW_DANGEROUS_CONTRACT_MODIFICATION", default_value_t = false, action = clap::ArgAction::Set)]
+    pub allow_dangerous_contract_modification: bool,
+}
+
+#[derive(clap::ValueEnum, Clone, Copy, PartialEq, Eq, Debug)]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+/// The settings the running broker needs, after parsing.
+#[derive(Clone, Debug)]
+pub struct BrokerSettings {
+    /// Base URL without a trailing slash, when configured.
+    pub base_url: Option<String>,
+    pub max_request_body_size: usize,
+    pub allow_dangerous_contract_modification: bool,
+}
+
+impl ServeArgs {
+    pub fn broker_settings(&self) -> BrokerSettings {
+        BrokerSettings {
+            // The Pact Broker accepts a space-separated list; the first wins.
+            base_url: self
+                .base_url
+                .as_deref()
+                .and_then(|urls| urls.split_whitespace().next())
+                .map(|url| url.trim_end_matches('/').to_owned()),
+            max_request_body_size: self.max_request_body_size,
+            allow_dangerous_contract_modification: self.allow_dangerous_contract_modification,
+        }
+    }
+}
+
+impl Default for BrokerSettings {
+    fn default() -> Self {
+        BrokerSettings {
+            base_url: None,
+            max_request_body_size: 10 * 1024 * 1024,
+            allow_dangerous_contract_modification: false,
+        }
+    }
+}

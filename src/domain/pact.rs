@@ -1,0 +1,276 @@
+//! Pact documents: parsing, the content hash, merging and a readable diff.
+//!
+//! A pact's identity is the SHA-1 of the content that affects verification:
+//! its interactions, messages and specification version, with object keys
+//! sorted and interactions in a canonical order. Metadata, key order,
+//! white space and interaction order do not change it, so an identical
+//! republish under a new consumer version is recognised as already verified.
+
+use serde_json::{Map, Value};
+use sha1::{Digest, Sha1};
+
+pub type Document = Map<String, Value>;
+
+/// Parses published pact bytes: UTF-8 JSON whose top level is an object.
+pub fn parse(bytes: &[u8]) -> Result<Document, String> {
+    let text = std::str::from_utf8(bytes).map_err(|_| "is not valid UTF-8".to_string())?;
+    match serde_json::from_str::<Value>(text) {
+        Ok(Value::Object(doc)) => Ok(doc),
+        Ok(_) => Err("must be a JSON object".into()),
+        Err(err) => Err(format!("is not valid JSON: {err}")),
+    }
+}
+
+/// `consumer.name` of the document, if present.
+pub fn consumer_name(doc: &Document) -> Option<&str> {
+    doc.get("consumer")?.get("name")?.as_str()
+}
+
+/// `provider.name` of the document, if present.
+pub fn provider_name(doc: &Document) -> Option<&str> {
+    doc.get("provider")?.get("name")?.as_str()
+}
+
+/// The specification version from whichever metadata key the tool wrote.
+pub fn specification_version(doc: &Document) -> Option<&str> {
+    let metadata = doc.get("metadata")?;
+    metadata
+        .get("pactSpecification")
+        .or_else(|| metadata.get("pact-specification"))
+        .and_then(|spec| spec.get("version"))
+        .or_else(|| metadata.get("pactSpecificationVersion"))
+        .and_then(Value::as_str)
+}
+
+/// The hex SHA-1 identifying the content that affects verification.
+pub fn content_sha(doc: &Document) -> String {
+    let mut relevant = Map::new();
+    for key in ["interactions", "messages"] {
+        if let Some(Value::Array(items)) = doc.get(key) {
+            relevant.insert(key.into(), Value::Array(sorted_items(items)));
+        }
+    }
+    if let Some(version) = specification_version(doc) {
+        relevant.insert(
+            "pactSpecificationVersion".into(),
+            Value::String(version.into()),
+        );
+    }
+    let canonical = serde_json::to_string(&canonical(&Value::Object(relevant)))
+        .expect("a JSON value always serialises");
+    hex::encode(Sha1::digest(canonical.as_bytes()))
+}
+
+/// The number of interactions and of messages.
+pub fn counts(doc: &Document) -> (i32, i32) {
+    let len = |key: &str| {
+        doc.get(key)
+            .and_then(Value::as_array)
+            .map_or(0, |items| i32::try_from(items.len()).unwrap_or(i32::MAX))
+    };
+    (len("interactions"), len("messages"))
+}
+
+/// Merges `incoming` into `existing`: an incoming interaction replaces the
+/// existing one with the same description and provider state, others are
+/// appended. Everything outside interactions and messages comes from
+/// `incoming`.
+pub fn merge(existing: &Document, incoming: &Document) -> Document {
+    let mut merged = incoming.clone();
+    for key in ["interactions", "messages"] {
+        let old = existing.get(key).and_then(Value::as_array);
+        let new = incoming.get(key).and_then(Value::as_array);
+        if old.is_none() && new.is_none() {
+            continue;
+        }
+        let mut items: Vec<Value> = old.cloned().unwrap_or_default();
+        for item in new.into_iter().flatten() {
+            let identity = interaction_identity(item);
+            match items
+                .iter()
+                .position(|i| interaction_identity(i) == identity)
+            {
+                Some(pos) => items[pos] = item.clone(),
+                None => items.push(item.clone()),
+            }
+        }
+        merged.insert(key.into(), Value::Array(items));
+    }
+    merged
+}
+
+/// A short, human-readable account of how `new` differs from `old`, by
+/// interaction, for conflict notices.
+pub fn describe_difference(old: &Document, new: &Document) -> String {
+    let mut lines = Vec::new();
+    for key in ["interactions", "messages"] {
+        let old_items = items_by_identity(old, key);
+        let new_items = items_by_identity(new, key);
+        for (identity, item) in &new_items {
+            match old_items.iter().find(|(id, _)| id == identity) {
+                None => lines.push(format!("+ added {identity}")),
+                Some((_, before)) if canonical(before) != canonical(item) => {
+                    lines.push(format!("~ changed {identity}"))
+                }
+                Some(_) => {}
+            }
+        }
+        for (identity, _) in &old_items {
+            if !new_items.iter().any(|(id, _)| id == identity) {
+                lines.push(format!("- removed {identity}"));
+            }
+        }
+    }
+    if lines.is_empty() {
+        lines.push("~ the specification version changed".into());
+    }
+    lines.join("\n")
+}
+
+fn items_by_identity<'a>(doc: &'a Document, key: &str) -> Vec<(String, &'a Value)> {
+    doc.get(key)
+        .and_then(Value::as_array)
+        .map(|items| items.iter().map(|i| (interaction_identity(i), i)).collect())
+        .unwrap_or_default()
+}
+
+/// Description plus provider state(s): what makes two interactions "the
+/// same interaction" for merging.
+fn interaction_identity(item: &Value) -> String {
+    let description = item
+        .get("description")
+        .and_then(Value::as_str)
+        .unwrap_or("");
+    let state = item
+        .get("providerStates")
+        .or_else(|| item.get("providerState"))
+        .map(|s| serde_json::to_string(&canonical(s)).unwrap_or_default());
+    match state {
+        Some(state) if state != "null" => format!("interaction '{description}' given {state}"),
+        _ => format!("interaction '{description}'"),
+    }
+}
+
+fn sorted_items(items: &[Value]) -> Vec<Value> {
+    let mut keyed: Vec<(String, Value)> = items
+        .iter()
+        .map(|item| {
+            let canon = canonical(item);
+            (serde_json::to_string(&canon).unwrap_or_default(), canon)
+        })
+        .collect();
+    keyed.sort_by(|a, b| a.0.cmp(&b.0));
+    keyed.into_iter().map(|(_, v)| v).collect()
+}
+
+/// The value with every object's keys sorted, recursively.
+fn canonical(value: &Value) -> Value {
+    match value {
+        Value::Object(map) => {
+            let mut keys: Vec<&String> = map.keys().collect();
+            keys.sort();
+            Value::Object(
+                keys.into_iter()
+                    .map(|k| (k.clone(), canonical(&map[k])))
+                    .collect(),
+            )
+        }
+        Value::Array(items) => Value::Array(items.iter().map(canonical).collect()),
+        other => other.clone(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn doc(value: Value) -> Document {
+        match value {
+            Value::Object(map) => map,
+            _ => unreachable!(),
+        }
+    }
+
+    fn pact(interactions: Value, metadata: Value) -> Document {
+        doc(json!({
+            "consumer": {"name": "Foo"},
+            "provider": {"name": "Bar"},
+            "interactions": interactions,
+            "metadata": metadata,
+        }))
+    }
+
+    #[test]
+    fn parse_rules() {
+        assert!(parse(br#"{"a":1}"#).is_ok());
+        assert_eq!(parse(b"[1]").unwrap_err(), "must be a JSON object");
+        assert!(parse(b"{").unwrap_err().starts_with("is not valid JSON"));
+        assert_eq!(parse(&[0xff, 0xfe]).unwrap_err(), "is not valid UTF-8");
+    }
+
+    #[test]
+    fn sha_ignores_key_order_interaction_order_and_metadata() {
+        let a = json!({"description": "a", "request": {"method": "GET", "path": "/a"}});
+        let b = json!({"description": "b", "request": {"path": "/b", "method": "GET"}});
+        let spec = json!({"pactSpecification": {"version": "2.0.0"}});
+        let base = content_sha(&pact(json!([a.clone(), b.clone()]), spec.clone()));
+        let reordered = content_sha(&pact(json!([b.clone(), a.clone()]), spec));
+        let other_metadata = content_sha(&pact(
+            json!([a.clone(), b.clone()]),
+            json!({"pactSpecification": {"version": "2.0.0"}, "pact-js": {"version": "1"}}),
+        ));
+        assert_eq!(base, reordered);
+        assert_eq!(base, other_metadata);
+        assert_eq!(base.len(), 40);
+    }
+
+    #[test]
+    fn sha_changes_with_content_and_spec_version() {
+        let a = json!({"description": "a"});
+        let spec2 = json!({"pactSpecification": {"version": "2.0.0"}});
+        let spec3 = json!({"pactSpecification": {"version": "3.0.0"}});
+        let base = content_sha(&pact(json!([a.clone()]), spec2.clone()));
+        assert_ne!(
+            base,
+            content_sha(&pact(json!([{"description": "b"}]), spec2))
+        );
+        assert_ne!(base, content_sha(&pact(json!([a]), spec3)));
+    }
+
+    #[test]
+    fn merge_replaces_same_interaction_and_appends_new() {
+        let old = pact(
+            json!([{"description": "a", "providerState": "s", "response": {"status": 200}},
+                   {"description": "b"}]),
+            json!({}),
+        );
+        let new = pact(
+            json!([{"description": "a", "providerState": "s", "response": {"status": 201}},
+                   {"description": "c"}]),
+            json!({}),
+        );
+        let merged = merge(&old, &new);
+        let items = merged["interactions"].as_array().unwrap();
+        assert_eq!(items.len(), 3);
+        assert_eq!(items[0]["response"]["status"], 201);
+        assert_eq!(items[2]["description"], "c");
+        assert_eq!(counts(&merged), (3, 0));
+    }
+
+    #[test]
+    fn difference_lists_interactions() {
+        let old = pact(
+            json!([{"description": "a"}, {"description": "b"}]),
+            json!({}),
+        );
+        let new = pact(
+            json!([{"description": "a", "x": 1}, {"description": "c"}]),
+            json!({}),
+        );
+        let diff = describe_difference(&old, &new);
+        assert!(diff.contains("~ changed interaction 'a'"), "{diff}");
+        assert!(diff.contains("+ added interaction 'c'"), "{diff}");
+        assert!(diff.contains("- removed interaction 'b'"), "{diff}");
+    }
+}

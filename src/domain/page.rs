@@ -1,0 +1,112 @@
+//! Pagination. gRPC uses opaque page tokens; REST uses the Pact Broker's
+//! page numbers. Both become an offset and a size.
+
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+
+pub const DEFAULT_PAGE_SIZE: i64 = 100;
+pub const MAX_PAGE_SIZE: i64 = 1000;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Page {
+    pub offset: i64,
+    pub size: i64,
+}
+
+impl Page {
+    /// From a gRPC page size (0 = default, clamped to the maximum) and token.
+    pub fn from_token(page_size: i32, token: &str) -> Result<Page, (&'static str, String)> {
+        if page_size < 0 {
+            return Err(("page_size", "cannot be negative".into()));
+        }
+        let size = match i64::from(page_size) {
+            0 => DEFAULT_PAGE_SIZE,
+            n => n.min(MAX_PAGE_SIZE),
+        };
+        let offset = if token.is_empty() {
+            0
+        } else {
+            decode_token(token).ok_or(("page_token", "is not a token this server issued".into()))?
+        };
+        Ok(Page { offset, size })
+    }
+
+    /// From REST `page` (1-based) and `size` query parameters.
+    pub fn from_number(
+        number: Option<i64>,
+        size: Option<i64>,
+    ) -> Result<Page, (&'static str, String)> {
+        let number = number.unwrap_or(1);
+        if number < 1 {
+            return Err(("page", "must be 1 or more".into()));
+        }
+        let size = size.unwrap_or(DEFAULT_PAGE_SIZE);
+        if size < 1 {
+            return Err(("size", "must be 1 or more".into()));
+        }
+        let size = size.min(MAX_PAGE_SIZE);
+        Ok(Page {
+            offset: (number - 1) * size,
+            size,
+        })
+    }
+
+    /// The page number (1-based) of a REST page.
+    pub fn number(&self) -> i64 {
+        self.offset / self.size + 1
+    }
+
+    /// The token for the page after this one, or "" when `total` is reached.
+    pub fn next_token(&self, total: i64) -> String {
+        let next = self.offset + self.size;
+        if next >= total {
+            String::new()
+        } else {
+            URL_SAFE_NO_PAD.encode(format!("offset:{next}"))
+        }
+    }
+}
+
+fn decode_token(token: &str) -> Option<i64> {
+    let raw = URL_SAFE_NO_PAD.decode(token).ok()?;
+    let text = String::from_utf8(raw).ok()?;
+    text.strip_prefix("offset:")?
+        .parse()
+        .ok()
+        .filter(|n: &i64| *n >= 0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tokens_round_trip() {
+        let page = Page::from_token(10, "").unwrap();
+        assert_eq!(
+            page,
+            Page {
+                offset: 0,
+                size: 10
+            }
+        );
+        let token = page.next_token(25);
+        let next = Page::from_token(10, &token).unwrap();
+        assert_eq!(next.offset, 10);
+        assert_eq!(
+            Page::from_token(10, &next.next_token(25)).unwrap().offset,
+            20
+        );
+        assert_eq!(Page::from_token(10, "").unwrap().next_token(10), "");
+    }
+
+    #[test]
+    fn rejects_bad_input() {
+        assert!(Page::from_token(-1, "").is_err());
+        assert!(Page::from_token(0, "garbage!").is_err());
+        assert_eq!(Page::from_token(5000, "").unwrap().size, MAX_PAGE_SIZE);
+        assert!(Page::from_number(Some(0), None).is_err());
+        assert!(Page::from_number(None, Some(0)).is_err());
+        assert_eq!(Page::from_number(Some(3), Some(10)).unwrap().offset, 20);
+    }
+}

@@ -1,0 +1,115 @@
+//! Conversions between service types and protobuf messages.
+
+use chrono::{DateTime, Utc};
+use tonic::Status;
+
+use super::pb;
+use crate::domain::notice::{Notice, NoticeKind};
+use crate::domain::page::Page;
+use crate::service::{Branch, Pact, Pacticipant, Tag, Version};
+
+pub fn timestamp(time: DateTime<Utc>) -> Option<prost_types::Timestamp> {
+    Some(prost_types::Timestamp {
+        seconds: time.timestamp(),
+        nanos: i32::try_from(time.timestamp_subsec_nanos()).unwrap_or(0),
+    })
+}
+
+/// Empty proto strings mean "not set".
+pub fn optional(value: String) -> Option<String> {
+    (!value.is_empty()).then_some(value)
+}
+
+pub fn page(page_size: i32, page_token: &str) -> Result<Page, Status> {
+    Page::from_token(page_size, page_token)
+        .map_err(|(field, message)| Status::invalid_argument(format!("{field}: {message}")))
+}
+
+pub fn pacticipant(p: Pacticipant) -> pb::Pacticipant {
+    pb::Pacticipant {
+        name: p.name,
+        display_name: p.display_name.unwrap_or_default(),
+        main_branch: p.main_branch.unwrap_or_default(),
+        repository_url: p.repository_url.unwrap_or_default(),
+        repository_name: p.repository_name.unwrap_or_default(),
+        repository_namespace: p.repository_namespace.unwrap_or_default(),
+        labels: p.labels,
+        create_time: timestamp(p.created_at),
+        update_time: timestamp(p.updated_at),
+        latest_version: p.latest_version.map(version),
+    }
+}
+
+pub fn version(v: Version) -> pb::Version {
+    pb::Version {
+        pacticipant: v.pacticipant,
+        number: v.number,
+        build_url: v.build_url.unwrap_or_default(),
+        branches: v
+            .branches
+            .into_iter()
+            .map(|b| pb::BranchVersion {
+                branch: b.name,
+                latest: b.latest,
+                auto_created: b.auto_created,
+                create_time: timestamp(b.created_at),
+            })
+            .collect(),
+        tags: v.tags.into_iter().map(tag).collect(),
+        create_time: timestamp(v.created_at),
+        update_time: timestamp(v.updated_at),
+    }
+}
+
+pub fn tag(t: Tag) -> pb::Tag {
+    pb::Tag {
+        name: t.name,
+        latest: t.latest,
+        create_time: timestamp(t.created_at),
+    }
+}
+
+pub fn branch(b: Branch) -> pb::Branch {
+    pb::Branch {
+        pacticipant: b.pacticipant,
+        name: b.name,
+        latest_version: b.latest_version.unwrap_or_default(),
+        create_time: timestamp(b.created_at),
+        update_time: timestamp(b.updated_at),
+    }
+}
+
+/// A pact, with or without its content.
+pub fn pact(p: Pact, with_content: bool) -> pb::Pact {
+    pb::Pact {
+        consumer: p.consumer,
+        provider: p.provider,
+        consumer_version: p.consumer_version,
+        content_sha: p.sha,
+        content: if with_content {
+            p.content.into_bytes()
+        } else {
+            Vec::new()
+        },
+        content_type: "application/json".into(),
+        create_time: timestamp(p.created_at),
+        consumer_version_branches: p.consumer_version_branches,
+        consumer_version_tags: p.consumer_version_tags,
+    }
+}
+
+pub fn notice(n: Notice) -> pb::Notice {
+    let kind = match n.kind {
+        NoticeKind::Debug => pb::NoticeType::Debug,
+        NoticeKind::Info => pb::NoticeType::Info,
+        NoticeKind::Warning => pb::NoticeType::Warning,
+        NoticeKind::Prompt => pb::NoticeType::Prompt,
+        NoticeKind::Success => pb::NoticeType::Success,
+        NoticeKind::Error => pb::NoticeType::Error,
+        NoticeKind::Danger => pb::NoticeType::Danger,
+    };
+    pb::Notice {
+        r#type: kind as i32,
+        text: n.text,
+    }
+}

@@ -1,0 +1,15 @@
+//! pactwire: a Pact Broker with a gRPC API and a REST/HAL gateway compatible
+//! with the Pact Broker, on one port, over PostgreSQL.
+//!
+//! Layers: `grpc` and `rest` are thin adapters over `service`, which holds
+//! the use cases over pure `domain` logic and the diesel `store`.
+
+pub mod app;
+pub mod config;
+pub mod domain;
+pub mod error;
+pub mod grpc;
+pub mod rest;
+pub mod service;
+pub mod store;
+pub mod telemetry;

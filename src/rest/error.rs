@@ -1,0 +1,139 @@
+//! The broker's errors as the Pact Broker's HTTP responses: `{"errors":
+//! {field: [messages]}}` for validation, RFC 7807 problem+json when the
+//! client asks for it.
+
+use axum::extract::Request;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use serde_json::{Map, Value, json};
+
+use crate::error::Error;
+
+/// The problem+json form of an error, carried in the response extensions so
+/// [`negotiate`] can swap it in when the client asked for it.
+#[derive(Clone)]
+struct Problem(Value);
+
+impl IntoResponse for Error {
+    fn into_response(self) -> Response {
+        let (status, body, problem) = match self {
+            Error::InvalidArgument(violations) => {
+                let mut errors: Map<String, Value> = Map::new();
+                for v in &violations {
+                    let entry = errors.entry(v.field.clone()).or_insert_with(|| json!([]));
+                    if let Value::Array(messages) = entry {
+                        messages.push(Value::String(format!("{} {}", v.field, v.message)));
+                    }
+                }
+                let problem = json!({
+                    "title": "Validation errors",
+                    "type": "/problems/validation-error",
+                    "status": 400,
+                    "instance": "/",
+                    "errors": violations.iter().map(|v| json!({
+                        "type": "/problems/invalid-body-property-value",
+                        "title": "Invalid body parameter",
+                        "detail": format!("{} {}", v.field, v.message),
+                        "pointer": format!("/{}", v.field.replace(['.', '['], "/").replace(']', "")),
+                    })).collect::<Vec<_>>(),
+                });
+                (
+                    StatusCode::BAD_REQUEST,
+                    json!({ "errors": errors }),
+                    problem,
+                )
+            }
+            Error::NotFound(message) => simple(StatusCode::NOT_FOUND, "Not found", message),
+            Error::AlreadyExists(message) => simple(StatusCode::CONFLICT, "Conflict", message),
+            Error::Conflict {
+                field,
+                messages,
+                notices,
+            } => {
+                let body = json!({
+                    "notices": notices.iter().map(|n| json!({"type": n.kind.as_str(), "text": n.text})).collect::<Vec<_>>(),
+                    "errors": { field: messages },
+                });
+                let problem = json!({
+                    "title": "Conflict",
+                    "type": "/problems/conflict",
+                    "status": 409,
+                    "detail": notices.iter().map(|n| n.text.as_str()).collect::<Vec<_>>().join("\n"),
+                });
+                (StatusCode::CONFLICT, body, problem)
+            }
+            Error::UnsupportedMediaType(message) => simple(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "Unsupported media type",
+                message,
+            ),
+            Error::TooLarge(message) => simple(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "Request entity too large",
+                message,
+            ),
+            Error::Unavailable(message) => simple(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "Service unavailable",
+                message,
+            ),
+            Error::Internal(err) => {
+                let reference = uuid::Uuid::new_v4().to_string();
+                tracing::error!(error.reference = %reference, error = format!("{err:#}"), "internal error");
+                let message = format!(
+                    "An error has occurred. The details have been logged with the reference {reference}"
+                );
+                let body = json!({ "error": { "message": message, "reference": reference } });
+                let problem = json!({
+                    "title": "Server error",
+                    "type": "/problems/server-error",
+                    "status": 500,
+                    "detail": message,
+                });
+                (StatusCode::INTERNAL_SERVER_ERROR, body, problem)
+            }
+        };
+        let mut response = (
+            status,
+            [(header::CONTENT_TYPE, "application/hal+json;charset=utf-8")],
+            body.to_string(),
+        )
+            .into_response();
+        response.extensions_mut().insert(Problem(problem));
+        response
+    }
+}
+
+fn simple(status: StatusCode, title: &str, message: String) -> (StatusCode, Value, Value) {
+    let body = json!({ "error": { "message": message } });
+    let problem = json!({
+        "title": title,
+        "type": format!("/problems/{}", title.to_lowercase().replace(' ', "-")),
+        "status": status.as_u16(),
+        "detail": message,
+    });
+    (status, body, problem)
+}
+
+/// Renders error bodies as `application/problem+json` for clients whose
+/// Accept header asks for it.
+pub async fn negotiate(request: Request, next: Next) -> Response {
+    let wants_problem = request.headers().get_all(header::ACCEPT).iter().any(|v| {
+        v.to_str()
+            .is_ok_and(|v| v.contains("application/problem+json"))
+    });
+    let response = next.run(request).await;
+    if !wants_problem {
+        return response;
+    }
+    let Some(Problem(problem)) = response.extensions().get::<Problem>().cloned() else {
+        return response;
+    };
+    let (mut parts, _) = response.into_parts();
+    parts.headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/problem+json;charset=utf-8"),
+    );
+    Response::from_parts(parts, axum::body::Body::from(problem.to_string()))
+}

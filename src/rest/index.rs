@@ -1,0 +1,92 @@
+//! `GET /`: the HAL index, with the relations of everything implemented.
+
+use axum::Router;
+use axum::http::StatusCode;
+use axum::response::Response;
+use axum::routing::get;
+use serde_json::{Map, Value};
+
+use super::hal::{self, Base};
+use super::{AppState, hal as respond};
+
+/// (relation, path template, title)
+const RELATIONS: &[(&str, &str, &str)] = &[
+    (
+        "pb:publish-pact",
+        "/pacts/provider/{provider}/consumer/{consumer}/version/{consumerApplicationVersion}",
+        "Publish a pact",
+    ),
+    (
+        "pb:publish-contracts",
+        "/contracts/publish",
+        "Publish contracts",
+    ),
+    (
+        "pb:latest-pact-versions",
+        "/pacts/latest",
+        "Latest pact versions",
+    ),
+    ("pb:pacticipants", "/pacticipants", "Pacticipants"),
+    (
+        "pb:pacticipant",
+        "/pacticipants/{pacticipant}",
+        "Fetch pacticipant by name",
+    ),
+    (
+        "pb:latest-provider-pacts",
+        "/pacts/provider/{provider}/latest",
+        "Latest pacts by provider",
+    ),
+    (
+        "pb:latest-version",
+        "/pacticipants/{pacticipant}/latest-version",
+        "Latest pacticipant version",
+    ),
+    (
+        "pb:latest-tagged-version",
+        "/pacticipants/{pacticipant}/latest-version/{tag}",
+        "Latest pacticipant version with the specified tag",
+    ),
+    (
+        "pb:pacticipant-version-tag",
+        "/pacticipants/{pacticipant}/versions/{version}/tags/{tag}",
+        "Get, create or delete a tag for a pacticipant version",
+    ),
+    (
+        "pb:pacticipant-branch",
+        "/pacticipants/{pacticipant}/branches/{branch}",
+        "Get or delete a pacticipant branch",
+    ),
+    (
+        "pb:pacticipant-branch-version",
+        "/pacticipants/{pacticipant}/branches/{branch}/versions/{version}",
+        "Get or add/create a pacticipant version for a branch",
+    ),
+    (
+        "pb:pacticipant-version",
+        "/pacticipants/{pacticipant}/versions/{version}",
+        "Get, create or delete a pacticipant version",
+    ),
+];
+
+pub fn routes() -> Router<AppState> {
+    Router::new().route("/", get(index))
+}
+
+async fn index(base: Base) -> Response {
+    let mut links = Map::new();
+    links.insert("self".into(), hal::titled(format!("{}/", base.0), "Index"));
+    for (relation, path, title) in RELATIONS {
+        let href = format!("{}{path}", base.0);
+        let link = if path.contains('{') {
+            hal::templated(href, title)
+        } else {
+            hal::titled(href, title)
+        };
+        links.insert((*relation).into(), link);
+    }
+    links.insert("curies".into(), hal::curies(&base));
+    let mut body = Map::new();
+    body.insert("_links".into(), Value::Object(links));
+    respond(StatusCode::OK, Value::Object(body))
+}

@@ -1,0 +1,203 @@
+//! The REST/HAL gateway: the Pact Broker's paths, link relations, JSON
+//! fields and status codes, over the same service layer as gRPC.
+
+mod error;
+mod hal;
+mod index;
+mod pacticipants;
+mod pacts;
+mod versions;
+
+use axum::Router;
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+
+use crate::error::Error;
+use crate::service::Broker;
+pub use hal::Base;
+
+/// What every handler can reach.
+#[derive(Clone)]
+pub struct AppState {
+    pub broker: Broker,
+}
+
+/// The REST router. Request bodies over `max_body_size` get a 413.
+pub fn router(broker: Broker, max_body_size: usize) -> Router {
+    Router::new()
+        .merge(index::routes())
+        .merge(pacticipants::routes())
+        .merge(versions::routes())
+        .merge(pacts::routes())
+        .fallback(not_found)
+        .layer(axum::middleware::from_fn(error::negotiate))
+        .layer(axum::extract::DefaultBodyLimit::max(max_body_size))
+        .with_state(AppState { broker })
+}
+
+async fn not_found(uri: axum::http::Uri) -> Error {
+    Error::NotFound(format!("No resource at {}", uri.path()))
+}
+
+impl FromRequestParts<AppState> for Base {
+    type Rejection = Error;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        if let Some(base) = &state.broker.settings().base_url {
+            return Ok(Base(base.clone()));
+        }
+        let host = header_str(&parts.headers, "x-forwarded-host")
+            .or_else(|| header_str(&parts.headers, header::HOST.as_str()))
+            .or_else(|| parts.uri.authority().map(|a| a.as_str()))
+            .unwrap_or("localhost");
+        let scheme = header_str(&parts.headers, "x-forwarded-proto").unwrap_or("http");
+        Ok(Base(format!("{scheme}://{host}")))
+    }
+}
+
+fn header_str<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers.get(name).and_then(|v| v.to_str().ok())
+}
+
+/// A JSON request body, read within the body limit and parsed into `T` with
+/// a precise error: 413 when too large, 415 when not JSON, 400 when
+/// malformed.
+pub struct JsonBody<T>(pub T);
+
+impl<T: DeserializeOwned> axum::extract::FromRequest<AppState> for JsonBody<T> {
+    type Rejection = Error;
+
+    async fn from_request(
+        request: axum::extract::Request,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        if let Some(content_type) = header_str(request.headers(), header::CONTENT_TYPE.as_str())
+            && !is_json(content_type)
+        {
+            return Err(Error::UnsupportedMediaType(format!(
+                "content type '{content_type}' is not supported; send application/json"
+            )));
+        }
+        let bytes = axum::body::Bytes::from_request(request, state)
+            .await
+            .map_err(|rejection| match rejection.status() {
+                StatusCode::PAYLOAD_TOO_LARGE => {
+                    Error::TooLarge("the request body is larger than the configured limit".into())
+                }
+                _ => Error::invalid("body", rejection.body_text()),
+            })?;
+        let text = if bytes.iter().all(u8::is_ascii_whitespace) {
+            &b"{}"[..]
+        } else {
+            &bytes[..]
+        };
+        serde_json::from_slice(text).map(JsonBody).map_err(|err| {
+            Error::invalid(
+                "body",
+                format!("is not valid JSON for this resource: {err}"),
+            )
+        })
+    }
+}
+
+fn is_json(content_type: &str) -> bool {
+    let media = content_type
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
+    media == "application/json" || media.ends_with("+json")
+}
+
+/// A HAL response with the given status.
+pub fn hal(status: StatusCode, body: Value) -> Response {
+    (
+        status,
+        [(header::CONTENT_TYPE, "application/hal+json;charset=utf-8")],
+        body.to_string(),
+    )
+        .into_response()
+}
+
+/// 201 with a Location header when `created`, else 200.
+pub fn created_or_ok(created: bool, location: String, body: Value) -> Response {
+    let mut response = hal(
+        if created {
+            StatusCode::CREATED
+        } else {
+            StatusCode::OK
+        },
+        body,
+    );
+    if created && let Ok(value) = location.parse() {
+        response.headers_mut().insert(header::LOCATION, value);
+    }
+    response
+}
+
+/// REST pagination: `page`/`size`, or the legacy `pageNumber`/`pageSize`.
+#[derive(serde::Deserialize, Default)]
+pub struct PageQuery {
+    page: Option<String>,
+    size: Option<String>,
+    #[serde(rename = "pageNumber")]
+    page_number: Option<String>,
+    #[serde(rename = "pageSize")]
+    page_size: Option<String>,
+}
+
+impl PageQuery {
+    pub fn page(&self) -> Result<crate::domain::page::Page, Error> {
+        let number = parse_int("page", self.page.as_ref().or(self.page_number.as_ref()))?;
+        let size = parse_int("size", self.size.as_ref().or(self.page_size.as_ref()))?;
+        crate::domain::page::Page::from_number(number, size)
+            .map_err(|(field, message)| Error::invalid(field, message))
+    }
+}
+
+fn parse_int(field: &str, value: Option<&String>) -> Result<Option<i64>, Error> {
+    value
+        .map(|v| {
+            v.parse::<i64>()
+                .map_err(|_| Error::invalid(field, "must be a whole number"))
+        })
+        .transpose()
+}
+
+/// `page` metadata and `next`/`previous` links of a paginated collection.
+pub fn pagination(
+    base: &Base,
+    path: &[&str],
+    listed_page: crate::domain::page::Page,
+    total: i64,
+) -> (Value, Value) {
+    let size = listed_page.size;
+    let number = listed_page.number();
+    let total_pages = (total + size - 1) / size;
+    let href = |n: i64| format!("{}?page={n}&size={size}", base.url(path));
+    let mut links = serde_json::Map::new();
+    if number < total_pages {
+        links.insert("next".into(), hal::titled(href(number + 1), "Next page"));
+    }
+    if number > 1 {
+        links.insert(
+            "previous".into(),
+            hal::titled(href(number - 1), "Previous page"),
+        );
+    }
+    let page = serde_json::json!({
+        "number": number,
+        "size": size,
+        "totalElements": total,
+        "totalPages": total_pages,
+    });
+    (page, Value::Object(links))
+}

@@ -1,0 +1,313 @@
+//! Pacticipants and labels: `/pacticipants`, `/pacticipants/{p}`,
+//! `/pacticipants/{p}/labels/{l}`, `/pacticipants/label/{l}`, `/labels`.
+
+use axum::Router;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use axum::routing::get;
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use super::hal::{self, Base};
+use super::versions::version_json;
+use super::{AppState, JsonBody, PageQuery, created_or_ok, hal as respond, pagination};
+use crate::error::{Error, Result};
+use crate::service::{Pacticipant, PacticipantPatch};
+use crate::store::models::PacticipantFields;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/pacticipants", get(list).post(create))
+        .route(
+            "/pacticipants/{pacticipant}",
+            get(show).put(replace).patch(patch).delete(delete),
+        )
+        .route("/pacticipants/label/{label}", get(list_with_label))
+        .route(
+            "/pacticipants/{pacticipant}/labels/{label}",
+            get(show_label).put(add_label).delete(remove_label),
+        )
+        .route("/labels", get(labels))
+}
+
+pub fn pacticipant_json(base: &Base, p: &Pacticipant) -> Value {
+    let url = |rest: &[&str]| {
+        let mut segments = vec!["pacticipants", p.name.as_str()];
+        segments.extend_from_slice(rest);
+        base.url(&segments)
+    };
+    let mut embedded = json!({
+        "labels": p.labels.iter().map(|l| json!({
+            "name": l,
+            "_links": { "self": hal::link(url(&["labels", l])) },
+        })).collect::<Vec<_>>(),
+    });
+    if let Some(latest) = &p.latest_version {
+        let version = version_json(base, latest);
+        embedded["latestVersion"] = version.clone();
+        embedded["latest-version"] = version;
+    }
+    json!({
+        "name": p.name,
+        "displayName": p.display_name,
+        "mainBranch": p.main_branch,
+        "repositoryUrl": p.repository_url,
+        "repositoryName": p.repository_name,
+        "repositoryNamespace": p.repository_namespace,
+        "createdAt": hal::time(p.created_at),
+        "updatedAt": hal::time(p.updated_at),
+        "_embedded": embedded,
+        "_links": {
+            "self": hal::named(url(&[]), "Pacticipant", &p.name),
+            "pb:versions": hal::titled(url(&["versions"]), "All versions of this pacticipant"),
+            "versions": hal::titled(url(&["versions"]), "All versions of this pacticipant"),
+            "pb:branches": hal::titled(url(&["branches"]), "All branches of this pacticipant"),
+            "pb:version": hal::templated(url(&["versions", "{version}"]), "Get, create or delete a pacticipant version"),
+            "pb:version-tag": hal::templated(url(&["versions", "{version}", "tags", "{tag}"]), "Get, create or delete a tag for a version of this pacticipant"),
+            "pb:branch-version": hal::templated(url(&["branches", "{branch}", "versions", "{version}"]), "Get or add/create a version for a branch of this pacticipant"),
+            "pb:label": hal::templated(url(&["labels", "{label}"]), "Get, create or delete a label for this pacticipant"),
+        },
+    })
+}
+
+/// The JSON fields of a pacticipant create, PUT or PATCH.
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "camelCase")]
+struct PacticipantBody {
+    name: Option<String>,
+    #[serde(default, deserialize_with = "present")]
+    display_name: Option<Option<String>>,
+    #[serde(default, deserialize_with = "present")]
+    main_branch: Option<Option<String>>,
+    #[serde(default, deserialize_with = "present")]
+    repository_url: Option<Option<String>>,
+    #[serde(default, deserialize_with = "present")]
+    repository_name: Option<Option<String>>,
+    #[serde(default, deserialize_with = "present")]
+    repository_namespace: Option<Option<String>>,
+}
+
+/// Distinguishes a key given as `null` (clear) from a missing key (keep).
+fn present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Option<String>>, D::Error> {
+    Option::<String>::deserialize(d).map(Some)
+}
+
+impl PacticipantBody {
+    /// A merge patch: only the keys present change.
+    fn merge_patch(self) -> PacticipantPatch {
+        PacticipantPatch {
+            display_name: self.display_name,
+            main_branch: self.main_branch,
+            repository_url: self.repository_url,
+            repository_name: self.repository_name,
+            repository_namespace: self.repository_namespace,
+        }
+    }
+
+    /// A replacement: keys not present are cleared.
+    fn replacement(self) -> PacticipantPatch {
+        PacticipantPatch::replace_all(PacticipantFields {
+            display_name: self.display_name.flatten(),
+            main_branch: self.main_branch.flatten(),
+            repository_url: self.repository_url.flatten(),
+            repository_name: self.repository_name.flatten(),
+            repository_namespace: self.repository_namespace.flatten(),
+        })
+    }
+
+    /// The name in the body must match the path when both are given.
+    fn check_name(&self, path_name: &str) -> Result<()> {
+        match &self.name {
+            Some(name) if name != path_name => Err(Error::invalid(
+                "name",
+                format!("'{name}' does not match the name in the path ('{path_name}')"),
+            )),
+            _ => Ok(()),
+        }
+    }
+}
+
+async fn list(
+    State(state): State<AppState>,
+    base: Base,
+    Query(query): Query<PageQuery>,
+) -> Result<Response> {
+    let listed = state.broker.list_pacticipants(None, query.page()?).await?;
+    Ok(collection(&base, &["pacticipants"], listed))
+}
+
+async fn list_with_label(
+    State(state): State<AppState>,
+    base: Base,
+    Path(label): Path<String>,
+    Query(query): Query<PageQuery>,
+) -> Result<Response> {
+    let listed = state
+        .broker
+        .list_pacticipants(Some(&label), query.page()?)
+        .await?;
+    Ok(collection(
+        &base,
+        &["pacticipants", "label", &label],
+        listed,
+    ))
+}
+
+fn collection(base: &Base, path: &[&str], listed: crate::service::Listed<Pacticipant>) -> Response {
+    let items: Vec<Value> = listed
+        .items
+        .iter()
+        .map(|p| pacticipant_json(base, p))
+        .collect();
+    let (page, mut links) = pagination(base, path, listed.page, listed.total);
+    links["self"] = hal::link(base.url(path));
+    links["pb:pacticipants"] = Value::Array(
+        listed
+            .items
+            .iter()
+            .map(|p| {
+                hal::named(
+                    base.url(&["pacticipants", &p.name]),
+                    &p.display_name.clone().unwrap_or(p.name.clone()),
+                    &p.name,
+                )
+            })
+            .collect(),
+    );
+    links["pacticipants"] = links["pb:pacticipants"].clone();
+    respond(
+        StatusCode::OK,
+        json!({ "_embedded": { "pacticipants": items }, "_links": links, "page": page }),
+    )
+}
+
+async fn create(
+    State(state): State<AppState>,
+    base: Base,
+    JsonBody(body): JsonBody<PacticipantBody>,
+) -> Result<Response> {
+    let name = body
+        .name
+        .clone()
+        .ok_or_else(|| Error::invalid("name", "is required"))?;
+    let created = state
+        .broker
+        .create_pacticipant(&name, body.merge_patch())
+        .await?;
+    let location = base.url(&["pacticipants", &created.name]);
+    Ok(created_or_ok(
+        true,
+        location,
+        pacticipant_json(&base, &created),
+    ))
+}
+
+async fn show(
+    State(state): State<AppState>,
+    base: Base,
+    Path(name): Path<String>,
+) -> Result<Response> {
+    let found = state.broker.get_pacticipant(&name).await?;
+    Ok(respond(StatusCode::OK, pacticipant_json(&base, &found)))
+}
+
+async fn replace(
+    State(state): State<AppState>,
+    base: Base,
+    Path(name): Path<String>,
+    JsonBody(body): JsonBody<PacticipantBody>,
+) -> Result<Response> {
+    body.check_name(&name)?;
+    let (p, created) = state
+        .broker
+        .update_pacticipant(&name, body.replacement(), true)
+        .await?;
+    Ok(created_or_ok(
+        created,
+        base.url(&["pacticipants", &p.name]),
+        pacticipant_json(&base, &p),
+    ))
+}
+
+async fn patch(
+    State(state): State<AppState>,
+    base: Base,
+    Path(name): Path<String>,
+    JsonBody(body): JsonBody<PacticipantBody>,
+) -> Result<Response> {
+    body.check_name(&name)?;
+    let (p, created) = state
+        .broker
+        .update_pacticipant(&name, body.merge_patch(), true)
+        .await?;
+    Ok(created_or_ok(
+        created,
+        base.url(&["pacticipants", &p.name]),
+        pacticipant_json(&base, &p),
+    ))
+}
+
+async fn delete(State(state): State<AppState>, Path(name): Path<String>) -> Result<StatusCode> {
+    state.broker.delete_pacticipant(&name).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+fn label_json(base: &Base, pacticipant: &str, label: &str) -> Value {
+    json!({
+        "name": label,
+        "_links": {
+            "self": hal::titled(base.url(&["pacticipants", pacticipant, "labels", label]), "Label"),
+            "pb:pacticipant": hal::named(base.url(&["pacticipants", pacticipant]), "Pacticipant", pacticipant),
+        },
+    })
+}
+
+async fn show_label(
+    State(state): State<AppState>,
+    base: Base,
+    Path((p, label)): Path<(String, String)>,
+) -> Result<Response> {
+    state.broker.get_label(&p, &label).await?;
+    Ok(respond(StatusCode::OK, label_json(&base, &p, &label)))
+}
+
+async fn add_label(
+    State(state): State<AppState>,
+    base: Base,
+    Path((p, label)): Path<(String, String)>,
+) -> Result<Response> {
+    let (_, created) = state.broker.add_label(&p, &label).await?;
+    let location = base.url(&["pacticipants", &p, "labels", &label]);
+    Ok(created_or_ok(
+        created,
+        location,
+        label_json(&base, &p, &label),
+    ))
+}
+
+async fn remove_label(
+    State(state): State<AppState>,
+    Path((p, label)): Path<(String, String)>,
+) -> Result<StatusCode> {
+    state.broker.remove_label(&p, &label).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+async fn labels(
+    State(state): State<AppState>,
+    base: Base,
+    Query(query): Query<PageQuery>,
+) -> Result<Response> {
+    let listed = state.broker.list_labels(query.page()?).await?;
+    let (page, mut links) = pagination(&base, &["labels"], listed.page, listed.total);
+    links["self"] = hal::link(base.url(&["labels"]));
+    Ok(respond(
+        StatusCode::OK,
+        json!({
+            "_embedded": { "labels": listed.items.iter().map(|l| json!({"name": l})).collect::<Vec<_>>() },
+            "_links": links,
+            "page": page,
+        }),
+    ))
+}

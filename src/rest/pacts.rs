@@ -1,0 +1,467 @@
+//! Publishing and fetching pacts: `POST /contracts/publish`, the legacy
+//! `PUT /pacts/provider/{p}/consumer/{c}/version/{v}`, and the pact
+//! resources by version, latest, tag, branch and content hash.
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use axum::routing::{get, post};
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+use serde::Deserialize;
+use serde_json::{Map, Value, json};
+
+use super::hal::{self, Base};
+use super::pacticipants::pacticipant_json;
+use super::{AppState, JsonBody, PageQuery, created_or_ok, hal as respond, pagination};
+use crate::domain::notice::{Notice, NoticeKind};
+use crate::error::{Result, Violations};
+use crate::service::{
+    ConflictStrategy, ContractInput, Pact, PactSelector, PublicationOutcome, PublishInput,
+};
+
+pub fn routes() -> Router<AppState> {
+    let pair = "/pacts/provider/{provider}/consumer/{consumer}";
+    Router::new()
+        .route("/contracts/publish", post(publish_contracts))
+        .route(
+            &format!("{pair}/version/{{version}}"),
+            get(by_version)
+                .put(put_pact)
+                .patch(patch_pact)
+                .delete(delete_pact),
+        )
+        .route(&format!("{pair}/latest"), get(latest))
+        .route(&format!("{pair}/latest/{{tag}}"), get(latest_tagged))
+        .route(
+            &format!("{pair}/branch/{{branch}}/latest"),
+            get(latest_on_branch),
+        )
+        .route(&format!("{pair}/pact-version/{{sha}}"), get(by_sha))
+        .route(
+            &format!("{pair}/pact-version/{{sha}}/metadata/{{metadata}}"),
+            get(by_sha_with_metadata),
+        )
+        .route(&format!("{pair}/versions"), get(pair_versions))
+        .route("/pacts/latest", get(latest_pacts))
+        .route(
+            "/pacts/provider/{provider}/latest",
+            get(provider_latest_pacts),
+        )
+}
+
+fn pact_url(base: &Base, p: &Pact) -> String {
+    base.url(&[
+        "pacts",
+        "provider",
+        &p.provider,
+        "consumer",
+        &p.consumer,
+        "version",
+        &p.consumer_version,
+    ])
+}
+
+fn pact_version_url(base: &Base, p: &Pact) -> String {
+    base.url(&[
+        "pacts",
+        "provider",
+        &p.provider,
+        "consumer",
+        &p.consumer,
+        "pact-version",
+        &p.sha,
+    ])
+}
+
+fn pact_title(p: &Pact) -> String {
+    format!(
+        "Pact between {} ({}) and {}",
+        p.consumer, p.consumer_version, p.provider
+    )
+}
+
+/// The pact document with `createdAt` and the pact resource's `_links`.
+fn pact_json(base: &Base, p: &Pact) -> Result<Value> {
+    let mut doc: Map<String, Value> =
+        serde_json::from_str(&p.content).map_err(anyhow::Error::from)?;
+    let pair = [
+        "pacts",
+        "provider",
+        p.provider.as_str(),
+        "consumer",
+        p.consumer.as_str(),
+    ];
+    let with = |rest: &[&str]| {
+        let mut segments = pair.to_vec();
+        segments.extend_from_slice(rest);
+        base.url(&segments)
+    };
+    doc.insert("createdAt".into(), Value::String(hal::time(p.created_at)));
+    doc.insert(
+        "_links".into(),
+        json!({
+            "self": hal::named(pact_url(base, p), "Pact", &pact_title(p)),
+            "pb:consumer": hal::named(base.url(&["pacticipants", &p.consumer]), "Consumer", &p.consumer),
+            "pb:consumer-version": hal::named(base.url(&["pacticipants", &p.consumer, "versions", &p.consumer_version]), "Consumer version", &p.consumer_version),
+            "pb:provider": hal::named(base.url(&["pacticipants", &p.provider]), "Provider", &p.provider),
+            "pb:pact-version": hal::named(pact_version_url(base, p), "Pact content version permalink", &p.sha),
+            "pb:latest-pact-version": hal::titled(with(&["latest"]), "Latest version of this pact"),
+            "pb:all-pact-versions": hal::titled(with(&["versions"]), "All versions of this pact"),
+            "pb:latest-tagged-pact-version": hal::templated(with(&["latest", "{tag}"]), "Latest version of this pact for a given consumer version tag"),
+            "curies": hal::curies(base),
+        }),
+    );
+    Ok(Value::Object(doc))
+}
+
+/// `POST /contracts/publish` body.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct PublishBody {
+    #[serde(default)]
+    pacticipant_name: String,
+    #[serde(default)]
+    pacticipant_version_number: String,
+    branch: Option<String>,
+    #[serde(default)]
+    tags: Vec<String>,
+    build_url: Option<String>,
+    #[serde(default)]
+    contracts: Vec<ContractBody>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct ContractBody {
+    #[serde(default)]
+    consumer_name: String,
+    #[serde(default)]
+    provider_name: String,
+    #[serde(default)]
+    specification: String,
+    #[serde(default)]
+    content_type: String,
+    #[serde(default)]
+    content: String,
+    on_conflict: Option<String>,
+}
+
+impl PublishBody {
+    /// Decodes the base64 contents and conflict strategies; the service
+    /// validates the rest.
+    fn into_input(self) -> Result<PublishInput> {
+        let mut violations = Violations::default();
+        let mut contracts = Vec::with_capacity(self.contracts.len());
+        for (i, c) in self.contracts.into_iter().enumerate() {
+            let content = violations.check(
+                &format!("contracts[{i}].content"),
+                STANDARD
+                    .decode(c.content.trim())
+                    .map_err(|err| format!("is not valid base64: {err}")),
+            );
+            let on_conflict = violations.check(
+                &format!("contracts[{i}].onConflict"),
+                match c.on_conflict.as_deref() {
+                    None | Some("overwrite") => Ok(ConflictStrategy::Overwrite),
+                    Some("merge") => Ok(ConflictStrategy::Merge),
+                    Some(other) => Err(format!("must be 'overwrite' or 'merge', not '{other}'")),
+                },
+            );
+            if let (Some(content), Some(on_conflict)) = (content, on_conflict) {
+                contracts.push(ContractInput {
+                    consumer_name: c.consumer_name,
+                    provider_name: c.provider_name,
+                    specification: c.specification,
+                    content_type: c.content_type,
+                    content,
+                    on_conflict,
+                });
+            }
+        }
+        violations.into_result()?;
+        Ok(PublishInput {
+            pacticipant_name: self.pacticipant_name,
+            pacticipant_version_number: self.pacticipant_version_number,
+            branch: self.branch,
+            tags: self.tags,
+            build_url: self.build_url,
+            contracts,
+        })
+    }
+}
+
+fn notice_json(n: &Notice) -> Value {
+    json!({ "type": n.kind.as_str(), "text": n.text })
+}
+
+async fn publish_contracts(
+    State(state): State<AppState>,
+    base: Base,
+    JsonBody(body): JsonBody<PublishBody>,
+) -> Result<Response> {
+    let result = state.broker.publish_contracts(body.into_input()?).await?;
+    let version = &result.version;
+    let consumer = version.pacticipant.as_str();
+    let version_url = base.url(&["pacticipants", consumer, "versions", &version.number]);
+
+    // The service's notices plus where to find each pact.
+    let mut notices = vec![result.notices[0].clone()];
+    for ((pact, _), notice) in result.contracts.iter().zip(&result.notices[1..]) {
+        notices.push(notice.clone());
+        notices.push(Notice::new(
+            NoticeKind::Info,
+            format!("View the published pact at {}", pact_url(&base, pact)),
+        ));
+    }
+    let levels = notices
+        .iter()
+        .map(|n| {
+            json!({
+                "level": match n.kind { NoticeKind::Error | NoticeKind::Danger => "error", NoticeKind::Warning => "warn", NoticeKind::Debug => "debug", _ => "info" },
+                "message": n.text,
+                "deprecationWarning": "Replaced by notices",
+            })
+        })
+        .collect::<Vec<_>>();
+    let mut version_json = json!({
+        "number": version.number,
+        "_links": { "self": hal::named(version_url.clone(), "Version", &version.number) },
+    });
+    if let Some(branch) = version.branches.last() {
+        version_json["branch"] = json!(branch.name);
+    }
+    if let Some(url) = &version.build_url {
+        version_json["buildUrl"] = json!(url);
+    }
+    let body = json!({
+        "notices": notices.iter().map(notice_json).collect::<Vec<_>>(),
+        "logs": levels,
+        "_embedded": {
+            "pacticipant": {
+                "name": consumer,
+                "_links": { "self": hal::link(base.url(&["pacticipants", consumer])) },
+            },
+            "version": version_json,
+        },
+        "_links": {
+            "pb:pacticipant": hal::named(base.url(&["pacticipants", consumer]), "Pacticipant", consumer),
+            "pb:pacticipant-version": hal::named(version_url, "Pacticipant version", &version.number),
+            "pb:pacticipant-version-tags": version.tags.iter().map(|t| {
+                hal::named(base.url(&["pacticipants", consumer, "versions", &version.number, "tags", &t.name]), "Tag", &t.name)
+            }).collect::<Vec<_>>(),
+            "pb:contracts": result.contracts.iter().map(|(pact, _)| {
+                hal::named(pact_url(&base, pact), "Pact", &pact_title(pact))
+            }).collect::<Vec<_>>(),
+        },
+    });
+    Ok(respond(StatusCode::OK, body))
+}
+
+async fn legacy_publish(
+    state: &AppState,
+    base: &Base,
+    (provider, consumer, version): (String, String, String),
+    body: &[u8],
+    strategy: ConflictStrategy,
+) -> Result<Response> {
+    let (pact, outcome) = state
+        .broker
+        .publish_pact(&consumer, &provider, &version, body, strategy)
+        .await?;
+    let created = outcome == PublicationOutcome::Created;
+    Ok(created_or_ok(
+        created,
+        pact_url(base, &pact),
+        pact_json(base, &pact)?,
+    ))
+}
+
+async fn put_pact(
+    State(state): State<AppState>,
+    base: Base,
+    Path(path): Path<(String, String, String)>,
+    body: Bytes,
+) -> Result<Response> {
+    legacy_publish(&state, &base, path, &body, ConflictStrategy::Overwrite).await
+}
+
+async fn patch_pact(
+    State(state): State<AppState>,
+    base: Base,
+    Path(path): Path<(String, String, String)>,
+    body: Bytes,
+) -> Result<Response> {
+    legacy_publish(&state, &base, path, &body, ConflictStrategy::Merge).await
+}
+
+async fn fetch(
+    state: &AppState,
+    base: &Base,
+    provider: &str,
+    consumer: &str,
+    selector: PactSelector,
+) -> Result<Response> {
+    let pact = state.broker.get_pact(consumer, provider, &selector).await?;
+    Ok(respond(StatusCode::OK, pact_json(base, &pact)?))
+}
+
+async fn by_version(
+    State(state): State<AppState>,
+    base: Base,
+    Path((p, c, v)): Path<(String, String, String)>,
+) -> Result<Response> {
+    fetch(&state, &base, &p, &c, PactSelector::ConsumerVersion(v)).await
+}
+
+async fn delete_pact(
+    State(state): State<AppState>,
+    Path((p, c, v)): Path<(String, String, String)>,
+) -> Result<StatusCode> {
+    state.broker.delete_pact(&c, &p, &v).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+async fn latest(
+    State(state): State<AppState>,
+    base: Base,
+    Path((p, c)): Path<(String, String)>,
+) -> Result<Response> {
+    fetch(&state, &base, &p, &c, PactSelector::Latest).await
+}
+
+async fn latest_tagged(
+    State(state): State<AppState>,
+    base: Base,
+    Path((p, c, t)): Path<(String, String, String)>,
+) -> Result<Response> {
+    fetch(&state, &base, &p, &c, PactSelector::Tag(t)).await
+}
+
+async fn latest_on_branch(
+    State(state): State<AppState>,
+    base: Base,
+    Path((p, c, b)): Path<(String, String, String)>,
+) -> Result<Response> {
+    fetch(&state, &base, &p, &c, PactSelector::Branch(b)).await
+}
+
+async fn by_sha(
+    State(state): State<AppState>,
+    base: Base,
+    Path((p, c, sha)): Path<(String, String, String)>,
+) -> Result<Response> {
+    fetch(&state, &base, &p, &c, PactSelector::Sha(sha)).await
+}
+
+async fn by_sha_with_metadata(
+    State(state): State<AppState>,
+    base: Base,
+    Path((p, c, sha, _metadata)): Path<(String, String, String, String)>,
+) -> Result<Response> {
+    fetch(&state, &base, &p, &c, PactSelector::Sha(sha)).await
+}
+
+/// A pact in a list: where it is and whose it is.
+fn pact_summary(base: &Base, p: &Pact) -> Value {
+    json!({
+        "_embedded": {
+            "consumer": { "name": p.consumer, "_embedded": { "version": { "number": p.consumer_version } }, "_links": { "self": hal::link(base.url(&["pacticipants", &p.consumer])) } },
+            "provider": { "name": p.provider, "_links": { "self": hal::link(base.url(&["pacticipants", &p.provider])) } },
+        },
+        "createdAt": hal::time(p.created_at),
+        "_links": { "self": [hal::named(pact_url(base, p), "Pact", &pact_title(p)), hal::titled(pact_version_url(base, p), "Pact content version permalink")] },
+    })
+}
+
+async fn pair_versions(
+    State(state): State<AppState>,
+    base: Base,
+    Path((p, c)): Path<(String, String)>,
+    Query(query): Query<PageQuery>,
+) -> Result<Response> {
+    let listed = state
+        .broker
+        .list_pact_versions(&c, &p, query.page()?)
+        .await?;
+    let path = [
+        "pacts",
+        "provider",
+        p.as_str(),
+        "consumer",
+        c.as_str(),
+        "versions",
+    ];
+    let (page, mut links) = pagination(&base, &path, listed.page, listed.total);
+    links["self"] = hal::link(base.url(&path));
+    links["pb:pacts"] = Value::Array(
+        listed
+            .items
+            .iter()
+            .map(|pact| hal::named(pact_url(&base, pact), "Pact", &pact_title(pact)))
+            .collect(),
+    );
+    Ok(respond(
+        StatusCode::OK,
+        json!({
+            "_embedded": { "pacts": listed.items.iter().map(|pact| pact_summary(&base, pact)).collect::<Vec<_>>() },
+            "_links": links,
+            "page": page,
+        }),
+    ))
+}
+
+async fn latest_pacts(
+    State(state): State<AppState>,
+    base: Base,
+    Query(query): Query<PageQuery>,
+) -> Result<Response> {
+    let listed = state.broker.list_latest_pacts(None, query.page()?).await?;
+    let (page, mut links) = pagination(&base, &["pacts", "latest"], listed.page, listed.total);
+    links["self"] = hal::link(base.url(&["pacts", "latest"]));
+    Ok(respond(
+        StatusCode::OK,
+        json!({
+            "pacts": listed.items.iter().map(|pact| pact_summary(&base, pact)).collect::<Vec<_>>(),
+            "_links": links,
+            "page": page,
+        }),
+    ))
+}
+
+/// The latest pact of each consumer of a provider, with both the `pb:pacts`
+/// and the legacy `pacts` link arrays (verifiers read one or the other).
+async fn provider_latest_pacts(
+    State(state): State<AppState>,
+    base: Base,
+    Path(provider): Path<String>,
+) -> Result<Response> {
+    let provider_resource = state.broker.get_pacticipant(&provider).await?;
+    let page = crate::domain::page::Page {
+        offset: 0,
+        size: crate::domain::page::MAX_PAGE_SIZE,
+    };
+    let listed = state
+        .broker
+        .list_latest_pacts(Some(&provider), page)
+        .await?;
+    let links: Vec<Value> = listed
+        .items
+        .iter()
+        .map(|pact| hal::named(pact_url(&base, pact), &pact_title(pact), &pact.consumer))
+        .collect();
+    Ok(respond(
+        StatusCode::OK,
+        json!({
+            "_links": {
+                "self": hal::titled(base.url(&["pacts", "provider", &provider, "latest"]), &format!("Latest pact versions for the provider {provider}")),
+                "pb:provider": hal::named(base.url(&["pacticipants", &provider]), "Provider", &provider),
+                "pb:pacts": links,
+                "pacts": links,
+            },
+            "_embedded": { "provider": pacticipant_json(&base, &provider_resource) },
+        }),
+    ))
+}

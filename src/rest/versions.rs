@@ -1,0 +1,369 @@
+//! Versions, tags and branches under `/pacticipants/{p}`.
+
+use axum::Router;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use axum::routing::get;
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use super::hal::{self, Base};
+use super::{AppState, JsonBody, PageQuery, created_or_ok, hal as respond, pagination};
+use crate::error::Result;
+use crate::service::versions::VersionInput;
+use crate::service::{Branch, Listed, Tag, Version};
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/pacticipants/{pacticipant}/versions", get(list_versions))
+        .route(
+            "/pacticipants/{pacticipant}/versions/{version}",
+            get(show_version)
+                .put(put_version)
+                .patch(patch_version)
+                .delete(delete_version),
+        )
+        .route(
+            "/pacticipants/{pacticipant}/latest-version",
+            get(latest_version),
+        )
+        .route(
+            "/pacticipants/{pacticipant}/latest-version/{tag}",
+            get(latest_tagged_version),
+        )
+        .route(
+            "/pacticipants/{pacticipant}/versions/{version}/tags/{tag}",
+            get(show_tag).put(put_tag).delete(delete_tag),
+        )
+        .route("/pacticipants/{pacticipant}/branches", get(list_branches))
+        .route(
+            "/pacticipants/{pacticipant}/branches/{branch}",
+            get(show_branch).delete(delete_branch),
+        )
+        .route(
+            "/pacticipants/{pacticipant}/branches/{branch}/versions",
+            get(list_branch_versions),
+        )
+        .route(
+            "/pacticipants/{pacticipant}/branches/{branch}/latest-version",
+            get(branch_head),
+        )
+        .route(
+            "/pacticipants/{pacticipant}/branches/{branch}/versions/{version}",
+            get(show_branch_version)
+                .put(put_branch_version)
+                .delete(delete_branch_version),
+        )
+}
+
+pub fn version_json(base: &Base, v: &Version) -> Value {
+    let p = v.pacticipant.as_str();
+    json!({
+        "number": v.number,
+        "buildUrl": v.build_url,
+        "createdAt": hal::time(v.created_at),
+        "_embedded": {
+            "branchVersions": v.branches.iter().map(|b| json!({
+                "name": b.name,
+                "latest": b.latest,
+                "_links": { "self": hal::named(base.url(&["pacticipants", p, "branches", &b.name, "versions", &v.number]), "Branch version", &b.name) },
+            })).collect::<Vec<_>>(),
+            "tags": v.tags.iter().map(|t| tag_json(base, t)).collect::<Vec<_>>(),
+        },
+        "_links": {
+            "self": hal::named(base.url(&["pacticipants", p, "versions", &v.number]), "Version", &v.number),
+            "pb:pacticipant": hal::named(base.url(&["pacticipants", p]), "Pacticipant", p),
+            "pb:tag": hal::templated(base.url(&["pacticipants", p, "versions", &v.number, "tags", "{tag}"]), "Get, create or delete a tag for this pacticipant version"),
+        },
+    })
+}
+
+fn tag_json(base: &Base, t: &Tag) -> Value {
+    json!({
+        "name": t.name,
+        "latest": t.latest,
+        "createdAt": hal::time(t.created_at),
+        "_links": {
+            "self": hal::named(base.url(&["pacticipants", &t.pacticipant, "versions", &t.version, "tags", &t.name]), "Tag", &t.name),
+            "pb:version": hal::named(base.url(&["pacticipants", &t.pacticipant, "versions", &t.version]), "Version", &t.version),
+            "pb:pacticipant": hal::named(base.url(&["pacticipants", &t.pacticipant]), "Pacticipant", &t.pacticipant),
+        },
+    })
+}
+
+fn branch_json(base: &Base, b: &Branch) -> Value {
+    let mut links = json!({
+        "self": hal::named(base.url(&["pacticipants", &b.pacticipant, "branches", &b.name]), "Branch", &b.name),
+        "pb:versions": hal::titled(base.url(&["pacticipants", &b.pacticipant, "branches", &b.name, "versions"]), "Versions of this branch"),
+        "pb:latest-version": hal::titled(base.url(&["pacticipants", &b.pacticipant, "branches", &b.name, "latest-version"]), "Latest version of this branch"),
+        "pb:pacticipant": hal::named(base.url(&["pacticipants", &b.pacticipant]), "Pacticipant", &b.pacticipant),
+    });
+    if b.latest_version.is_none() {
+        links.as_object_mut().map(|l| l.remove("pb:latest-version"));
+    }
+    json!({
+        "name": b.name,
+        "latestVersion": b.latest_version,
+        "createdAt": hal::time(b.created_at),
+        "updatedAt": hal::time(b.updated_at),
+        "_links": links,
+    })
+}
+
+fn versions_collection(base: &Base, path: &[&str], listed: Listed<Version>) -> Response {
+    let (page, mut links) = pagination(base, path, listed.page, listed.total);
+    links["self"] = hal::link(base.url(path));
+    respond(
+        StatusCode::OK,
+        json!({
+            "_embedded": { "versions": listed.items.iter().map(|v| version_json(base, v)).collect::<Vec<_>>() },
+            "_links": links,
+            "page": page,
+        }),
+    )
+}
+
+async fn list_versions(
+    State(state): State<AppState>,
+    base: Base,
+    Path(p): Path<String>,
+    Query(query): Query<PageQuery>,
+) -> Result<Response> {
+    let listed = state
+        .broker
+        .list_versions(&p, None, None, query.page()?)
+        .await?;
+    Ok(versions_collection(
+        &base,
+        &["pacticipants", &p, "versions"],
+        listed,
+    ))
+}
+
+async fn show_version(
+    State(state): State<AppState>,
+    base: Base,
+    Path((p, v)): Path<(String, String)>,
+) -> Result<Response> {
+    let version = state.broker.get_version(&p, &v).await?;
+    Ok(respond(StatusCode::OK, version_json(&base, &version)))
+}
+
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "camelCase")]
+struct VersionBody {
+    build_url: Option<String>,
+    branch: Option<String>,
+    #[serde(default)]
+    tags: Vec<TagBody>,
+}
+
+#[derive(Deserialize)]
+struct TagBody {
+    name: String,
+}
+
+impl From<VersionBody> for VersionInput {
+    fn from(body: VersionBody) -> Self {
+        VersionInput {
+            build_url: body.build_url,
+            branch: body.branch,
+            tags: body.tags.into_iter().map(|t| t.name).collect(),
+        }
+    }
+}
+
+async fn put_version(
+    State(state): State<AppState>,
+    base: Base,
+    Path((p, v)): Path<(String, String)>,
+    JsonBody(body): JsonBody<VersionBody>,
+) -> Result<Response> {
+    let (version, created) = state.broker.put_version(&p, &v, body.into()).await?;
+    Ok(created_or_ok(
+        created,
+        base.url(&["pacticipants", &p, "versions", &v]),
+        version_json(&base, &version),
+    ))
+}
+
+async fn patch_version(
+    State(state): State<AppState>,
+    base: Base,
+    Path((p, v)): Path<(String, String)>,
+    JsonBody(body): JsonBody<VersionBody>,
+) -> Result<Response> {
+    // A merge: a missing build URL keeps the stored one, which put_version
+    // already does.
+    let (version, created) = state.broker.put_version(&p, &v, body.into()).await?;
+    Ok(created_or_ok(
+        created,
+        base.url(&["pacticipants", &p, "versions", &v]),
+        version_json(&base, &version),
+    ))
+}
+
+async fn delete_version(
+    State(state): State<AppState>,
+    Path((p, v)): Path<(String, String)>,
+) -> Result<StatusCode> {
+    state.broker.delete_version(&p, &v).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+async fn latest_version(
+    State(state): State<AppState>,
+    base: Base,
+    Path(p): Path<String>,
+) -> Result<Response> {
+    let version = state.broker.latest_version(&p, None, None).await?;
+    Ok(respond(StatusCode::OK, version_json(&base, &version)))
+}
+
+async fn latest_tagged_version(
+    State(state): State<AppState>,
+    base: Base,
+    Path((p, tag)): Path<(String, String)>,
+) -> Result<Response> {
+    let version = state.broker.latest_version(&p, Some(&tag), None).await?;
+    Ok(respond(StatusCode::OK, version_json(&base, &version)))
+}
+
+async fn show_tag(
+    State(state): State<AppState>,
+    base: Base,
+    Path((p, v, t)): Path<(String, String, String)>,
+) -> Result<Response> {
+    let tag = state.broker.get_tag(&p, &v, &t).await?;
+    Ok(respond(StatusCode::OK, tag_json(&base, &tag)))
+}
+
+async fn put_tag(
+    State(state): State<AppState>,
+    base: Base,
+    Path((p, v, t)): Path<(String, String, String)>,
+) -> Result<Response> {
+    let (tag, created) = state.broker.add_tag(&p, &v, &t).await?;
+    let location = base.url(&["pacticipants", &p, "versions", &v, "tags", &t]);
+    Ok(created_or_ok(created, location, tag_json(&base, &tag)))
+}
+
+async fn delete_tag(
+    State(state): State<AppState>,
+    Path((p, v, t)): Path<(String, String, String)>,
+) -> Result<StatusCode> {
+    state.broker.remove_tag(&p, &v, &t).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+async fn list_branches(
+    State(state): State<AppState>,
+    base: Base,
+    Path(p): Path<String>,
+    Query(query): Query<PageQuery>,
+) -> Result<Response> {
+    let listed = state.broker.list_branches(&p, query.page()?).await?;
+    let path = ["pacticipants", p.as_str(), "branches"];
+    let (page, mut links) = pagination(&base, &path, listed.page, listed.total);
+    links["self"] = hal::link(base.url(&path));
+    Ok(respond(
+        StatusCode::OK,
+        json!({
+            "_embedded": { "branches": listed.items.iter().map(|b| branch_json(&base, b)).collect::<Vec<_>>() },
+            "_links": links,
+            "page": page,
+        }),
+    ))
+}
+
+async fn show_branch(
+    State(state): State<AppState>,
+    base: Base,
+    Path((p, b)): Path<(String, String)>,
+) -> Result<Response> {
+    let branch = state.broker.get_branch(&p, &b).await?;
+    Ok(respond(StatusCode::OK, branch_json(&base, &branch)))
+}
+
+async fn delete_branch(
+    State(state): State<AppState>,
+    Path((p, b)): Path<(String, String)>,
+) -> Result<StatusCode> {
+    state.broker.delete_branch(&p, &b).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+async fn list_branch_versions(
+    State(state): State<AppState>,
+    base: Base,
+    Path((p, b)): Path<(String, String)>,
+    Query(query): Query<PageQuery>,
+) -> Result<Response> {
+    state.broker.get_branch(&p, &b).await?;
+    let listed = state
+        .broker
+        .list_versions(&p, Some(&b), None, query.page()?)
+        .await?;
+    Ok(versions_collection(
+        &base,
+        &["pacticipants", &p, "branches", &b, "versions"],
+        listed,
+    ))
+}
+
+async fn branch_head(
+    State(state): State<AppState>,
+    base: Base,
+    Path((p, b)): Path<(String, String)>,
+) -> Result<Response> {
+    let version = state.broker.latest_version(&p, None, Some(&b)).await?;
+    Ok(respond(StatusCode::OK, version_json(&base, &version)))
+}
+
+fn branch_version_json(base: &Base, branch: &str, v: &Version) -> Value {
+    let p = v.pacticipant.as_str();
+    json!({
+        "name": branch,
+        "latest": v.branches.iter().any(|b| b.name == branch && b.latest),
+        "_links": {
+            "self": hal::named(base.url(&["pacticipants", p, "branches", branch, "versions", &v.number]), "Branch version", branch),
+            "pb:branch": hal::named(base.url(&["pacticipants", p, "branches", branch]), "Branch", branch),
+            "pb:version": hal::named(base.url(&["pacticipants", p, "versions", &v.number]), "Version", &v.number),
+        },
+    })
+}
+
+async fn show_branch_version(
+    State(state): State<AppState>,
+    base: Base,
+    Path((p, b, v)): Path<(String, String, String)>,
+) -> Result<Response> {
+    let version = state.broker.get_branch_version(&p, &b, &v).await?;
+    Ok(respond(
+        StatusCode::OK,
+        branch_version_json(&base, &b, &version),
+    ))
+}
+
+async fn put_branch_version(
+    State(state): State<AppState>,
+    base: Base,
+    Path((p, b, v)): Path<(String, String, String)>,
+) -> Result<Response> {
+    let (version, created) = state.broker.add_branch_version(&p, &b, &v).await?;
+    let location = base.url(&["pacticipants", &p, "branches", &b, "versions", &v]);
+    Ok(created_or_ok(
+        created,
+        location,
+        branch_version_json(&base, &b, &version),
+    ))
+}
+
+async fn delete_branch_version(
+    State(state): State<AppState>,
+    Path((p, b, v)): Path<(String, String, String)>,
+) -> Result<StatusCode> {
+    state.broker.remove_branch_version(&p, &b, &v).await?;
+    Ok(StatusCode::NO_CONTENT)
+}

@@ -1,0 +1,78 @@
+//! The use cases of the broker: the only API of the core, shared by the
+//! gRPC and REST adapters. Each file holds one domain noun.
+
+pub mod pacticipants;
+pub mod pacts;
+pub mod versions;
+
+use std::sync::Arc;
+
+use crate::config::BrokerSettings;
+use crate::domain::page::Page;
+use crate::error::{Error, Result};
+use crate::store::{Conn, Store, pacticipants as pacticipant_store, versions as version_store};
+
+pub use pacticipants::{Pacticipant, PacticipantPatch};
+pub use pacts::{
+    ConflictStrategy, ContractInput, Pact, PactSelector, PublicationOutcome, PublishInput,
+    PublishResult,
+};
+pub use versions::{Branch, BranchMembership, Tag, Version};
+
+/// The broker's use cases over one store.
+#[derive(Clone)]
+pub struct Broker {
+    store: Store,
+    settings: Arc<BrokerSettings>,
+}
+
+/// One page of a listing.
+#[derive(Debug, Clone)]
+pub struct Listed<T> {
+    pub items: Vec<T>,
+    pub total: i64,
+    pub page: Page,
+}
+
+impl Broker {
+    pub fn new(store: Store, settings: BrokerSettings) -> Self {
+        Broker {
+            store,
+            settings: Arc::new(settings),
+        }
+    }
+
+    pub fn settings(&self) -> &BrokerSettings {
+        &self.settings
+    }
+
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+}
+
+/// The pacticipant named `name`, or NOT_FOUND with the Pact Broker's wording.
+async fn existing_pacticipant(
+    conn: &mut Conn,
+    name: &str,
+) -> Result<crate::store::models::PacticipantRow> {
+    pacticipant_store::find(conn, name)
+        .await?
+        .ok_or_else(|| Error::NotFound(format!("No pacticipant with name '{name}' found")))
+}
+
+/// The version `number` of `pacticipant`, or NOT_FOUND.
+async fn existing_version(
+    conn: &mut Conn,
+    pacticipant: &crate::store::models::PacticipantRow,
+    number: &str,
+) -> Result<crate::store::models::VersionRow> {
+    version_store::find(conn, pacticipant.id, number)
+        .await?
+        .ok_or_else(|| {
+            Error::NotFound(format!(
+                "No version '{number}' of pacticipant '{}' found",
+                pacticipant.name
+            ))
+        })
+}

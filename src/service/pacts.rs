@@ -1,0 +1,591 @@
+//! Publishing contracts and reading pacts.
+
+use chrono::{DateTime, Utc};
+use diesel_async::AsyncConnection;
+
+use super::versions::{Version, check_build_url, describe_version};
+use super::{Broker, Listed, existing_pacticipant, existing_version};
+use crate::domain::notice::{Notice, NoticeKind};
+use crate::domain::page::Page;
+use crate::domain::{names, pact};
+use crate::error::{Error, Result, Violations};
+use crate::store::models::{PacticipantRow, VersionRow};
+use crate::store::pacts::{NewContent, PactRecord, Which};
+use crate::store::{
+    Conn, pacticipants as pacticipant_store, pacts as store, versions as version_store,
+};
+
+/// A pact as published for one consumer version.
+#[derive(Debug, Clone)]
+pub struct Pact {
+    pub consumer: String,
+    pub provider: String,
+    pub consumer_version: String,
+    pub sha: String,
+    /// The pact document as JSON text.
+    pub content: String,
+    pub created_at: DateTime<Utc>,
+    pub consumer_version_branches: Vec<String>,
+    pub consumer_version_tags: Vec<String>,
+}
+
+/// What to do when a consumer version already has a different pact.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ConflictStrategy {
+    #[default]
+    Overwrite,
+    Merge,
+}
+
+/// One contract of a publish request, its content already decoded.
+#[derive(Debug, Clone)]
+pub struct ContractInput {
+    pub consumer_name: String,
+    pub provider_name: String,
+    pub specification: String,
+    pub content_type: String,
+    pub content: Vec<u8>,
+    pub on_conflict: ConflictStrategy,
+}
+
+/// A publish request: one consumer version and its contracts.
+#[derive(Debug, Clone, Default)]
+pub struct PublishInput {
+    pub pacticipant_name: String,
+    pub pacticipant_version_number: String,
+    pub branch: Option<String>,
+    pub tags: Vec<String>,
+    pub build_url: Option<String>,
+    pub contracts: Vec<ContractInput>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PublicationOutcome {
+    /// The consumer version had no pact with this provider.
+    Created,
+    /// Identical content was published again.
+    Unchanged,
+    /// Interactions were merged into the existing pact.
+    Merged,
+    /// Different content replaced the pact (only when dangerous contract
+    /// modification is allowed).
+    Overwritten,
+}
+
+#[derive(Debug, Clone)]
+pub struct PublishResult {
+    pub notices: Vec<Notice>,
+    pub version: Version,
+    pub contracts: Vec<(Pact, PublicationOutcome)>,
+}
+
+/// Which pact of a consumer and provider to read.
+#[derive(Debug, Clone)]
+pub enum PactSelector {
+    ConsumerVersion(String),
+    Latest,
+    Tag(String),
+    Branch(String),
+    Sha(String),
+}
+
+/// A contract that passed validation.
+struct ValidContract {
+    provider_name: String,
+    document: pact::Document,
+    on_conflict: ConflictStrategy,
+}
+
+impl PublishInput {
+    /// Checks the whole request, reporting every problem, before anything is
+    /// written.
+    fn validate(&self) -> Result<Vec<ValidContract>> {
+        let mut violations = Violations::default();
+        violations.check(
+            "pacticipantName",
+            names::single_line(&self.pacticipant_name).map(drop),
+        );
+        violations.check(
+            "pacticipantVersionNumber",
+            names::single_line(&self.pacticipant_version_number).map(drop),
+        );
+        if let Some(branch) = &self.branch {
+            violations.check("branch", names::branch(branch).map(drop));
+        }
+        for (i, tag) in self.tags.iter().enumerate() {
+            violations.check(&format!("tags[{i}]"), names::single_line(tag).map(drop));
+        }
+        if let Some(url) = &self.build_url {
+            violations.check("buildUrl", check_build_url(url));
+        }
+        if self.contracts.is_empty() {
+            violations.add("contracts", "must contain at least one contract");
+        }
+        let mut valid = Vec::new();
+        for (i, contract) in self.contracts.iter().enumerate() {
+            let field = |name: &str| format!("contracts[{i}].{name}");
+            if contract.consumer_name != self.pacticipant_name {
+                violations.add(
+                    field("consumerName"),
+                    format!("must match pacticipantName ('{}')", self.pacticipant_name),
+                );
+            }
+            violations.check(
+                &field("providerName"),
+                names::single_line(&contract.provider_name).map(drop),
+            );
+            if contract.specification != "pact" {
+                violations.add(field("specification"), "must be 'pact'");
+            }
+            if contract.content_type != "application/json" {
+                violations.add(field("contentType"), "must be 'application/json'");
+            }
+            let Some(document) =
+                violations.check(&field("content"), pact::parse(&contract.content))
+            else {
+                continue;
+            };
+            let names_ok = check_names(
+                &document,
+                &contract.consumer_name,
+                &contract.provider_name,
+                &mut violations,
+                &field("content"),
+            );
+            if names_ok {
+                valid.push(ValidContract {
+                    provider_name: contract.provider_name.clone(),
+                    document,
+                    on_conflict: contract.on_conflict,
+                });
+            }
+        }
+        violations.into_result()?;
+        Ok(valid)
+    }
+}
+
+/// The consumer and provider names inside the pact must be the ones it is
+/// published under.
+fn check_names(
+    document: &pact::Document,
+    consumer: &str,
+    provider: &str,
+    violations: &mut Violations,
+    field: &str,
+) -> bool {
+    let mut ok = true;
+    for (role, inside, expected) in [
+        ("consumer", pact::consumer_name(document), consumer),
+        ("provider", pact::provider_name(document), provider),
+    ] {
+        match inside {
+            Some(name) if name == expected => {}
+            Some(name) => {
+                ok = false;
+                violations.add(
+                    field,
+                    format!("the {role} name in the pact ('{name}') does not match '{expected}'"),
+                );
+            }
+            None => {
+                ok = false;
+                violations.add(field, format!("must contain {role}.name"));
+            }
+        }
+    }
+    ok
+}
+
+fn conflict_text(consumer: &str, version: &str, provider: &str) -> String {
+    format!(
+        "Cannot change the content of the pact for {consumer} version {version} and provider {provider}, \
+         as race conditions will cause unreliable results for can-i-deploy. Each pact must be published \
+         with a unique consumer version number. Some Pact libraries generate random data when a concrete \
+         value for a type matcher is not specified, and this can cause the contract to mutate - ensure you \
+         have given example values for all type matchers. For more information see \
+         https://docs.pact.io/go/versioning"
+    )
+}
+
+fn version_notice(consumer: &str, version: &Version, created: bool) -> Notice {
+    let mut text = format!(
+        "{} {consumer} version {}",
+        if created { "Created" } else { "Updated" },
+        version.number
+    );
+    let branches: Vec<&str> = version.branches.iter().map(|b| b.name.as_str()).collect();
+    let tags: Vec<&str> = version.tags.iter().map(|t| t.name.as_str()).collect();
+    if !branches.is_empty() {
+        text.push_str(&format!(" with branch {}", branches.join(", ")));
+    }
+    if !tags.is_empty() {
+        let joiner = if branches.is_empty() { " with" } else { " and" };
+        let noun = if tags.len() == 1 { "tag" } else { "tags" };
+        text.push_str(&format!("{joiner} {noun} {}", tags.join(", ")));
+    }
+    Notice::new(NoticeKind::Success, text)
+}
+
+fn outcome_notice(
+    outcome: PublicationOutcome,
+    consumer: &str,
+    version: &str,
+    provider: &str,
+) -> Notice {
+    let subject = format!("for {consumer} version {version} and provider {provider}");
+    match outcome {
+        PublicationOutcome::Created => Notice::new(
+            NoticeKind::Success,
+            format!("Pact successfully published {subject}."),
+        ),
+        PublicationOutcome::Unchanged => Notice::new(
+            NoticeKind::Success,
+            format!("Pact successfully republished {subject} with no content changes."),
+        ),
+        PublicationOutcome::Merged => Notice::new(
+            NoticeKind::Success,
+            format!("Pact successfully merged {subject}."),
+        ),
+        PublicationOutcome::Overwritten => Notice::new(
+            NoticeKind::Danger,
+            format!(
+                "Pact published {subject} with content changes. Changing the content of a published pact is not \
+                 recommended, as it makes can-i-deploy results unreliable."
+            ),
+        ),
+    }
+}
+
+impl Broker {
+    /// Publishes the contracts of one consumer version in one transaction:
+    /// either every contract is stored or nothing is.
+    pub async fn publish_contracts(&self, input: PublishInput) -> Result<PublishResult> {
+        let contracts = input.validate()?;
+        let allow_overwrite = self.settings.allow_dangerous_contract_modification;
+        let mut conn = self.store.conn().await?;
+        conn.transaction(async |conn| {
+            let (consumer, _) =
+                pacticipant_store::find_or_create(conn, &input.pacticipant_name).await?;
+            let (version_row, created) = version_store::find_or_create(
+                conn,
+                consumer.id,
+                &input.pacticipant_version_number,
+                input.build_url.as_deref(),
+            )
+            .await?;
+            if let Some(branch) = &input.branch {
+                version_store::add_to_branch(conn, &version_row, branch, false).await?;
+            }
+            for tag in &input.tags {
+                version_store::add_tag(conn, &version_row, tag).await?;
+            }
+            let version = describe_version(conn, &consumer.name, version_row.clone()).await?;
+            let mut notices = vec![version_notice(&consumer.name, &version, created)];
+            let mut published = Vec::new();
+            for contract in contracts {
+                let (provider, _) =
+                    pacticipant_store::find_or_create(conn, &contract.provider_name).await?;
+                let (record, outcome) = store_pact(
+                    conn,
+                    &consumer,
+                    &provider,
+                    &version_row,
+                    contract.document,
+                    contract.on_conflict,
+                    allow_overwrite,
+                )
+                .await?;
+                notices.push(outcome_notice(
+                    outcome,
+                    &consumer.name,
+                    &version.number,
+                    &provider.name,
+                ));
+                published.push((pact_of(record, &version), outcome));
+            }
+            Ok(PublishResult {
+                notices,
+                version,
+                contracts: published,
+            })
+        })
+        .await
+    }
+
+    /// The legacy single-pact publish (`PUT /pacts/provider/P/consumer/C/version/V`
+    /// and its PATCH, which merges). Returns whether the pact is new.
+    pub async fn publish_pact(
+        &self,
+        consumer: &str,
+        provider: &str,
+        version: &str,
+        content: &[u8],
+        strategy: ConflictStrategy,
+    ) -> Result<(Pact, PublicationOutcome)> {
+        let mut violations = Violations::default();
+        violations.check("consumer", names::single_line(consumer).map(drop));
+        violations.check("provider", names::single_line(provider).map(drop));
+        violations.check("consumerVersion", names::single_line(version).map(drop));
+        let document = violations.check("pact", pact::parse(content));
+        if let Some(document) = &document {
+            check_names(document, consumer, provider, &mut violations, "pact");
+        }
+        violations.into_result()?;
+        let document = document.expect("validated above");
+        let allow_overwrite = self.settings.allow_dangerous_contract_modification;
+        let mut conn = self.store.conn().await?;
+        conn.transaction(async |conn| {
+            let (consumer, _) = pacticipant_store::find_or_create(conn, consumer).await?;
+            let (provider, _) = pacticipant_store::find_or_create(conn, provider).await?;
+            let (version_row, _) =
+                version_store::find_or_create(conn, consumer.id, version, None).await?;
+            let (record, outcome) = store_pact(
+                conn,
+                &consumer,
+                &provider,
+                &version_row,
+                document,
+                strategy,
+                allow_overwrite,
+            )
+            .await?;
+            let version = describe_version(conn, &consumer.name, version_row).await?;
+            Ok((pact_of(record, &version), outcome))
+        })
+        .await
+    }
+
+    /// One pact of a consumer and provider.
+    pub async fn get_pact(
+        &self,
+        consumer: &str,
+        provider: &str,
+        selector: &PactSelector,
+    ) -> Result<Pact> {
+        let mut conn = self.store.conn().await?;
+        let consumer_row = existing_pacticipant(&mut conn, consumer).await?;
+        let provider_row = existing_pacticipant(&mut conn, provider).await?;
+        let which = match selector {
+            PactSelector::ConsumerVersion(v) => Which::ConsumerVersion(v),
+            PactSelector::Latest => Which::Latest,
+            PactSelector::Tag(t) => Which::Tag(t),
+            PactSelector::Branch(b) => Which::Branch(b),
+            PactSelector::Sha(s) => Which::Sha(s),
+        };
+        let record = store::find(
+            &mut conn,
+            (consumer_row.id, &consumer_row.name),
+            (provider_row.id, &provider_row.name),
+            which,
+        )
+        .await?
+        .ok_or_else(|| Error::NotFound(pact_not_found(consumer, provider, selector)))?;
+        describe_pact(&mut conn, &consumer_row, record).await
+    }
+
+    /// The pacts between a consumer and a provider, newest first.
+    pub async fn list_pact_versions(
+        &self,
+        consumer: &str,
+        provider: &str,
+        page: Page,
+    ) -> Result<Listed<Pact>> {
+        let mut conn = self.store.conn().await?;
+        let consumer_row = existing_pacticipant(&mut conn, consumer).await?;
+        let provider_row = existing_pacticipant(&mut conn, provider).await?;
+        let (records, total) = store::list_for_pair(
+            &mut conn,
+            (consumer_row.id, &consumer_row.name),
+            (provider_row.id, &provider_row.name),
+            page,
+        )
+        .await?;
+        let mut items = Vec::with_capacity(records.len());
+        for record in records {
+            items.push(describe_pact(&mut conn, &consumer_row, record).await?);
+        }
+        Ok(Listed { items, total, page })
+    }
+
+    /// The latest pact of every integration, or of one provider's.
+    pub async fn list_latest_pacts(
+        &self,
+        provider: Option<&str>,
+        page: Page,
+    ) -> Result<Listed<Pact>> {
+        let mut conn = self.store.conn().await?;
+        let provider_id = match provider {
+            Some(name) => Some(existing_pacticipant(&mut conn, name).await?.id),
+            None => None,
+        };
+        let (records, total) = store::latest_per_integration(&mut conn, provider_id, page).await?;
+        let mut items = Vec::with_capacity(records.len());
+        for record in records {
+            let consumer = existing_pacticipant(&mut conn, &record.consumer).await?;
+            items.push(describe_pact(&mut conn, &consumer, record).await?);
+        }
+        Ok(Listed { items, total, page })
+    }
+
+    /// Deletes the pact published for a consumer version and provider.
+    pub async fn delete_pact(&self, consumer: &str, provider: &str, version: &str) -> Result<()> {
+        let mut conn = self.store.conn().await?;
+        conn.transaction(async |conn| {
+            let consumer_row = existing_pacticipant(conn, consumer).await?;
+            let provider_row = existing_pacticipant(conn, provider).await?;
+            let version_row = existing_version(conn, &consumer_row, version).await?;
+            if store::delete_publications(conn, version_row.id, provider_row.id).await? {
+                Ok(())
+            } else {
+                Err(Error::NotFound(pact_not_found(
+                    consumer,
+                    provider,
+                    &PactSelector::ConsumerVersion(version.to_owned()),
+                )))
+            }
+        })
+        .await
+    }
+}
+
+/// Stores `document` as the pact of `version` with `provider`, applying
+/// the publication rules: identical content is a no-op, a merge adds a
+/// revision, different content is a conflict unless overwriting is allowed.
+async fn store_pact(
+    conn: &mut Conn,
+    consumer: &PacticipantRow,
+    provider: &PacticipantRow,
+    version: &VersionRow,
+    document: pact::Document,
+    strategy: ConflictStrategy,
+    allow_overwrite: bool,
+) -> Result<(PactRecord, PublicationOutcome)> {
+    let existing = store::latest_publication(conn, version.id, provider.id).await?;
+    let (document, outcome, revision) = match existing {
+        None => (document, PublicationOutcome::Created, 1),
+        Some((publication, content)) => {
+            let stored: pact::Document = pact::parse(content.content.as_bytes())
+                .map_err(|err| anyhow::anyhow!("stored pact {} {err}", content.sha))?;
+            let incoming = match strategy {
+                ConflictStrategy::Merge => pact::merge(&stored, &document),
+                ConflictStrategy::Overwrite => document,
+            };
+            if pact::content_sha(&incoming) == content.sha {
+                let record = record_of(
+                    consumer,
+                    provider,
+                    version,
+                    &content.sha,
+                    content.content,
+                    publication.created_at,
+                );
+                return Ok((record, PublicationOutcome::Unchanged));
+            }
+            match strategy {
+                ConflictStrategy::Merge => (
+                    incoming,
+                    PublicationOutcome::Merged,
+                    publication.revision_number + 1,
+                ),
+                ConflictStrategy::Overwrite if allow_overwrite => (
+                    incoming,
+                    PublicationOutcome::Overwritten,
+                    publication.revision_number + 1,
+                ),
+                ConflictStrategy::Overwrite => {
+                    let text = conflict_text(&consumer.name, &version.number, &provider.name);
+                    return Err(Error::Conflict {
+                        field: "contracts".into(),
+                        messages: vec![text.clone()],
+                        notices: vec![
+                            Notice::new(NoticeKind::Error, text),
+                            Notice::new(
+                                NoticeKind::Info,
+                                pact::describe_difference(&stored, &incoming),
+                            ),
+                        ],
+                    });
+                }
+            }
+        }
+    };
+    let sha = pact::content_sha(&document);
+    let (interactions_count, messages_count) = pact::counts(&document);
+    let content = serde_json::to_string(&document).map_err(anyhow::Error::from)?;
+    let stored = store::find_or_insert_content(
+        conn,
+        &NewContent {
+            consumer_id: consumer.id,
+            provider_id: provider.id,
+            sha: &sha,
+            content: &content,
+            interactions_count,
+            messages_count,
+        },
+    )
+    .await?;
+    let publication = store::insert_publication(conn, version.id, &stored, revision).await?;
+    let record = record_of(
+        consumer,
+        provider,
+        version,
+        &stored.sha,
+        stored.content,
+        publication.created_at,
+    );
+    Ok((record, outcome))
+}
+
+fn record_of(
+    consumer: &PacticipantRow,
+    provider: &PacticipantRow,
+    version: &VersionRow,
+    sha: &str,
+    content: String,
+    created_at: DateTime<Utc>,
+) -> PactRecord {
+    PactRecord {
+        consumer_version_id: version.id,
+        consumer_version: version.number.clone(),
+        consumer: consumer.name.clone(),
+        provider: provider.name.clone(),
+        sha: sha.to_owned(),
+        content,
+        created_at,
+    }
+}
+
+fn pact_of(record: PactRecord, version: &Version) -> Pact {
+    Pact {
+        consumer: record.consumer,
+        provider: record.provider,
+        consumer_version: record.consumer_version,
+        sha: record.sha,
+        content: record.content,
+        created_at: record.created_at,
+        consumer_version_branches: version.branches.iter().map(|b| b.name.clone()).collect(),
+        consumer_version_tags: version.tags.iter().map(|t| t.name.clone()).collect(),
+    }
+}
+
+async fn describe_pact(
+    conn: &mut Conn,
+    consumer: &PacticipantRow,
+    record: PactRecord,
+) -> Result<Pact> {
+    let version_row = existing_version(conn, consumer, &record.consumer_version).await?;
+    let version = describe_version(conn, &consumer.name, version_row).await?;
+    Ok(pact_of(record, &version))
+}
+
+fn pact_not_found(consumer: &str, provider: &str, selector: &PactSelector) -> String {
+    let which = match selector {
+        PactSelector::ConsumerVersion(v) => format!(" for consumer version '{v}'"),
+        PactSelector::Latest => String::new(),
+        PactSelector::Tag(t) => format!(" for a consumer version tagged '{t}'"),
+        PactSelector::Branch(b) => format!(" for a consumer version on branch '{b}'"),
+        PactSelector::Sha(s) => format!(" with content hash '{s}'"),
+    };
+    format!("No pact between consumer '{consumer}' and provider '{provider}'{which} found")
+}

@@ -1,0 +1,396 @@
+//! Versions, branches and tags.
+
+use chrono::{DateTime, Utc};
+use diesel_async::AsyncConnection;
+
+use super::{Broker, Listed, existing_pacticipant, existing_version};
+use crate::domain::names;
+use crate::domain::page::Page;
+use crate::error::{Error, Result, Violations};
+use crate::store::models::{BranchRow, PacticipantRow, VersionRow};
+use crate::store::{Conn, pacticipants as pacticipant_store, versions as store};
+
+#[derive(Debug, Clone)]
+pub struct Version {
+    pub pacticipant: String,
+    pub number: String,
+    pub build_url: Option<String>,
+    pub branches: Vec<BranchMembership>,
+    pub tags: Vec<Tag>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone)]
+pub struct BranchMembership {
+    pub name: String,
+    pub latest: bool,
+    pub auto_created: bool,
+    pub created_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Tag {
+    pub pacticipant: String,
+    pub version: String,
+    pub name: String,
+    pub latest: bool,
+    pub created_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Branch {
+    pub pacticipant: String,
+    pub name: String,
+    pub latest_version: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// Versions of one pacticipant with their branches and tags, two queries
+/// for the whole list.
+pub(crate) async fn describe_versions(
+    conn: &mut Conn,
+    pacticipant: &str,
+    rows: Vec<VersionRow>,
+) -> Result<Vec<Version>> {
+    let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
+    let memberships = store::memberships_of(conn, &ids).await?;
+    let tags = store::tags_of(conn, &ids).await?;
+    Ok(rows
+        .into_iter()
+        .map(|row| Version {
+            pacticipant: pacticipant.to_owned(),
+            branches: memberships
+                .iter()
+                .filter(|m| m.version_id == row.id)
+                .map(|m| BranchMembership {
+                    name: m.branch.clone(),
+                    latest: m.latest,
+                    auto_created: m.auto_created,
+                    created_at: m.created_at,
+                })
+                .collect(),
+            tags: tags
+                .iter()
+                .filter(|t| t.version_id == row.id)
+                .map(|t| Tag {
+                    pacticipant: pacticipant.to_owned(),
+                    version: row.number.clone(),
+                    name: t.name.clone(),
+                    latest: t.latest,
+                    created_at: t.created_at,
+                })
+                .collect(),
+            number: row.number,
+            build_url: row.build_url,
+            created_at: row.created_at,
+            updated_at: row.updated_at,
+        })
+        .collect())
+}
+
+pub(crate) async fn describe_version(
+    conn: &mut Conn,
+    pacticipant: &str,
+    row: VersionRow,
+) -> Result<Version> {
+    Ok(describe_versions(conn, pacticipant, vec![row])
+        .await?
+        .pop()
+        .expect("one row in, one version out"))
+}
+
+/// Checks a build URL: absent, or an absolute http(s) URL.
+pub(crate) fn check_build_url(url: &str) -> Result<(), String> {
+    match url::Url::parse(url) {
+        Ok(parsed) if matches!(parsed.scheme(), "http" | "https") => Ok(()),
+        _ => Err("must be an absolute http or https URL".into()),
+    }
+}
+
+/// What a version PUT carries.
+#[derive(Debug, Default, Clone)]
+pub struct VersionInput {
+    pub build_url: Option<String>,
+    pub branch: Option<String>,
+    pub tags: Vec<String>,
+}
+
+impl Broker {
+    /// Creates a version, or updates the build URL of an existing one; adds
+    /// the branch and tags. Creates the pacticipant on the way.
+    pub async fn put_version(
+        &self,
+        pacticipant: &str,
+        number: &str,
+        input: VersionInput,
+    ) -> Result<(Version, bool)> {
+        let mut violations = Violations::default();
+        violations.check("pacticipant", names::single_line(pacticipant).map(drop));
+        violations.check("number", names::single_line(number).map(drop));
+        if let Some(url) = &input.build_url {
+            violations.check("buildUrl", check_build_url(url));
+        }
+        if let Some(branch) = &input.branch {
+            violations.check("branch", names::branch(branch).map(drop));
+        }
+        for (i, tag) in input.tags.iter().enumerate() {
+            violations.check(&format!("tags[{i}]"), names::single_line(tag).map(drop));
+        }
+        violations.into_result()?;
+        let mut conn = self.store.conn().await?;
+        conn.transaction(async |conn| {
+            let (pacticipant, _) = pacticipant_store::find_or_create(conn, pacticipant).await?;
+            let (row, created) =
+                store::find_or_create(conn, pacticipant.id, number, input.build_url.as_deref())
+                    .await?;
+            if let Some(branch) = &input.branch {
+                store::add_to_branch(conn, &row, branch, false).await?;
+            }
+            for tag in &input.tags {
+                store::add_tag(conn, &row, tag).await?;
+            }
+            Ok((
+                describe_version(conn, &pacticipant.name, row).await?,
+                created,
+            ))
+        })
+        .await
+    }
+
+    pub async fn get_version(&self, pacticipant: &str, number: &str) -> Result<Version> {
+        let mut conn = self.store.conn().await?;
+        let pacticipant = existing_pacticipant(&mut conn, pacticipant).await?;
+        let row = existing_version(&mut conn, &pacticipant, number).await?;
+        describe_version(&mut conn, &pacticipant.name, row).await
+    }
+
+    /// The latest version, or the latest with a tag, or a branch's head.
+    pub async fn latest_version(
+        &self,
+        pacticipant: &str,
+        tag: Option<&str>,
+        branch: Option<&str>,
+    ) -> Result<Version> {
+        let mut conn = self.store.conn().await?;
+        let pacticipant = existing_pacticipant(&mut conn, pacticipant).await?;
+        let row = match (tag, branch) {
+            (Some(tag), _) => store::latest_with_tag(&mut conn, pacticipant.id, tag).await?,
+            (None, Some(branch)) => store::branch_head(&mut conn, pacticipant.id, branch).await?,
+            (None, None) => store::latest(&mut conn, pacticipant.id).await?,
+        };
+        let row = row.ok_or_else(|| {
+            let scope = match (tag, branch) {
+                (Some(tag), _) => format!(" with tag '{tag}'"),
+                (None, Some(branch)) => format!(" on branch '{branch}'"),
+                (None, None) => String::new(),
+            };
+            Error::NotFound(format!(
+                "No version of pacticipant '{}'{scope} found",
+                pacticipant.name
+            ))
+        })?;
+        describe_version(&mut conn, &pacticipant.name, row).await
+    }
+
+    pub async fn list_versions(
+        &self,
+        pacticipant: &str,
+        branch: Option<&str>,
+        tag: Option<&str>,
+        page: Page,
+    ) -> Result<Listed<Version>> {
+        let mut conn = self.store.conn().await?;
+        let pacticipant = existing_pacticipant(&mut conn, pacticipant).await?;
+        let (rows, total) = store::list(&mut conn, pacticipant.id, branch, tag, page).await?;
+        let items = describe_versions(&mut conn, &pacticipant.name, rows).await?;
+        Ok(Listed { items, total, page })
+    }
+
+    pub async fn delete_version(&self, pacticipant: &str, number: &str) -> Result<()> {
+        let mut conn = self.store.conn().await?;
+        conn.transaction(async |conn| {
+            let pacticipant = existing_pacticipant(conn, pacticipant).await?;
+            let row = existing_version(conn, &pacticipant, number).await?;
+            store::delete(conn, &row).await
+        })
+        .await
+    }
+
+    /// Adds a version to a branch, creating what is missing.
+    pub async fn add_branch_version(
+        &self,
+        pacticipant: &str,
+        branch: &str,
+        number: &str,
+    ) -> Result<(Version, bool)> {
+        let mut violations = Violations::default();
+        violations.check("pacticipant", names::single_line(pacticipant).map(drop));
+        violations.check("branch", names::branch(branch).map(drop));
+        violations.check("version", names::single_line(number).map(drop));
+        violations.into_result()?;
+        let mut conn = self.store.conn().await?;
+        conn.transaction(async |conn| {
+            let (pacticipant, _) = pacticipant_store::find_or_create(conn, pacticipant).await?;
+            let (row, _) = store::find_or_create(conn, pacticipant.id, number, None).await?;
+            let created = store::add_to_branch(conn, &row, branch, false).await?;
+            Ok((
+                describe_version(conn, &pacticipant.name, row).await?,
+                created,
+            ))
+        })
+        .await
+    }
+
+    /// The version, if it is on the branch.
+    pub async fn get_branch_version(
+        &self,
+        pacticipant: &str,
+        branch: &str,
+        number: &str,
+    ) -> Result<Version> {
+        let version = self.get_version(pacticipant, number).await?;
+        if version.branches.iter().any(|b| b.name == branch) {
+            Ok(version)
+        } else {
+            Err(Error::NotFound(format!(
+                "Version '{number}' of pacticipant '{pacticipant}' is not on branch '{branch}'"
+            )))
+        }
+    }
+
+    pub async fn remove_branch_version(
+        &self,
+        pacticipant: &str,
+        branch: &str,
+        number: &str,
+    ) -> Result<()> {
+        let mut conn = self.store.conn().await?;
+        conn.transaction(async |conn| {
+            let pacticipant = existing_pacticipant(conn, pacticipant).await?;
+            let branch_row = existing_branch(conn, &pacticipant, branch).await?;
+            let row = existing_version(conn, &pacticipant, number).await?;
+            if store::remove_from_branch(conn, &branch_row, row.id).await? {
+                Ok(())
+            } else {
+                Err(Error::NotFound(format!(
+                    "Version '{number}' of pacticipant '{}' is not on branch '{branch}'",
+                    pacticipant.name
+                )))
+            }
+        })
+        .await
+    }
+
+    pub async fn get_branch(&self, pacticipant: &str, branch: &str) -> Result<Branch> {
+        let mut conn = self.store.conn().await?;
+        let pacticipant = existing_pacticipant(&mut conn, pacticipant).await?;
+        let row = existing_branch(&mut conn, &pacticipant, branch).await?;
+        let (row, head) = store::branch_with_head(&mut conn, row).await?;
+        Ok(describe_branch(&pacticipant.name, row, head))
+    }
+
+    pub async fn list_branches(&self, pacticipant: &str, page: Page) -> Result<Listed<Branch>> {
+        let mut conn = self.store.conn().await?;
+        let pacticipant = existing_pacticipant(&mut conn, pacticipant).await?;
+        let (rows, total) = store::list_branches(&mut conn, pacticipant.id, page).await?;
+        let items = rows
+            .into_iter()
+            .map(|(row, head)| describe_branch(&pacticipant.name, row, head))
+            .collect();
+        Ok(Listed { items, total, page })
+    }
+
+    pub async fn delete_branch(&self, pacticipant: &str, branch: &str) -> Result<()> {
+        let mut conn = self.store.conn().await?;
+        let pacticipant = existing_pacticipant(&mut conn, pacticipant).await?;
+        let row = existing_branch(&mut conn, &pacticipant, branch).await?;
+        store::delete_branch(&mut conn, row.id).await
+    }
+
+    /// Tags a version, creating the pacticipant and version on the way.
+    pub async fn add_tag(&self, pacticipant: &str, number: &str, tag: &str) -> Result<(Tag, bool)> {
+        let mut violations = Violations::default();
+        violations.check("pacticipant", names::single_line(pacticipant).map(drop));
+        violations.check("version", names::single_line(number).map(drop));
+        violations.check("tag", names::single_line(tag).map(drop));
+        violations.into_result()?;
+        let mut conn = self.store.conn().await?;
+        conn.transaction(async |conn| {
+            let (pacticipant, _) = pacticipant_store::find_or_create(conn, pacticipant).await?;
+            let (row, _) = store::find_or_create(conn, pacticipant.id, number, None).await?;
+            let (_, created) = store::add_tag(conn, &row, tag).await?;
+            let tag = find_tag(conn, &pacticipant, row, tag).await?;
+            Ok((tag, created))
+        })
+        .await
+    }
+
+    pub async fn get_tag(&self, pacticipant: &str, number: &str, tag: &str) -> Result<Tag> {
+        let mut conn = self.store.conn().await?;
+        let pacticipant = existing_pacticipant(&mut conn, pacticipant).await?;
+        let row = existing_version(&mut conn, &pacticipant, number).await?;
+        find_tag(&mut conn, &pacticipant, row, tag).await
+    }
+
+    pub async fn remove_tag(&self, pacticipant: &str, number: &str, tag: &str) -> Result<()> {
+        let mut conn = self.store.conn().await?;
+        let pacticipant = existing_pacticipant(&mut conn, pacticipant).await?;
+        let row = existing_version(&mut conn, &pacticipant, number).await?;
+        if store::remove_tag(&mut conn, row.id, tag).await? {
+            Ok(())
+        } else {
+            Err(tag_not_found(&pacticipant.name, number, tag))
+        }
+    }
+}
+
+async fn find_tag(
+    conn: &mut Conn,
+    pacticipant: &PacticipantRow,
+    version: VersionRow,
+    tag: &str,
+) -> Result<Tag> {
+    let number = version.number.clone();
+    store::find_tag(conn, version.id, tag)
+        .await?
+        .ok_or_else(|| tag_not_found(&pacticipant.name, &number, tag))?;
+    describe_version(conn, &pacticipant.name, version)
+        .await?
+        .tags
+        .into_iter()
+        .find(|t| t.name == tag)
+        .ok_or_else(|| tag_not_found(&pacticipant.name, &number, tag))
+}
+
+fn tag_not_found(pacticipant: &str, number: &str, tag: &str) -> Error {
+    Error::NotFound(format!(
+        "Version '{number}' of pacticipant '{pacticipant}' has no tag '{tag}'"
+    ))
+}
+
+async fn existing_branch(
+    conn: &mut Conn,
+    pacticipant: &PacticipantRow,
+    branch: &str,
+) -> Result<BranchRow> {
+    store::find_branch(conn, pacticipant.id, branch)
+        .await?
+        .ok_or_else(|| {
+            Error::NotFound(format!(
+                "No branch '{branch}' of pacticipant '{}' found",
+                pacticipant.name
+            ))
+        })
+}
+
+fn describe_branch(pacticipant: &str, row: BranchRow, head: Option<String>) -> Branch {
+    Branch {
+        pacticipant: pacticipant.to_owned(),
+        name: row.name,
+        latest_version: head,
+        created_at: row.created_at,
+        updated_at: row.updated_at,
+    }
+}

@@ -1,0 +1,98 @@
+//! The PostgreSQL store: the connection pool, embedded migrations, the
+//! managed local server, and the queries of each domain noun. Nothing here
+//! knows about gRPC or HTTP.
+
+pub mod local_pg;
+pub mod models;
+pub mod pacticipants;
+pub mod pacts;
+pub mod schema;
+pub mod versions;
+
+use anyhow::Context;
+use diesel_async::AsyncPgConnection;
+use diesel_async::async_connection_wrapper::AsyncConnectionWrapper;
+use diesel_async::pooled_connection::AsyncDieselConnectionManager;
+use diesel_async::pooled_connection::bb8::{Pool, PooledConnection};
+use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
+
+use crate::error::Result;
+
+pub const MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations");
+
+/// Serialises migrations across replicas that start at the same time.
+const MIGRATION_LOCK_KEY: i64 = 0x7061_6374_7769_7265; // "pactwire"
+
+pub type Conn = AsyncPgConnection;
+
+/// A pool of connections to the broker's database.
+#[derive(Clone)]
+pub struct Store {
+    pool: Pool<AsyncPgConnection>,
+}
+
+impl Store {
+    pub async fn connect(url: &str, max_connections: u32) -> anyhow::Result<Store> {
+        let manager = AsyncDieselConnectionManager::<AsyncPgConnection>::new(url);
+        let pool = Pool::builder()
+            .max_size(max_connections)
+            .connection_timeout(std::time::Duration::from_secs(10))
+            .build(manager)
+            .await
+            .context("creating the database pool")?;
+        Ok(Store { pool })
+    }
+
+    pub async fn conn(&self) -> Result<PooledConnection<'_, AsyncPgConnection>> {
+        Ok(self.pool.get().await?)
+    }
+
+    /// Whether a connection can be had and the schema is migrated.
+    pub async fn is_ready(&self) -> bool {
+        use diesel_async::RunQueryDsl;
+        let Ok(mut conn) = self.pool.get().await else {
+            return false;
+        };
+        diesel::sql_query("SELECT 1 FROM pacticipants LIMIT 1")
+            .execute(&mut *conn)
+            .await
+            .is_ok()
+    }
+}
+
+/// Applies pending migrations under an advisory lock and returns how many
+/// ran. diesel's migration API is synchronous, so it runs on a blocking
+/// thread.
+pub async fn migrate(url: &str) -> anyhow::Result<usize> {
+    let url = url.to_owned();
+    tokio::task::spawn_blocking(move || -> anyhow::Result<usize> {
+        use diesel::{Connection, RunQueryDsl};
+        let mut conn = AsyncConnectionWrapper::<AsyncPgConnection>::establish(&url)
+            .context("connecting to the database to migrate it")?;
+        diesel::sql_query(format!("SELECT pg_advisory_lock({MIGRATION_LOCK_KEY})"))
+            .execute(&mut conn)
+            .context("taking the migration lock")?;
+        let applied = conn
+            .run_pending_migrations(MIGRATIONS)
+            .map(|versions| versions.len())
+            .map_err(|err| anyhow::anyhow!("running migrations: {err}"));
+        diesel::sql_query(format!("SELECT pg_advisory_unlock({MIGRATION_LOCK_KEY})"))
+            .execute(&mut conn)
+            .context("releasing the migration lock")?;
+        applied
+    })
+    .await
+    .context("the migration task failed")?
+}
+
+/// `url` with any password replaced, for logs.
+pub fn redact_url(url: &str) -> String {
+    match url::Url::parse(url) {
+        Ok(mut parsed) if parsed.password().is_some() => {
+            let _ = parsed.set_password(Some("********"));
+            parsed.to_string()
+        }
+        Ok(parsed) => parsed.to_string(),
+        Err(_) => "(unparseable database URL)".into(),
+    }
+}

@@ -1,0 +1,349 @@
+//! Pact content, publications and the "latest publication per consumer
+//! version and provider" table maintained on write.
+
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use diesel_async::RunQueryDsl;
+
+use super::Conn;
+use super::models::{PactPublicationRow, PactVersionRow};
+use super::schema::{
+    branch_versions, branches, integrations, latest_pact_publications, pact_publications,
+    pact_versions, pacticipants, tags, versions,
+};
+use crate::domain::page::Page;
+use crate::error::Result;
+
+/// New pact content to store.
+pub struct NewContent<'a> {
+    pub consumer_id: i64,
+    pub provider_id: i64,
+    pub sha: &'a str,
+    pub content: &'a str,
+    pub interactions_count: i32,
+    pub messages_count: i32,
+}
+
+/// The stored content with this hash, inserted when new.
+pub async fn find_or_insert_content(
+    conn: &mut Conn,
+    new: &NewContent<'_>,
+) -> Result<PactVersionRow> {
+    let inserted = diesel::insert_into(pact_versions::table)
+        .values((
+            pact_versions::consumer_id.eq(new.consumer_id),
+            pact_versions::provider_id.eq(new.provider_id),
+            pact_versions::sha.eq(new.sha),
+            pact_versions::content.eq(new.content),
+            pact_versions::interactions_count.eq(new.interactions_count),
+            pact_versions::messages_count.eq(new.messages_count),
+        ))
+        .on_conflict((
+            pact_versions::consumer_id,
+            pact_versions::provider_id,
+            pact_versions::sha,
+        ))
+        .do_nothing()
+        .returning(PactVersionRow::as_returning())
+        .get_result(conn)
+        .await
+        .optional()?;
+    match inserted {
+        Some(row) => Ok(row),
+        None => Ok(pact_versions::table
+            .filter(pact_versions::consumer_id.eq(new.consumer_id))
+            .filter(pact_versions::provider_id.eq(new.provider_id))
+            .filter(pact_versions::sha.eq(new.sha))
+            .select(PactVersionRow::as_select())
+            .first(conn)
+            .await?),
+    }
+}
+
+/// The latest publication (highest revision) for a consumer version and
+/// provider, with its content.
+pub async fn latest_publication(
+    conn: &mut Conn,
+    consumer_version_id: i64,
+    provider_id: i64,
+) -> Result<Option<(PactPublicationRow, PactVersionRow)>> {
+    Ok(latest_pact_publications::table
+        .inner_join(pact_publications::table)
+        .inner_join(pact_versions::table)
+        .filter(latest_pact_publications::consumer_version_id.eq(consumer_version_id))
+        .filter(latest_pact_publications::provider_id.eq(provider_id))
+        .select((PactPublicationRow::as_select(), PactVersionRow::as_select()))
+        .first(conn)
+        .await
+        .optional()?)
+}
+
+/// Records a publication and makes it the latest for its consumer version
+/// and provider; records the integration.
+pub async fn insert_publication(
+    conn: &mut Conn,
+    consumer_version_id: i64,
+    content: &PactVersionRow,
+    revision_number: i32,
+) -> Result<PactPublicationRow> {
+    let publication = diesel::insert_into(pact_publications::table)
+        .values((
+            pact_publications::consumer_version_id.eq(consumer_version_id),
+            pact_publications::consumer_id.eq(content.consumer_id),
+            pact_publications::provider_id.eq(content.provider_id),
+            pact_publications::pact_version_id.eq(content.id),
+            pact_publications::revision_number.eq(revision_number),
+        ))
+        .returning(PactPublicationRow::as_returning())
+        .get_result(conn)
+        .await?;
+    diesel::insert_into(latest_pact_publications::table)
+        .values((
+            latest_pact_publications::consumer_version_id.eq(consumer_version_id),
+            latest_pact_publications::provider_id.eq(content.provider_id),
+            latest_pact_publications::consumer_id.eq(content.consumer_id),
+            latest_pact_publications::pact_publication_id.eq(publication.id),
+            latest_pact_publications::pact_version_id.eq(content.id),
+            latest_pact_publications::created_at.eq(publication.created_at),
+        ))
+        .on_conflict((
+            latest_pact_publications::consumer_version_id,
+            latest_pact_publications::provider_id,
+        ))
+        .do_update()
+        .set((
+            latest_pact_publications::pact_publication_id.eq(publication.id),
+            latest_pact_publications::pact_version_id.eq(content.id),
+            latest_pact_publications::created_at.eq(publication.created_at),
+        ))
+        .execute(conn)
+        .await?;
+    diesel::insert_into(integrations::table)
+        .values((
+            integrations::consumer_id.eq(content.consumer_id),
+            integrations::provider_id.eq(content.provider_id),
+        ))
+        .on_conflict_do_nothing()
+        .execute(conn)
+        .await?;
+    Ok(publication)
+}
+
+/// Deletes every revision published for a consumer version and provider.
+pub async fn delete_publications(
+    conn: &mut Conn,
+    consumer_version_id: i64,
+    provider_id: i64,
+) -> Result<bool> {
+    let deleted = diesel::delete(
+        pact_publications::table
+            .filter(pact_publications::consumer_version_id.eq(consumer_version_id))
+            .filter(pact_publications::provider_id.eq(provider_id)),
+    )
+    .execute(conn)
+    .await?;
+    Ok(deleted > 0)
+}
+
+/// A pact as read for display: which consumer version, when, and the
+/// content.
+#[derive(Debug, Clone)]
+pub struct PactRecord {
+    pub consumer_version_id: i64,
+    pub consumer_version: String,
+    pub consumer: String,
+    pub provider: String,
+    pub sha: String,
+    pub content: String,
+    pub created_at: DateTime<Utc>,
+}
+
+type RecordColumns = (
+    latest_pact_publications::consumer_version_id,
+    versions::number,
+    pact_versions::sha,
+    pact_versions::content,
+    latest_pact_publications::created_at,
+);
+
+const RECORD_COLUMNS: RecordColumns = (
+    latest_pact_publications::consumer_version_id,
+    versions::number,
+    pact_versions::sha,
+    pact_versions::content,
+    latest_pact_publications::created_at,
+);
+
+/// Which pact of a consumer and provider to read.
+pub enum Which<'a> {
+    ConsumerVersion(&'a str),
+    Latest,
+    Tag(&'a str),
+    Branch(&'a str),
+    Sha(&'a str),
+}
+
+/// The pact of `consumer` with `provider` chosen by `which`. Every variant
+/// is a walk of an index from its newest end.
+pub async fn find(
+    conn: &mut Conn,
+    consumer: (i64, &str),
+    provider: (i64, &str),
+    which: Which<'_>,
+) -> Result<Option<PactRecord>> {
+    let (consumer_id, consumer_name) = consumer;
+    let (provider_id, provider_name) = provider;
+    let base = latest_pact_publications::table
+        .inner_join(
+            versions::table.on(versions::id.eq(latest_pact_publications::consumer_version_id)),
+        )
+        .inner_join(
+            pact_versions::table
+                .on(pact_versions::id.eq(latest_pact_publications::pact_version_id)),
+        )
+        .filter(latest_pact_publications::consumer_id.eq(consumer_id))
+        .filter(latest_pact_publications::provider_id.eq(provider_id))
+        .order(latest_pact_publications::consumer_version_id.desc())
+        .select(RECORD_COLUMNS)
+        .into_boxed();
+    let query = match which {
+        Which::ConsumerVersion(number) => base.filter(versions::number.eq(number.to_owned())),
+        Which::Latest => base,
+        Which::Sha(sha) => base.filter(pact_versions::sha.eq(sha.to_owned())),
+        Which::Tag(tag) => base.filter(
+            latest_pact_publications::consumer_version_id.eq_any(
+                tags::table
+                    .filter(tags::pacticipant_id.eq(consumer_id))
+                    .filter(tags::name.eq(tag.to_owned()))
+                    .select(tags::version_id),
+            ),
+        ),
+        Which::Branch(branch) => base.filter(
+            latest_pact_publications::consumer_version_id.eq_any(
+                branch_versions::table
+                    .inner_join(branches::table)
+                    .filter(branches::pacticipant_id.eq(consumer_id))
+                    .filter(branches::name.eq(branch.to_owned()))
+                    .select(branch_versions::version_id),
+            ),
+        ),
+    };
+    let row: Option<(i64, String, String, String, DateTime<Utc>)> =
+        query.first(conn).await.optional()?;
+    Ok(row.map(
+        |(consumer_version_id, consumer_version, sha, content, created_at)| PactRecord {
+            consumer_version_id,
+            consumer_version,
+            consumer: consumer_name.to_owned(),
+            provider: provider_name.to_owned(),
+            sha,
+            content,
+            created_at,
+        },
+    ))
+}
+
+/// A page of the pacts between a consumer and a provider, newest consumer
+/// version first, and the total.
+pub async fn list_for_pair(
+    conn: &mut Conn,
+    consumer: (i64, &str),
+    provider: (i64, &str),
+    page: Page,
+) -> Result<(Vec<PactRecord>, i64)> {
+    let rows: Vec<(i64, String, String, String, DateTime<Utc>)> = latest_pact_publications::table
+        .inner_join(
+            versions::table.on(versions::id.eq(latest_pact_publications::consumer_version_id)),
+        )
+        .inner_join(
+            pact_versions::table
+                .on(pact_versions::id.eq(latest_pact_publications::pact_version_id)),
+        )
+        .filter(latest_pact_publications::consumer_id.eq(consumer.0))
+        .filter(latest_pact_publications::provider_id.eq(provider.0))
+        .order(latest_pact_publications::consumer_version_id.desc())
+        .offset(page.offset)
+        .limit(page.size)
+        .select(RECORD_COLUMNS)
+        .load(conn)
+        .await?;
+    let total = latest_pact_publications::table
+        .filter(latest_pact_publications::consumer_id.eq(consumer.0))
+        .filter(latest_pact_publications::provider_id.eq(provider.0))
+        .count()
+        .get_result(conn)
+        .await?;
+    let records = rows
+        .into_iter()
+        .map(
+            |(consumer_version_id, consumer_version, sha, content, created_at)| PactRecord {
+                consumer_version_id,
+                consumer_version,
+                consumer: consumer.1.to_owned(),
+                provider: provider.1.to_owned(),
+                sha,
+                content,
+                created_at,
+            },
+        )
+        .collect();
+    Ok((records, total))
+}
+
+/// The latest pact of every integration (optionally of one provider), by
+/// consumer then provider name: one index probe per integration.
+pub async fn latest_per_integration(
+    conn: &mut Conn,
+    provider_id: Option<i64>,
+    page: Page,
+) -> Result<(Vec<PactRecord>, i64)> {
+    let (consumers, providers) =
+        diesel::alias!(pacticipants as consumers, pacticipants as providers);
+    let mut pairs = integrations::table
+        .inner_join(
+            consumers.on(consumers
+                .field(pacticipants::id)
+                .eq(integrations::consumer_id)),
+        )
+        .inner_join(
+            providers.on(providers
+                .field(pacticipants::id)
+                .eq(integrations::provider_id)),
+        )
+        .into_boxed();
+    let mut counted = integrations::table.into_boxed();
+    if let Some(provider_id) = provider_id {
+        pairs = pairs.filter(integrations::provider_id.eq(provider_id));
+        counted = counted.filter(integrations::provider_id.eq(provider_id));
+    }
+    let pairs: Vec<(i64, String, i64, String)> = pairs
+        .order((
+            consumers.field(pacticipants::name),
+            providers.field(pacticipants::name),
+        ))
+        .offset(page.offset)
+        .limit(page.size)
+        .select((
+            integrations::consumer_id,
+            consumers.field(pacticipants::name),
+            integrations::provider_id,
+            providers.field(pacticipants::name),
+        ))
+        .load(conn)
+        .await?;
+    let total = counted.count().get_result(conn).await?;
+    let mut records = Vec::with_capacity(pairs.len());
+    for (consumer_id, consumer, provider_id, provider) in pairs {
+        if let Some(record) = find(
+            conn,
+            (consumer_id, &consumer),
+            (provider_id, &provider),
+            Which::Latest,
+        )
+        .await?
+        {
+            records.push(record);
+        }
+    }
+    Ok((records, total))
+}
