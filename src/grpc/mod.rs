@@ -65,7 +65,7 @@ pub fn router(
             .into_axum_router()
             .fallback(not_built_yet)
             .layer(axum::middleware::map_response(
-                status::size_limit_as_resource_exhausted,
+                status::client_faults_as_client_errors,
             ));
     Ok((router, health_reporter))
 }

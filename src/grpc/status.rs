@@ -39,23 +39,35 @@ impl From<Error> for Status {
     }
 }
 
-/// tonic reports an over-limit request as OUT_OF_RANGE; the broker's
-/// vocabulary (and gRPC's own guidance for size limits) is RESOURCE_EXHAUSTED.
-pub(super) async fn size_limit_as_resource_exhausted<B>(mut response: Response<B>) -> Response<B> {
+/// tonic answers two kinds of bad request with server-side codes: an
+/// over-limit message with OUT_OF_RANGE and a malformed protobuf message
+/// with INTERNAL. Both are the caller's fault, so the broker's vocabulary
+/// says RESOURCE_EXHAUSTED and INVALID_ARGUMENT. They fail before any
+/// handler runs, so their status is in the response headers.
+pub(super) async fn client_faults_as_client_errors<B>(mut response: Response<B>) -> Response<B> {
     let headers = response.headers_mut();
-    let too_large = headers.get("grpc-status").and_then(|v| v.to_str().ok()) == Some("11")
-        && headers
-            .get("grpc-message")
-            .and_then(|v| v.to_str().ok())
-            .is_some_and(|m| {
-                m.contains("message%20length%20too%20large")
-                    || m.contains("message length too large")
-            });
-    if too_large {
-        headers.insert(
-            "grpc-status",
-            HeaderValue::from(Code::ResourceExhausted as i32),
-        );
+    let code = headers
+        .get("grpc-status")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let message = headers
+        .get("grpc-message")
+        .and_then(|v| v.to_str().ok())
+        .map(|m| {
+            percent_encoding::percent_decode_str(m)
+                .decode_utf8_lossy()
+                .into_owned()
+        })
+        .unwrap_or_default();
+    let replacement = match code {
+        "11" if message.contains("message length too large") => Some(Code::ResourceExhausted),
+        "13" if message.starts_with("failed to decode Protobuf message") => {
+            Some(Code::InvalidArgument)
+        }
+        _ => None,
+    };
+    if let Some(code) = replacement {
+        headers.insert("grpc-status", HeaderValue::from(code as i32));
     }
     response
 }

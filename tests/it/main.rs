@@ -1,1 +1,10 @@
+//! pactwire's integration tests: one binary, a real PostgreSQL, a real
+//! server per test, real HTTP, gRPC and Pact clients.
 
+mod support;
+
+mod cli;
+mod pacticipants;
+mod pacts;
+mod server;
+mod versions;

@@ -1,0 +1,259 @@
+//! One port for both transports: health, reflection, grpcurl, body limits,
+//! UNIMPLEMENTED for capabilities not built yet, graceful stop.
+
+use pactwire::config::BrokerSettings;
+use tonic::Code;
+use tonic_health::pb::HealthCheckRequest;
+use tonic_health::pb::health_client::HealthClient;
+
+use crate::support::TestApp;
+use crate::support::tools::{grpcurl, run};
+
+const SERVICES: [&str; 8] = [
+    "pactwire.v1.PacticipantService",
+    "pactwire.v1.VersionService",
+    "pactwire.v1.PactService",
+    "pactwire.v1.VerificationService",
+    "pactwire.v1.MatrixService",
+    "pactwire.v1.DeploymentService",
+    "pactwire.v1.WebhookService",
+    "pactwire.v1.EventService",
+];
+
+fn with_args(mut command: std::process::Command, args: &[&str]) -> std::process::Command {
+    command.args(args);
+    command
+}
+
+fn address(app: &TestApp) -> String {
+    app.base.trim_start_matches("http://").to_owned()
+}
+
+#[tokio::test]
+async fn health_is_serving_once_the_database_is_migrated() {
+    let app = TestApp::start().await;
+    let mut health = HealthClient::new(app.channel().await);
+    for service in ["", "pactwire.v1.PactService"] {
+        let status = health
+            .check(HealthCheckRequest {
+                service: service.into(),
+            })
+            .await
+            .expect("health check")
+            .into_inner()
+            .status;
+        assert_eq!(
+            status,
+            tonic_health::pb::health_check_response::ServingStatus::Serving as i32,
+            "{service:?}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn grpcurl_lists_and_describes_every_service_through_reflection() {
+    let app = TestApp::start().await;
+    let (code, out, err) = run(with_args(
+        grpcurl(),
+        &["-plaintext", &address(&app), "list"],
+    ))
+    .await;
+    assert_eq!(code, 0, "{err}");
+    for service in SERVICES.iter().chain(&[
+        "grpc.health.v1.Health",
+        "grpc.reflection.v1.ServerReflection",
+    ]) {
+        assert!(
+            out.lines().any(|l| l == *service),
+            "{service} missing from:\n{out}"
+        );
+    }
+    for service in SERVICES {
+        let (code, out, err) = run(with_args(
+            grpcurl(),
+            &["-plaintext", &address(&app), "describe", service],
+        ))
+        .await;
+        assert_eq!(code, 0, "describe {service}: {err}");
+        assert!(out.contains(&format!("{service} is a service")), "{out}");
+    }
+    let (code, out, err) = run(with_args(
+        grpcurl(),
+        &[
+            "-plaintext",
+            &address(&app),
+            "describe",
+            "pactwire.v1.PublishContractsRequest",
+        ],
+    ))
+    .await;
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("pacticipant_version_number"), "{out}");
+}
+
+#[tokio::test]
+async fn grpcurl_calls_health_and_an_rpc_without_proto_files() {
+    let app = TestApp::start().await;
+    let (code, out, err) = run(with_args(
+        grpcurl(),
+        &["-plaintext", &address(&app), "grpc.health.v1.Health/Check"],
+    ))
+    .await;
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("SERVING"), "{out}");
+
+    let (code, out, err) = run(with_args(
+        grpcurl(),
+        &[
+            "-plaintext",
+            "-d",
+            r#"{"pacticipant": {"name": "Foo", "display_name": "The Foo"}}"#,
+            &address(&app),
+            "pactwire.v1.PacticipantService/CreatePacticipant",
+        ],
+    ))
+    .await;
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("\"displayName\": \"The Foo\""), "{out}");
+
+    let (_, body) = app.get("/pacticipants/Foo").await;
+    assert_eq!(body["displayName"], "The Foo");
+}
+
+#[tokio::test]
+async fn capabilities_not_built_yet_answer_unimplemented_with_a_reason() {
+    let app = TestApp::start().await;
+    let (code, _, err) = run(with_args(
+        grpcurl(),
+        &[
+            "-plaintext",
+            "-d",
+            r#"{"provider": "Bar"}"#,
+            &address(&app),
+            "pactwire.v1.VerificationService/GetPactsForVerification",
+        ],
+    ))
+    .await;
+    assert_ne!(code, 0);
+    assert!(err.contains("Unimplemented"), "{err}");
+    assert!(err.contains("provider verification"), "{err}");
+}
+
+#[tokio::test]
+async fn oversized_bodies_are_refused_on_both_transports() {
+    let app = TestApp::start_with(BrokerSettings {
+        max_request_body_size: 4096,
+        ..BrokerSettings::default()
+    })
+    .await;
+    let big = "x".repeat(10_000);
+
+    let (status, body) = app
+        .put(
+            "/pacticipants/Foo",
+            &serde_json::json!({ "displayName": big }),
+        )
+        .await;
+    assert_eq!(status, 413, "{body}");
+    assert!(
+        body.to_string()
+            .contains("larger than the configured limit"),
+        "{body}"
+    );
+
+    let mut client = app.pacticipants().await;
+    let err = client
+        .create_pacticipant(pactwire::grpc::pb::CreatePacticipantRequest {
+            pacticipant: Some(pactwire::grpc::pb::Pacticipant {
+                name: "Foo".into(),
+                display_name: big,
+                ..Default::default()
+            }),
+        })
+        .await
+        .expect_err("over the limit");
+    assert_eq!(err.code(), Code::ResourceExhausted, "{err:?}");
+    assert_eq!(app.count("pacticipants").await, 0);
+}
+
+#[tokio::test]
+async fn malformed_protobuf_is_invalid_argument_and_writes_nothing() {
+    let app = TestApp::start().await;
+    let status = send_raw(&app, vec![0x0a, 0xff, 0xff]).await;
+    assert_eq!(status.code(), Code::InvalidArgument, "{status:?}");
+    assert!(
+        status
+            .message()
+            .contains("failed to decode Protobuf message"),
+        "{status:?}"
+    );
+    assert_eq!(app.count("pacticipants").await, 0);
+}
+
+/// Sends raw bytes as a CreatePacticipant request over a real gRPC channel.
+async fn send_raw(app: &TestApp, payload: Vec<u8>) -> tonic::Status {
+    use tonic::codegen::http::uri::PathAndQuery;
+    let mut grpc = tonic::client::Grpc::new(app.channel().await);
+    grpc.ready().await.expect("ready");
+    grpc.unary::<RawBytes, RawBytes, RawCodec>(
+        tonic::Request::new(RawBytes(payload)),
+        PathAndQuery::from_static("/pactwire.v1.PacticipantService/CreatePacticipant"),
+        RawCodec,
+    )
+    .await
+    .expect_err("malformed protobuf")
+}
+
+#[derive(Clone, Debug, Default)]
+struct RawBytes(Vec<u8>);
+
+#[derive(Clone, Default)]
+struct RawCodec;
+
+impl tonic::codec::Codec for RawCodec {
+    type Encode = RawBytes;
+    type Decode = RawBytes;
+    type Encoder = RawCodec;
+    type Decoder = RawCodec;
+    fn encoder(&mut self) -> Self::Encoder {
+        RawCodec
+    }
+    fn decoder(&mut self) -> Self::Decoder {
+        RawCodec
+    }
+}
+
+impl tonic::codec::Encoder for RawCodec {
+    type Item = RawBytes;
+    type Error = tonic::Status;
+    fn encode(
+        &mut self,
+        item: RawBytes,
+        dst: &mut tonic::codec::EncodeBuf<'_>,
+    ) -> Result<(), tonic::Status> {
+        use bytes::BufMut;
+        dst.put_slice(&item.0);
+        Ok(())
+    }
+}
+
+impl tonic::codec::Decoder for RawCodec {
+    type Item = RawBytes;
+    type Error = tonic::Status;
+    fn decode(
+        &mut self,
+        src: &mut tonic::codec::DecodeBuf<'_>,
+    ) -> Result<Option<RawBytes>, tonic::Status> {
+        use bytes::Buf;
+        let bytes = src.copy_to_bytes(src.remaining());
+        Ok(Some(RawBytes(bytes.to_vec())))
+    }
+}
+
+#[tokio::test]
+async fn requests_in_flight_finish_when_the_server_stops() {
+    let app = TestApp::start().await;
+    let (status, _) = app.get("/").await;
+    assert_eq!(status, 200);
+    app.stop().await;
+}

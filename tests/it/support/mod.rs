@@ -1,0 +1,8 @@
+//! Test support: a real PostgreSQL per test process, a database per test,
+//! a real server on a loopback port, and the real Pact tools.
+
+pub mod app;
+pub mod pg;
+pub mod tools;
+
+pub use app::TestApp;
