@@ -1,1 +1,198 @@
-fn main() {}
+//! Publishing benchmark: 1,000 distinct pacts through each transport
+//! against a real, durable PostgreSQL, one at a time (latency) and 16 in
+//! flight (throughput).
+//!
+//! `cargo bench --bench publish` (set `BENCH_DATABASE_URL` to use an
+//! existing server; otherwise a private PostgreSQL with default durability
+//! is started under target/).
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+use pactwire::config::BrokerSettings;
+use pactwire::grpc::pb;
+use pactwire::grpc::pb::pact_service_client::PactServiceClient;
+use pactwire::store::Store;
+use pactwire::store::local_pg::{Durability, LocalPostgres};
+use serde_json::json;
+use tokio::sync::Semaphore;
+
+const PACTS: usize = 1_000;
+const IN_FLIGHT: usize = 16;
+
+/// A realistic pact: ten interactions, distinct per `n`.
+fn pact(consumer: &str, n: usize) -> Vec<u8> {
+    let interactions: Vec<_> = (0..10)
+        .map(|i| {
+            json!({
+                "description": format!("request {i} of run {n}"),
+                "providerState": format!("order {i} exists"),
+                "request": {"method": "GET", "path": format!("/orders/{i}"), "headers": {"Accept": "application/json"}},
+                "response": {"status": 200, "headers": {"Content-Type": "application/json"},
+                             "body": {"id": i, "run": n, "items": [{"sku": "A-1", "qty": 2}, {"sku": "B-7", "qty": 1}]}},
+            })
+        })
+        .collect();
+    json!({
+        "consumer": {"name": consumer},
+        "provider": {"name": "Provider"},
+        "interactions": interactions,
+        "metadata": {"pactSpecification": {"version": "2.0.0"}},
+    })
+    .to_string()
+    .into_bytes()
+}
+
+struct Stats {
+    latencies: Vec<Duration>,
+    elapsed: Duration,
+}
+
+impl Stats {
+    fn report(&mut self, label: &str) {
+        self.latencies.sort();
+        let pct = |p: f64| {
+            let index = ((self.latencies.len() as f64 * p).ceil() as usize)
+                .clamp(1, self.latencies.len())
+                - 1;
+            self.latencies[index].as_secs_f64() * 1000.0
+        };
+        println!(
+            "{label:<34} n={:<5} p50={:>7.2} ms  p99={:>7.2} ms  throughput={:>8.1} publishes/s",
+            self.latencies.len(),
+            pct(0.50),
+            pct(0.99),
+            self.latencies.len() as f64 / self.elapsed.as_secs_f64()
+        );
+    }
+}
+
+async fn run<F, Fut>(in_flight: usize, publish: F) -> Stats
+where
+    F: Fn(usize) -> Fut + Send + Sync + 'static,
+    Fut: std::future::Future<Output = ()> + Send,
+{
+    let publish = Arc::new(publish);
+    let permits = Arc::new(Semaphore::new(in_flight));
+    let started = Instant::now();
+    let mut tasks = Vec::with_capacity(PACTS);
+    for n in 0..PACTS {
+        let permit = permits.clone().acquire_owned().await.expect("semaphore");
+        let publish = publish.clone();
+        tasks.push(tokio::spawn(async move {
+            let t = Instant::now();
+            publish(n).await;
+            drop(permit);
+            t.elapsed()
+        }));
+    }
+    let mut latencies = Vec::with_capacity(PACTS);
+    for task in tasks {
+        latencies.push(task.await.expect("publish task"));
+    }
+    Stats {
+        latencies,
+        elapsed: started.elapsed(),
+    }
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let (admin_url, local) = match std::env::var("BENCH_DATABASE_URL") {
+        Ok(url) => (url, None),
+        Err(_) => {
+            let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("target")
+                .join("bench-pg")
+                .join(std::process::id().to_string());
+            let local = LocalPostgres::start(&dir, Durability::Durable).await?;
+            (local.url_for("postgres"), Some((local, dir)))
+        }
+    };
+    let database = format!("bench_{}", std::process::id());
+    pactwire::app::ensure_database(&admin_url, &database).await?;
+    let mut url = url::Url::parse(&admin_url)?;
+    url.set_path(&database);
+    let url = url.to_string();
+    pactwire::store::migrate(&url).await?;
+    let store = Store::connect(&url, 20).await?;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let server = pactwire::app::start(listener, store, BrokerSettings::default()).await?;
+    let base = format!("http://{}", server.local_addr);
+    println!(
+        "pactwire publish benchmark: {PACTS} distinct pacts per run, 10 interactions each, durable PostgreSQL"
+    );
+
+    let http = reqwest::Client::new();
+    for (label, in_flight) in [
+        ("REST POST /contracts/publish x1", 1),
+        ("REST POST /contracts/publish x16", IN_FLIGHT),
+    ] {
+        let (http, base) = (http.clone(), base.clone());
+        let consumer = format!("RestConsumer{in_flight}");
+        let mut stats = run(in_flight, move |n| {
+            let (http, base, consumer) = (http.clone(), base.clone(), consumer.clone());
+            async move {
+                let body = json!({
+                    "pacticipantName": consumer,
+                    "pacticipantVersionNumber": format!("1.0.{n}"),
+                    "branch": "main",
+                    "tags": ["dev"],
+                    "contracts": [{
+                        "consumerName": consumer, "providerName": "Provider", "specification": "pact",
+                        "contentType": "application/json", "content": STANDARD.encode(pact(&consumer, n)),
+                    }],
+                });
+                let response = http.post(format!("{base}/contracts/publish")).json(&body).send().await.expect("publish");
+                assert_eq!(response.status(), 200, "{}", response.text().await.unwrap_or_default());
+            }
+        })
+        .await;
+        stats.report(label);
+    }
+
+    let channel = tonic::transport::Channel::from_shared(base.clone())?
+        .connect()
+        .await?;
+    for (label, in_flight) in [
+        ("gRPC PublishContracts x1", 1),
+        ("gRPC PublishContracts x16", IN_FLIGHT),
+    ] {
+        let client = PactServiceClient::new(channel.clone());
+        let consumer = format!("GrpcConsumer{in_flight}");
+        let mut stats = run(in_flight, move |n| {
+            let (mut client, consumer) = (client.clone(), consumer.clone());
+            async move {
+                client
+                    .publish_contracts(pb::PublishContractsRequest {
+                        pacticipant_name: consumer.clone(),
+                        pacticipant_version_number: format!("1.0.{n}"),
+                        branch: "main".into(),
+                        tags: vec!["dev".into()],
+                        build_url: String::new(),
+                        contracts: vec![pb::ContractToPublish {
+                            consumer_name: consumer.clone(),
+                            provider_name: "Provider".into(),
+                            specification: "pact".into(),
+                            content_type: "application/json".into(),
+                            content: pact(&consumer, n),
+                            on_conflict: 0,
+                        }],
+                    })
+                    .await
+                    .expect("publish");
+            }
+        })
+        .await;
+        stats.report(label);
+    }
+
+    server.stop().await?;
+    if let Some((local, dir)) = local {
+        local.stop().await?;
+        let _ = std::fs::remove_dir_all(dir);
+    }
+    Ok(())
+}

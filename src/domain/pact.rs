@@ -99,6 +99,37 @@ pub fn merge(existing: &Document, incoming: &Document) -> Document {
     merged
 }
 
+/// The interactions of `incoming` that have the description and provider
+/// state of an interaction of `existing` but a different request. Merging
+/// would silently replace what the consumer asked for, so the legacy PATCH
+/// refuses such a merge (the Pact Broker's `Merger.conflict?`).
+pub fn merge_conflicts(existing: &Document, incoming: &Document) -> Vec<String> {
+    let old_items = items_by_identity(existing, "interactions");
+    items_by_identity(incoming, "interactions")
+        .into_iter()
+        .filter(|(identity, item)| {
+            old_items
+                .iter()
+                .any(|(id, before)| id == identity && request_of(before) != request_of(item))
+        })
+        .map(|(identity, _)| identity)
+        .collect()
+}
+
+/// The parts of an interaction's request that identify it.
+fn request_of(item: &Value) -> Vec<Value> {
+    let request = item.get("request");
+    ["method", "path", "query", "headers", "body"]
+        .iter()
+        .map(|key| {
+            request
+                .and_then(|r| r.get(*key))
+                .map(canonical)
+                .unwrap_or(Value::Null)
+        })
+        .collect()
+}
+
 /// A short, human-readable account of how `new` differs from `old`, by
 /// interaction, for conflict notices.
 pub fn describe_difference(old: &Document, new: &Document) -> String {
@@ -144,6 +175,7 @@ fn interaction_identity(item: &Value) -> String {
     let state = item
         .get("providerStates")
         .or_else(|| item.get("providerState"))
+        .or_else(|| item.get("provider_state"))
         .map(|s| serde_json::to_string(&canonical(s)).unwrap_or_default());
     match state {
         Some(state) if state != "null" => format!("interaction '{description}' given {state}"),
@@ -256,6 +288,78 @@ mod tests {
         assert_eq!(items[0]["response"]["status"], 201);
         assert_eq!(items[2]["description"], "c");
         assert_eq!(counts(&merged), (3, 0));
+    }
+
+    #[test]
+    fn merge_matches_v1_and_v2_provider_states() {
+        let old = pact(
+            json!([{"description": "a", "provider_state": "s", "response": {"status": 200}}]),
+            json!({}),
+        );
+        let new = pact(
+            json!([{"description": "a", "providerState": "s", "response": {"status": 201}}]),
+            json!({}),
+        );
+        let merged = merge(&old, &new);
+        assert_eq!(counts(&merged), (1, 0));
+        assert_eq!(merged["interactions"][0]["response"]["status"], 201);
+    }
+
+    #[test]
+    fn merge_conflicts_are_changed_requests_of_the_same_interaction() {
+        let old = pact(
+            json!([{"description": "a", "providerState": "s",
+                    "request": {"method": "GET", "path": "/a", "headers": {"A": "1"}},
+                    "response": {"status": 200}},
+                   {"description": "b", "request": {"method": "GET", "path": "/b"}}]),
+            json!({}),
+        );
+        let cases = [
+            // Another response of the same request merges.
+            (
+                json!({"description": "a", "providerState": "s",
+                    "request": {"headers": {"A": "1"}, "path": "/a", "method": "GET"},
+                    "response": {"status": 500}}),
+                false,
+            ),
+            (
+                json!({"description": "a", "providerState": "s",
+                    "request": {"method": "GET", "path": "/other", "headers": {"A": "1"}}}),
+                true,
+            ),
+            (
+                json!({"description": "a", "providerState": "s",
+                    "request": {"method": "GET", "path": "/a"}}),
+                true,
+            ),
+            (
+                json!({"description": "a", "providerState": "s",
+                    "request": {"method": "GET", "path": "/a", "headers": {"A": "1"}, "query": "x=1"}}),
+                true,
+            ),
+            (
+                json!({"description": "b", "request": {"method": "POST", "path": "/b"}}),
+                true,
+            ),
+            // Another provider state is another interaction.
+            (
+                json!({"description": "a", "providerState": "t",
+                    "request": {"method": "POST", "path": "/a"}}),
+                false,
+            ),
+            (
+                json!({"description": "c", "request": {"method": "POST", "path": "/a"}}),
+                false,
+            ),
+        ];
+        for (interaction, conflict) in cases {
+            let new = pact(json!([interaction.clone()]), json!({}));
+            assert_eq!(
+                !merge_conflicts(&old, &new).is_empty(),
+                conflict,
+                "{interaction}"
+            );
+        }
     }
 
     #[test]

@@ -11,14 +11,15 @@ use crate::service::{
 
 pub struct Adapter(pub Broker);
 
-fn strategy(value: i32) -> Result<ConflictStrategy, Status> {
+/// The conflict strategy of contract `index`.
+fn strategy(index: usize, value: i32) -> Result<ConflictStrategy, Status> {
     match pb::ConflictStrategy::try_from(value) {
         Ok(pb::ConflictStrategy::Unspecified | pb::ConflictStrategy::Overwrite) => {
             Ok(ConflictStrategy::Overwrite)
         }
         Ok(pb::ConflictStrategy::Merge) => Ok(ConflictStrategy::Merge),
         Err(_) => Err(Status::invalid_argument(format!(
-            "contracts.on_conflict: {value} is not a ConflictStrategy"
+            "contracts[{index}].onConflict: {value} is not a ConflictStrategy"
         ))),
     }
 }
@@ -43,9 +44,10 @@ impl PactService for Adapter {
         let contracts = r
             .contracts
             .into_iter()
-            .map(|c| {
+            .enumerate()
+            .map(|(i, c)| {
                 Ok(ContractInput {
-                    on_conflict: strategy(c.on_conflict)?,
+                    on_conflict: strategy(i, c.on_conflict)?,
                     consumer_name: c.consumer_name,
                     provider_name: c.provider_name,
                     specification: c.specification,

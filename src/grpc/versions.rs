@@ -21,6 +21,7 @@ impl VersionService for Adapter {
             build_url: optional(r.build_url),
             branch: optional(r.branch),
             tags: r.tags,
+            overwrite: false,
         };
         let (version, created) = self.0.put_version(&r.pacticipant, &r.number, input).await?;
         Ok(Response::new(pb::CreateVersionResponse {

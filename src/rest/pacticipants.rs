@@ -40,7 +40,7 @@ pub fn pacticipant_json(base: &Base, p: &Pacticipant) -> Value {
     let mut embedded = json!({
         "labels": p.labels.iter().map(|l| json!({
             "name": l,
-            "_links": { "self": hal::link(url(&["labels", l])) },
+            "_links": { "self": hal::named(url(&["labels", l]), "Label", l) },
         })).collect::<Vec<_>>(),
     });
     if let Some(latest) = &p.latest_version {
@@ -134,7 +134,7 @@ async fn list(
     Query(query): Query<PageQuery>,
 ) -> Result<Response> {
     let listed = state.broker.list_pacticipants(None, query.page()?).await?;
-    Ok(collection(&base, &["pacticipants"], listed))
+    Ok(collection(&base, &["pacticipants"], listed, true))
 }
 
 async fn list_with_label(
@@ -151,10 +151,19 @@ async fn list_with_label(
         &base,
         &["pacticipants", "label", &label],
         listed,
+        false,
     ))
 }
 
-fn collection(base: &Base, path: &[&str], listed: crate::service::Listed<Pacticipant>) -> Response {
+/// A page of pacticipants. `/pacticipants` also carries the deprecated
+/// top-level `pacticipants` array of the Pact Broker, which the Rust CLI's
+/// `list-pacticipants` reads.
+fn collection(
+    base: &Base,
+    path: &[&str],
+    listed: crate::service::Listed<Pacticipant>,
+    deprecated_top_level: bool,
+) -> Response {
     let items: Vec<Value> = listed
         .items
         .iter()
@@ -176,10 +185,25 @@ fn collection(base: &Base, path: &[&str], listed: crate::service::Listed<Pactici
             .collect(),
     );
     links["pacticipants"] = links["pb:pacticipants"].clone();
-    respond(
-        StatusCode::OK,
-        json!({ "_embedded": { "pacticipants": items }, "_links": links, "page": page }),
-    )
+    links["pb:pacticipants-with-label"] = hal::templated(
+        base.url(&["pacticipants", "label", "{label}"]),
+        "Find pacticipants by label",
+    );
+    let mut body = json!({ "_embedded": { "pacticipants": items }, "_links": links, "page": page });
+    if deprecated_top_level {
+        body["pacticipants"] = Value::Array(
+            items
+                .iter()
+                .map(|item| {
+                    let mut item = item.clone();
+                    item["title"] =
+                        "DEPRECATED - Please use the embedded pacticipants collection".into();
+                    item
+                })
+                .collect(),
+        );
+    }
+    respond(StatusCode::OK, body)
 }
 
 async fn create(
@@ -257,7 +281,9 @@ fn label_json(base: &Base, pacticipant: &str, label: &str) -> Value {
     json!({
         "name": label,
         "_links": {
-            "self": hal::titled(base.url(&["pacticipants", pacticipant, "labels", label]), "Label"),
+            "self": hal::named(base.url(&["pacticipants", pacticipant, "labels", label]), "Label", label),
+            // The Pact Broker's relation; the `pb:` form is kept alongside.
+            "pacticipant": hal::named(base.url(&["pacticipants", pacticipant]), "Pacticipant", pacticipant),
             "pb:pacticipant": hal::named(base.url(&["pacticipants", pacticipant]), "Pacticipant", pacticipant),
         },
     })

@@ -421,6 +421,47 @@ async fn latest_pacts(
     let listed = state.broker.list_latest_pacts(None, query.page()?).await?;
     let (page, mut links) = pagination(&base, &["pacts", "latest"], listed.page, listed.total);
     links["self"] = hal::link(base.url(&["pacts", "latest"]));
+    // The latest pact URL of each integration, under `pb:pacts` and the
+    // deprecated `pacts` that older clients still read.
+    let latest_link = |pact: &Pact| {
+        let href = base.url(&[
+            "pacts",
+            "provider",
+            &pact.provider,
+            "consumer",
+            &pact.consumer,
+            "latest",
+        ]);
+        let title = format!(
+            "Latest pact between {} and {}",
+            pact.consumer, pact.provider
+        );
+        (href, title)
+    };
+    links["pb:pacts"] = Value::Array(
+        listed
+            .items
+            .iter()
+            .map(|pact| {
+                let (href, title) = latest_link(pact);
+                hal::titled(href, &title)
+            })
+            .collect(),
+    );
+    links["pacts"] = Value::Array(
+        listed
+            .items
+            .iter()
+            .map(|pact| {
+                let (href, title) = latest_link(pact);
+                hal::named(
+                    href,
+                    &title,
+                    "DEPRECATED - please use the pb:pacts relation",
+                )
+            })
+            .collect(),
+    );
     Ok(respond(
         StatusCode::OK,
         json!({

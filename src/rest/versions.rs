@@ -86,6 +86,10 @@ fn tag_json(base: &Base, t: &Tag) -> Value {
         "createdAt": hal::time(t.created_at),
         "_links": {
             "self": hal::named(base.url(&["pacticipants", &t.pacticipant, "versions", &t.version, "tags", &t.name]), "Tag", &t.name),
+            // The Pact Broker's tag resource names these `version` and
+            // `pacticipant`; the `pb:` forms are kept alongside.
+            "version": hal::named(base.url(&["pacticipants", &t.pacticipant, "versions", &t.version]), "Version", &t.version),
+            "pacticipant": hal::named(base.url(&["pacticipants", &t.pacticipant]), "Pacticipant", &t.pacticipant),
             "pb:version": hal::named(base.url(&["pacticipants", &t.pacticipant, "versions", &t.version]), "Version", &t.version),
             "pb:pacticipant": hal::named(base.url(&["pacticipants", &t.pacticipant]), "Pacticipant", &t.pacticipant),
         },
@@ -170,6 +174,7 @@ impl From<VersionBody> for VersionInput {
             build_url: body.build_url,
             branch: body.branch,
             tags: body.tags.into_iter().map(|t| t.name).collect(),
+            overwrite: false,
         }
     }
 }
@@ -180,7 +185,12 @@ async fn put_version(
     Path((p, v)): Path<(String, String)>,
     JsonBody(body): JsonBody<VersionBody>,
 ) -> Result<Response> {
-    let (version, created) = state.broker.put_version(&p, &v, body.into()).await?;
+    // PUT overwrites: a missing build URL clears the stored one.
+    let input = VersionInput {
+        overwrite: true,
+        ..body.into()
+    };
+    let (version, created) = state.broker.put_version(&p, &v, input).await?;
     Ok(created_or_ok(
         created,
         base.url(&["pacticipants", &p, "versions", &v]),
@@ -194,8 +204,7 @@ async fn patch_version(
     Path((p, v)): Path<(String, String)>,
     JsonBody(body): JsonBody<VersionBody>,
 ) -> Result<Response> {
-    // A merge: a missing build URL keeps the stored one, which put_version
-    // already does.
+    // A merge: a missing build URL keeps the stored one.
     let (version, created) = state.broker.put_version(&p, &v, body.into()).await?;
     Ok(created_or_ok(
         created,

@@ -208,6 +208,21 @@ fn conflict_text(consumer: &str, version: &str, provider: &str) -> String {
     )
 }
 
+/// A merge that would change the request of published interactions.
+fn merge_conflict(consumer: &str, version: &str, provider: &str, conflicts: &[String]) -> Error {
+    let text = format!(
+        "Cannot merge into the pact for {consumer} version {version} and provider {provider}: \
+         the request of {} differs from the published one. Give the changed interaction \
+         another description or provider state, or publish a new consumer version.",
+        conflicts.join(", ")
+    );
+    Error::Conflict {
+        field: "interactions".into(),
+        messages: vec![text.clone()],
+        notices: vec![Notice::new(NoticeKind::Error, text)],
+    }
+}
+
 fn version_notice(consumer: &str, version: &Version, created: bool) -> Notice {
     let mut text = format!(
         "{} {consumer} version {}",
@@ -293,7 +308,10 @@ impl Broker {
                     &version_row,
                     contract.document,
                     contract.on_conflict,
-                    allow_overwrite,
+                    Rules {
+                        allow_overwrite,
+                        refuse_changed_requests: false,
+                    },
                 )
                 .await?;
                 notices.push(outcome_notice(
@@ -347,7 +365,12 @@ impl Broker {
                 &version_row,
                 document,
                 strategy,
-                allow_overwrite,
+                Rules {
+                    allow_overwrite,
+                    // The legacy PATCH refuses to merge an interaction whose
+                    // request changed, as the Pact Broker does.
+                    refuse_changed_requests: strategy == ConflictStrategy::Merge,
+                },
             )
             .await?;
             let version = describe_version(conn, &consumer.name, version_row).await?;
@@ -449,6 +472,15 @@ impl Broker {
     }
 }
 
+/// Which publication rules apply to one publish.
+#[derive(Debug, Clone, Copy)]
+struct Rules {
+    /// Different content may replace a published pact.
+    allow_overwrite: bool,
+    /// A merge may not change the request of an existing interaction.
+    refuse_changed_requests: bool,
+}
+
 /// Stores `document` as the pact of `version` with `provider`, applying
 /// the publication rules: identical content is a no-op, a merge adds a
 /// revision, different content is a conflict unless overwriting is allowed.
@@ -459,7 +491,7 @@ async fn store_pact(
     version: &VersionRow,
     document: pact::Document,
     strategy: ConflictStrategy,
-    allow_overwrite: bool,
+    rules: Rules,
 ) -> Result<(PactRecord, PublicationOutcome)> {
     let existing = store::latest_publication(conn, version.id, provider.id).await?;
     let (document, outcome, revision) = match existing {
@@ -467,6 +499,17 @@ async fn store_pact(
         Some((publication, content)) => {
             let stored: pact::Document = pact::parse(content.content.as_bytes())
                 .map_err(|err| anyhow::anyhow!("stored pact {} {err}", content.sha))?;
+            if strategy == ConflictStrategy::Merge && rules.refuse_changed_requests {
+                let conflicts = pact::merge_conflicts(&stored, &document);
+                if !conflicts.is_empty() {
+                    return Err(merge_conflict(
+                        &consumer.name,
+                        &version.number,
+                        &provider.name,
+                        &conflicts,
+                    ));
+                }
+            }
             let incoming = match strategy {
                 ConflictStrategy::Merge => pact::merge(&stored, &document),
                 ConflictStrategy::Overwrite => document,
@@ -488,7 +531,7 @@ async fn store_pact(
                     PublicationOutcome::Merged,
                     publication.revision_number + 1,
                 ),
-                ConflictStrategy::Overwrite if allow_overwrite => (
+                ConflictStrategy::Overwrite if rules.allow_overwrite => (
                     incoming,
                     PublicationOutcome::Overwritten,
                     publication.revision_number + 1,

@@ -115,6 +115,10 @@ pub struct VersionInput {
     pub build_url: Option<String>,
     pub branch: Option<String>,
     pub tags: Vec<String>,
+    /// Overwrite rather than merge (a REST PUT): the build URL becomes
+    /// `build_url` even when that is `None`. Otherwise a missing build URL
+    /// keeps the stored one.
+    pub overwrite: bool,
 }
 
 impl Broker {
@@ -145,6 +149,11 @@ impl Broker {
             let (row, created) =
                 store::find_or_create(conn, pacticipant.id, number, input.build_url.as_deref())
                     .await?;
+            let row = if input.overwrite && input.build_url.is_none() && row.build_url.is_some() {
+                store::set_build_url(conn, row.id, None).await?
+            } else {
+                row
+            };
             if let Some(branch) = &input.branch {
                 store::add_to_branch(conn, &row, branch, false).await?;
             }

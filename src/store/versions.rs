@@ -208,9 +208,13 @@ pub struct Membership {
     pub created_at: DateTime<Utc>,
 }
 
+/// A membership row: version id, branch name, auto-created, added at, and
+/// the version id of the branch head.
+type MembershipRow = (i64, String, bool, DateTime<Utc>, Option<i64>);
+
 /// The branches of the given versions, oldest membership first.
 pub async fn memberships_of(conn: &mut Conn, version_ids: &[i64]) -> Result<Vec<Membership>> {
-    let rows: Vec<(i64, String, bool, DateTime<Utc>, Option<i64>)> = branch_versions::table
+    let rows: Vec<MembershipRow> = branch_versions::table
         .inner_join(branches::table)
         .left_join(branch_heads::table.on(branch_heads::branch_id.eq(branch_versions::branch_id)))
         .filter(branch_versions::version_id.eq_any(version_ids))

@@ -4,7 +4,9 @@
 mod support;
 
 mod cli;
+mod local_postgres;
 mod pacticipants;
 mod pacts;
+mod protos;
 mod server;
 mod versions;

@@ -9,9 +9,11 @@ use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use pactwire::store::local_pg::{Durability, LocalPostgres};
 use tokio::sync::OnceCell;
 
+/// Builds the URL of a database on the test server from its name.
+type UrlFor = Box<dyn Fn(&str) -> String + Send + Sync>;
+
 struct Server {
-    /// A URL for `name` on the server.
-    url_for: Box<dyn Fn(&str) -> String + Send + Sync>,
+    url_for: UrlFor,
     template: String,
     /// Kept so the cluster lives as long as the process.
     _local: Option<LocalPostgres>,
@@ -25,11 +27,9 @@ async fn server() -> &'static Server {
 
 async fn start() -> Server {
     let template = format!("pactwire_template_{}", std::process::id());
-    let (url_for, local): (Box<dyn Fn(&str) -> String + Send + Sync>, _) = match std::env::var(
-        "TEST_DATABASE_URL",
-    )
-    .ok()
-    .filter(|u| !u.is_empty())
+    let (url_for, local): (UrlFor, _) = match std::env::var("TEST_DATABASE_URL")
+        .ok()
+        .filter(|u| !u.is_empty())
     {
         Some(url) => {
             let parsed = url::Url::parse(&url).expect("TEST_DATABASE_URL is a URL");

@@ -102,3 +102,20 @@ pub async fn run(mut command: Command) -> (i32, String, String) {
         String::from_utf8_lossy(&output.stderr).into_owned(),
     )
 }
+
+/// buf, from the npm registry (the package ships the binary).
+pub const BUF_PACKAGE: &str = "@bufbuild/buf@1.75.0";
+
+/// `buf`, installed with npm.
+pub fn buf() -> Command {
+    let dir = tools_dir().join("buf");
+    provision(&dir, |dir| {
+        let mut command = Command::new("npm");
+        command
+            .args(["install", "--silent", "--no-audit", "--no-fund", "--prefix"])
+            .arg(dir)
+            .arg(BUF_PACKAGE);
+        command
+    });
+    Command::new(dir.join("node_modules").join(".bin").join("buf"))
+}

@@ -1,0 +1,103 @@
+//! `pactwire serve` with no database URL runs its own PostgreSQL in a data
+//! directory, keeps the data across restarts and stops it on shutdown.
+
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use nix::sys::signal::{Signal, kill};
+use nix::unistd::Pid;
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free port")
+        .port()
+}
+
+fn start(data_dir: &Path, port: u16) -> Child {
+    Command::new(env!("CARGO_BIN_EXE_pactwire"))
+        .args([
+            "serve",
+            "--bind-address",
+            "127.0.0.1",
+            "--port",
+            &port.to_string(),
+        ])
+        .arg("--data-dir")
+        .arg(data_dir)
+        .env_remove("PACT_BROKER_DATABASE_URL")
+        .env_remove("DATABASE_URL")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("starting pactwire serve")
+}
+
+async fn wait_until_up(client: &reqwest::Client, base: &str, child: &mut Child) {
+    let deadline = Instant::now() + Duration::from_secs(120);
+    loop {
+        if let Ok(response) = client.get(base).send().await
+            && response.status() == 200
+        {
+            return;
+        }
+        if let Some(status) = child.try_wait().expect("polling pactwire") {
+            panic!("pactwire serve exited early with {status}");
+        }
+        assert!(Instant::now() < deadline, "pactwire did not come up");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+async fn stop(mut child: Child) {
+    kill(Pid::from_raw(child.id() as i32), Signal::SIGTERM).expect("signalling pactwire");
+    let status = tokio::task::spawn_blocking(move || child.wait())
+        .await
+        .expect("waiting")
+        .expect("waiting for pactwire");
+    assert!(status.success(), "pactwire exited with {status}");
+}
+
+#[tokio::test]
+async fn serve_runs_a_private_postgres_that_keeps_data_and_stops_with_it() {
+    let data_dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join("serve")
+        .join(uuid::Uuid::new_v4().simple().to_string());
+    let client = reqwest::Client::new();
+    let port = free_port();
+    let base = format!("http://127.0.0.1:{port}");
+
+    let mut child = start(&data_dir, port);
+    wait_until_up(&client, &base, &mut child).await;
+    let response = client
+        .put(format!("{base}/pacticipants/Foo"))
+        .json(&serde_json::json!({"displayName": "Foo Service"}))
+        .send()
+        .await
+        .expect("PUT");
+    assert_eq!(response.status(), 201);
+    stop(child).await;
+    assert!(
+        !data_dir.join("pgdata").join("postmaster.pid").exists(),
+        "PostgreSQL is still running after pactwire stopped"
+    );
+    assert!(data_dir.join("pgdata").join("PG_VERSION").exists());
+
+    let mut child = start(&data_dir, port);
+    wait_until_up(&client, &base, &mut child).await;
+    let body: serde_json::Value = client
+        .get(format!("{base}/pacticipants/Foo"))
+        .send()
+        .await
+        .expect("GET")
+        .json()
+        .await
+        .expect("JSON");
+    assert_eq!(
+        body["displayName"], "Foo Service",
+        "data survives a restart"
+    );
+    stop(child).await;
+    let _ = std::fs::remove_dir_all(&data_dir);
+}
