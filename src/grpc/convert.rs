@@ -6,6 +6,7 @@ use tonic::Status;
 use super::pb;
 use crate::domain::notice::{Notice, NoticeKind};
 use crate::domain::page::Page;
+use crate::error::Error;
 use crate::service::{Branch, Pact, Pacticipant, Tag, Version};
 
 pub fn timestamp(time: DateTime<Utc>) -> Option<prost_types::Timestamp> {
@@ -22,7 +23,7 @@ pub fn optional(value: String) -> Option<String> {
 
 pub fn page(page_size: i32, page_token: &str) -> Result<Page, Status> {
     Page::from_token(page_size, page_token)
-        .map_err(|(field, message)| Status::invalid_argument(format!("{field}: {message}")))
+        .map_err(|(field, message)| Error::invalid(field, message).into())
 }
 
 pub fn pacticipant(p: Pacticipant) -> pb::Pacticipant {

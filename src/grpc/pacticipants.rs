@@ -5,6 +5,7 @@ use tonic::{Request, Response, Status};
 use super::convert::{self, optional};
 use super::pb;
 use super::pb::pacticipant_service_server::PacticipantService;
+use crate::error::Error;
 use crate::service::{Broker, PacticipantPatch};
 
 pub struct Adapter(pub Broker);
@@ -22,9 +23,11 @@ fn patch(p: pb::Pacticipant, mask: &[String]) -> Result<PacticipantPatch, Status
                 | "repository_name"
                 | "repository_namespace"
         ) {
-            return Err(Status::invalid_argument(format!(
-                "update_mask: '{field}' is not an updatable field"
-            )));
+            return Err(Error::invalid(
+                "update_mask",
+                format!("'{field}' is not an updatable field"),
+            )
+            .into());
         }
     }
     Ok(PacticipantPatch {
@@ -46,7 +49,7 @@ impl PacticipantService for Adapter {
         let p = request
             .into_inner()
             .pacticipant
-            .ok_or_else(|| Status::invalid_argument("pacticipant: is required"))?;
+            .ok_or_else(|| Status::from(Error::invalid("pacticipant", "is required")))?;
         let name = p.name.clone();
         let created = self.0.create_pacticipant(&name, patch(p, &[])?).await?;
         Ok(Response::new(pb::CreatePacticipantResponse {
@@ -86,7 +89,7 @@ impl PacticipantService for Adapter {
         let request = request.into_inner();
         let p = request
             .pacticipant
-            .ok_or_else(|| Status::invalid_argument("pacticipant: is required"))?;
+            .ok_or_else(|| Status::from(Error::invalid("pacticipant", "is required")))?;
         let name = p.name.clone();
         let (updated, created) = self
             .0

@@ -5,6 +5,7 @@ use tonic::{Request, Response, Status};
 use super::convert::{self, optional};
 use super::pb;
 use super::pb::pact_service_server::PactService;
+use crate::error::Error;
 use crate::service::{
     Broker, ConflictStrategy, ContractInput, PactSelector, PublicationOutcome, PublishInput,
 };
@@ -18,9 +19,11 @@ fn strategy(index: usize, value: i32) -> Result<ConflictStrategy, Status> {
             Ok(ConflictStrategy::Overwrite)
         }
         Ok(pb::ConflictStrategy::Merge) => Ok(ConflictStrategy::Merge),
-        Err(_) => Err(Status::invalid_argument(format!(
-            "contracts[{index}].onConflict: {value} is not a ConflictStrategy"
-        ))),
+        Err(_) => Err(Error::invalid(
+            format!("contracts[{index}].onConflict"),
+            format!("{value} is not a ConflictStrategy"),
+        )
+        .into()),
     }
 }
 

@@ -2,6 +2,7 @@
 
 use axum::http::{HeaderValue, Response};
 use tonic::{Code, Status};
+use tonic_types::{ErrorDetails, FieldViolation, StatusExt};
 
 use crate::error::Error;
 
@@ -9,13 +10,22 @@ impl From<Error> for Status {
     fn from(err: Error) -> Self {
         match err {
             Error::NotFound(message) => Status::not_found(message),
-            Error::InvalidArgument(violations) => Status::invalid_argument(
-                violations
+            Error::InvalidArgument(violations) => {
+                let message = violations
                     .iter()
                     .map(|v| format!("{}: {}", v.field, v.message))
                     .collect::<Vec<_>>()
-                    .join("; "),
-            ),
+                    .join("; ");
+                // The violations also travel as google.rpc.BadRequest
+                // details, for clients that read fields programmatically.
+                let details = ErrorDetails::with_bad_request(
+                    violations
+                        .into_iter()
+                        .map(|v| FieldViolation::new(v.field, v.message))
+                        .collect::<Vec<_>>(),
+                );
+                Status::with_error_details(Code::InvalidArgument, message, details)
+            }
             Error::AlreadyExists(message) => Status::already_exists(message),
             Error::Conflict {
                 notices, messages, ..

@@ -17,6 +17,11 @@ struct Problem(Value);
 
 impl IntoResponse for Error {
     fn into_response(self) -> Response {
+        // The Pact Broker answers a publish conflict as plain JSON.
+        let content_type = match &self {
+            Error::Conflict { .. } => "application/json;charset=utf-8",
+            _ => "application/hal+json;charset=utf-8",
+        };
         let (status, body, problem) = match self {
             Error::InvalidArgument(violations) => {
                 let mut errors: Map<String, Value> = Map::new();
@@ -96,7 +101,7 @@ impl IntoResponse for Error {
         };
         let mut response = (
             status,
-            [(header::CONTENT_TYPE, "application/hal+json;charset=utf-8")],
+            [(header::CONTENT_TYPE, content_type)],
             body.to_string(),
         )
             .into_response();

@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 use diesel_async::AsyncConnection;
 
-use super::versions::{Version, describe_versions};
+use super::versions::{Version, describe_versions_of};
 use super::{Broker, Listed, existing_pacticipant};
 use crate::domain::names;
 use crate::domain::page::Page;
@@ -91,14 +91,20 @@ async fn describe(conn: &mut Conn, rows: Vec<PacticipantRow>) -> Result<Vec<Pact
     let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
     let labels = store::labels_of(conn, &ids).await?;
     let latest_rows = version_store::latest_of(conn, &ids).await?;
+    let names: Vec<(i64, &str)> = rows.iter().map(|r| (r.id, r.name.as_str())).collect();
+    let mut latest_versions = describe_versions_of(conn, latest_rows, |v| {
+        names
+            .iter()
+            .find(|(id, _)| *id == v.pacticipant_id)
+            .map_or("", |(_, name)| *name)
+    })
+    .await?;
     let mut out = Vec::with_capacity(rows.len());
     for row in rows {
-        let latest = match latest_rows.iter().find(|v| v.pacticipant_id == row.id) {
-            Some(version) => describe_versions(conn, &row.name, vec![version.clone()])
-                .await?
-                .pop(),
-            None => None,
-        };
+        let latest = latest_versions
+            .iter()
+            .position(|v| v.pacticipant == row.name)
+            .map(|i| latest_versions.swap_remove(i));
         out.push(Pacticipant {
             labels: labels
                 .iter()

@@ -289,15 +289,7 @@ impl Broker {
                 input.build_url.as_deref(),
             )
             .await?;
-            if let Some(branch) = &input.branch {
-                version_store::add_to_branch(conn, &version_row, branch, false).await?;
-            }
-            for tag in &input.tags {
-                version_store::add_tag(conn, &version_row, tag).await?;
-            }
-            let version = describe_version(conn, &consumer.name, version_row.clone()).await?;
-            let mut notices = vec![version_notice(&consumer.name, &version, created)];
-            let mut published = Vec::new();
+            let mut stored = Vec::with_capacity(contracts.len());
             for contract in contracts {
                 let (provider, _) =
                     pacticipant_store::find_or_create(conn, &contract.provider_name).await?;
@@ -314,11 +306,26 @@ impl Broker {
                     },
                 )
                 .await?;
+                stored.push((record, outcome));
+            }
+            // Branch and tags last: moving a branch head locks the branch row
+            // until commit, so concurrent publishes on one branch wait for the
+            // shortest time.
+            if let Some(branch) = &input.branch {
+                version_store::add_to_branch(conn, &version_row, branch, false).await?;
+            }
+            for tag in &input.tags {
+                version_store::add_tag(conn, &version_row, tag).await?;
+            }
+            let version = describe_version(conn, &consumer.name, version_row).await?;
+            let mut notices = vec![version_notice(&consumer.name, &version, created)];
+            let mut published = Vec::with_capacity(stored.len());
+            for (record, outcome) in stored {
                 notices.push(outcome_notice(
                     outcome,
                     &consumer.name,
                     &version.number,
-                    &provider.name,
+                    &record.provider,
                 ));
                 published.push((pact_of(record, &version), outcome));
             }

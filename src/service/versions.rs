@@ -54,38 +54,51 @@ pub(crate) async fn describe_versions(
     pacticipant: &str,
     rows: Vec<VersionRow>,
 ) -> Result<Vec<Version>> {
+    describe_versions_of(conn, rows, |_| pacticipant).await
+}
+
+/// Versions of any pacticipants with their branches and tags, two queries
+/// for the whole list; `name_of` names each row's pacticipant.
+pub(crate) async fn describe_versions_of<'a>(
+    conn: &mut Conn,
+    rows: Vec<VersionRow>,
+    name_of: impl Fn(&VersionRow) -> &'a str,
+) -> Result<Vec<Version>> {
     let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
     let memberships = store::memberships_of(conn, &ids).await?;
     let tags = store::tags_of(conn, &ids).await?;
     Ok(rows
         .into_iter()
-        .map(|row| Version {
-            pacticipant: pacticipant.to_owned(),
-            branches: memberships
-                .iter()
-                .filter(|m| m.version_id == row.id)
-                .map(|m| BranchMembership {
-                    name: m.branch.clone(),
-                    latest: m.latest,
-                    auto_created: m.auto_created,
-                    created_at: m.created_at,
-                })
-                .collect(),
-            tags: tags
-                .iter()
-                .filter(|t| t.version_id == row.id)
-                .map(|t| Tag {
-                    pacticipant: pacticipant.to_owned(),
-                    version: row.number.clone(),
-                    name: t.name.clone(),
-                    latest: t.latest,
-                    created_at: t.created_at,
-                })
-                .collect(),
-            number: row.number,
-            build_url: row.build_url,
-            created_at: row.created_at,
-            updated_at: row.updated_at,
+        .map(|row| {
+            let pacticipant = name_of(&row).to_owned();
+            Version {
+                branches: memberships
+                    .iter()
+                    .filter(|m| m.version_id == row.id)
+                    .map(|m| BranchMembership {
+                        name: m.branch.clone(),
+                        latest: m.latest,
+                        auto_created: m.auto_created,
+                        created_at: m.created_at,
+                    })
+                    .collect(),
+                tags: tags
+                    .iter()
+                    .filter(|t| t.version_id == row.id)
+                    .map(|t| Tag {
+                        pacticipant: pacticipant.clone(),
+                        version: row.number.clone(),
+                        name: t.name.clone(),
+                        latest: t.latest,
+                        created_at: t.created_at,
+                    })
+                    .collect(),
+                pacticipant,
+                number: row.number,
+                build_url: row.build_url,
+                created_at: row.created_at,
+                updated_at: row.updated_at,
+            }
         })
         .collect())
 }

@@ -71,22 +71,6 @@ pub async fn update(
         .await?)
 }
 
-/// Sets the main branch only when none is set yet.
-pub async fn set_main_branch_if_unset(conn: &mut Conn, id: i64, branch: &str) -> Result<()> {
-    diesel::update(
-        pacticipants::table
-            .find(id)
-            .filter(pacticipants::main_branch.is_null()),
-    )
-    .set((
-        pacticipants::main_branch.eq(branch),
-        pacticipants::updated_at.eq(diesel::dsl::now),
-    ))
-    .execute(conn)
-    .await?;
-    Ok(())
-}
-
 pub async fn delete(conn: &mut Conn, id: i64) -> Result<()> {
     diesel::delete(pacticipants::table.find(id))
         .execute(conn)

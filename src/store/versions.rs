@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Text};
+use diesel::sql_types::{Array, BigInt, Bool, Text, Timestamptz};
 use diesel_async::RunQueryDsl;
 
 use super::Conn;
@@ -252,30 +252,38 @@ pub struct TagInfo {
 }
 
 /// The tags of the given versions, with whether each version is the latest
-/// carrying that tag (an index probe per tag).
+/// carrying that tag: one query, an index probe per tag.
 pub async fn tags_of(conn: &mut Conn, version_ids: &[i64]) -> Result<Vec<TagInfo>> {
-    let rows: Vec<TagRow> = tags::table
-        .filter(tags::version_id.eq_any(version_ids))
-        .order(tags::id)
-        .select(TagRow::as_select())
-        .load(conn)
-        .await?;
-    let mut infos = Vec::with_capacity(rows.len());
-    for row in rows {
-        let newest: Option<i64> = tags::table
-            .filter(tags::pacticipant_id.eq(row.pacticipant_id))
-            .filter(tags::name.eq(&row.name))
-            .select(diesel::dsl::max(tags::version_id))
-            .first(conn)
-            .await?;
-        infos.push(TagInfo {
-            version_id: row.version_id,
-            latest: newest == Some(row.version_id),
-            name: row.name,
-            created_at: row.created_at,
-        });
+    #[derive(QueryableByName)]
+    struct Row {
+        #[diesel(sql_type = BigInt)]
+        version_id: i64,
+        #[diesel(sql_type = Text)]
+        name: String,
+        #[diesel(sql_type = Bool)]
+        latest: bool,
+        #[diesel(sql_type = Timestamptz)]
+        created_at: DateTime<Utc>,
     }
-    Ok(infos)
+    let rows: Vec<Row> = diesel::sql_query(
+        "SELECT t.version_id, t.name, t.created_at, NOT EXISTS ( \
+             SELECT 1 FROM tags newer \
+             WHERE newer.pacticipant_id = t.pacticipant_id AND newer.name = t.name \
+               AND newer.version_id > t.version_id) AS latest \
+         FROM tags t WHERE t.version_id = ANY($1) ORDER BY t.id",
+    )
+    .bind::<Array<BigInt>, _>(version_ids)
+    .load(conn)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|row| TagInfo {
+            version_id: row.version_id,
+            name: row.name,
+            latest: row.latest,
+            created_at: row.created_at,
+        })
+        .collect())
 }
 
 /// Tags a version; true when the tag is new.

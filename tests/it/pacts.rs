@@ -604,8 +604,16 @@ async fn different_content_for_a_published_version_is_a_conflict_that_writes_not
     let mut request = publish_body("1", vec![contract("Foo", "Bar", &changed)]);
     request["branch"] = json!("feature");
     request["tags"] = json!(["new-tag"]);
-    let (status, body) = app.post("/contracts/publish", &request).await;
+    let (status, content_type, body) = raw(
+        &app,
+        reqwest::Method::POST,
+        "/contracts/publish",
+        &[("content-type", "application/json")],
+        Some(&request.to_string()),
+    )
+    .await;
     assert_eq!(status, 409, "{body}");
+    assert_eq!(content_type, "application/json;charset=utf-8");
 
     let notices = body["notices"].as_array().expect("notices");
     assert_eq!(notices.len(), 2, "{body}");
@@ -1939,6 +1947,17 @@ async fn bad_grpc_publish_requests_are_invalid_argument_and_write_nothing() {
         let err = grpc_publish(&app, request).await.expect_err(case.name);
         assert_eq!(err.code(), Code::InvalidArgument, "{}: {err:?}", case.name);
         assert!(err.message().contains(case.field), "{}: {err:?}", case.name);
+        // The field also arrives as a google.rpc.BadRequest violation.
+        use tonic_types::StatusExt;
+        let violations = err
+            .get_details_bad_request()
+            .map(|bad| bad.field_violations)
+            .unwrap_or_default();
+        assert!(
+            violations.iter().any(|v| v.field.contains(case.field)),
+            "{}: {violations:?}",
+            case.name
+        );
         assert_nothing_written(&app, case.name).await;
     }
 }
