@@ -1,6 +1,6 @@
 //! Publishing benchmark: 1,000 distinct pacts through each transport
-//! against a real, durable PostgreSQL, one at a time (latency) and 16 in
-//! flight (throughput).
+//! against a real, durable PostgreSQL: one consumer publishing one at a
+//! time (latency), then 16 consumers publishing at once (throughput).
 //!
 //! `cargo bench --bench publish` (set `BENCH_DATABASE_URL` to use an
 //! existing server; otherwise a private PostgreSQL with default durability
@@ -131,9 +131,10 @@ async fn main() -> anyhow::Result<()> {
         ("REST POST /contracts/publish x16", IN_FLIGHT),
     ] {
         let (http, base) = (http.clone(), base.clone());
-        let consumer = format!("RestConsumer{in_flight}");
+        let prefix = format!("Rest{in_flight}Consumer");
         let mut stats = run(in_flight, move |n| {
-            let (http, base, consumer) = (http.clone(), base.clone(), consumer.clone());
+            let (http, base) = (http.clone(), base.clone());
+            let consumer = format!("{prefix}{}", n % in_flight);
             async move {
                 let body = json!({
                     "pacticipantName": consumer,
@@ -161,9 +162,10 @@ async fn main() -> anyhow::Result<()> {
         ("gRPC PublishContracts x16", IN_FLIGHT),
     ] {
         let client = PactServiceClient::new(channel.clone());
-        let consumer = format!("GrpcConsumer{in_flight}");
+        let prefix = format!("Grpc{in_flight}Consumer");
         let mut stats = run(in_flight, move |n| {
-            let (mut client, consumer) = (client.clone(), consumer.clone());
+            let mut client = client.clone();
+            let consumer = format!("{prefix}{}", n % in_flight);
             async move {
                 client
                     .publish_contracts(pb::PublishContractsRequest {

@@ -54,9 +54,9 @@ CREATE TABLE branch_versions (
     created_at TIMESTAMPTZ NOT NULL DEFAULT now(),
     UNIQUE (branch_id, version_id)
 );
+-- The unique (branch_id, version_id) index serves "newest version of a
+-- branch" read backwards; this one serves "branches of a version".
 CREATE INDEX branch_versions_version_idx ON branch_versions (version_id, branch_id);
--- Recomputing a head after a removal reads this index backwards.
-CREATE INDEX branch_versions_branch_latest_idx ON branch_versions (branch_id, version_id DESC);
 
 -- The head (latest version) of each branch, maintained on write.
 CREATE TABLE branch_heads (

@@ -183,8 +183,11 @@ pub enum Which<'a> {
     Sha(&'a str),
 }
 
-/// The pact of `consumer` with `provider` chosen by `which`. Every variant
-/// is a walk of an index from its newest end.
+/// The pact of `consumer` with `provider` chosen by `which`. Each variant
+/// first finds the consumer version by walking one index from its newest
+/// end (versions by number, the pair's publications, a tag's versions, a
+/// branch's versions, or the content's publications), probing the latest
+/// publications' primary key, so the cost does not grow with history.
 pub async fn find(
     conn: &mut Conn,
     consumer: (i64, &str),
@@ -193,54 +196,109 @@ pub async fn find(
 ) -> Result<Option<PactRecord>> {
     let (consumer_id, consumer_name) = consumer;
     let (provider_id, provider_name) = provider;
-    let base = latest_pact_publications::table
-        .inner_join(
-            versions::table.on(versions::id.eq(latest_pact_publications::consumer_version_id)),
-        )
-        .inner_join(
-            pact_versions::table
-                .on(pact_versions::id.eq(latest_pact_publications::pact_version_id)),
-        )
-        .filter(latest_pact_publications::consumer_id.eq(consumer_id))
-        .filter(latest_pact_publications::provider_id.eq(provider_id))
-        .order(latest_pact_publications::consumer_version_id.desc())
-        .select(RECORD_COLUMNS)
-        .into_boxed();
-    let query = match which {
-        Which::ConsumerVersion(number) => base.filter(versions::number.eq(number.to_owned())),
-        Which::Latest => base,
-        Which::Sha(sha) => base.filter(pact_versions::sha.eq(sha.to_owned())),
-        Which::Tag(tag) => base.filter(
-            latest_pact_publications::consumer_version_id.eq_any(
-                tags::table
-                    .filter(tags::pacticipant_id.eq(consumer_id))
-                    .filter(tags::name.eq(tag.to_owned()))
-                    .select(tags::version_id),
-            ),
-        ),
-        Which::Branch(branch) => base.filter(
-            latest_pact_publications::consumer_version_id.eq_any(
-                branch_versions::table
-                    .inner_join(branches::table)
-                    .filter(branches::pacticipant_id.eq(consumer_id))
-                    .filter(branches::name.eq(branch.to_owned()))
-                    .select(branch_versions::version_id),
-            ),
-        ),
+    // Whether the version in `$column` has a pact with the provider.
+    macro_rules! published {
+        ($column:expr) => {
+            diesel::dsl::exists(
+                latest_pact_publications::table
+                    .filter(latest_pact_publications::consumer_version_id.eq($column))
+                    .filter(latest_pact_publications::provider_id.eq(provider_id)),
+            )
+        };
+    }
+    let consumer_version_id: Option<i64> = match which {
+        Which::ConsumerVersion(number) => versions::table
+            .filter(versions::pacticipant_id.eq(consumer_id))
+            .filter(versions::number.eq(number))
+            .filter(published!(versions::id))
+            .select(versions::id)
+            .first(conn)
+            .await
+            .optional()?,
+        Which::Latest => latest_pact_publications::table
+            .filter(latest_pact_publications::consumer_id.eq(consumer_id))
+            .filter(latest_pact_publications::provider_id.eq(provider_id))
+            .order(latest_pact_publications::consumer_version_id.desc())
+            .select(latest_pact_publications::consumer_version_id)
+            .first(conn)
+            .await
+            .optional()?,
+        Which::Tag(tag) => tags::table
+            .filter(tags::pacticipant_id.eq(consumer_id))
+            .filter(tags::name.eq(tag))
+            .filter(published!(tags::version_id))
+            .order(tags::version_id.desc())
+            .select(tags::version_id)
+            .first(conn)
+            .await
+            .optional()?,
+        Which::Branch(branch) => {
+            // The branch id first, so the planner sees a constant and walks
+            // that branch's own index.
+            let branch_id: Option<i64> = branches::table
+                .filter(branches::pacticipant_id.eq(consumer_id))
+                .filter(branches::name.eq(branch))
+                .select(branches::id)
+                .first(conn)
+                .await
+                .optional()?;
+            match branch_id {
+                None => None,
+                Some(branch_id) => branch_versions::table
+                    .filter(branch_versions::branch_id.eq(branch_id))
+                    .filter(published!(branch_versions::version_id))
+                    .order(branch_versions::version_id.desc())
+                    .select(branch_versions::version_id)
+                    .first(conn)
+                    .await
+                    .optional()?,
+            }
+        }
+        Which::Sha(sha) => pact_versions::table
+            .inner_join(
+                latest_pact_publications::table
+                    .on(latest_pact_publications::pact_version_id.eq(pact_versions::id)),
+            )
+            .filter(pact_versions::consumer_id.eq(consumer_id))
+            .filter(pact_versions::provider_id.eq(provider_id))
+            .filter(pact_versions::sha.eq(sha))
+            .order(latest_pact_publications::consumer_version_id.desc())
+            .select(latest_pact_publications::consumer_version_id)
+            .first(conn)
+            .await
+            .optional()?,
     };
-    let row: Option<(i64, String, String, String, DateTime<Utc>)> =
-        query.first(conn).await.optional()?;
-    Ok(row.map(
-        |(consumer_version_id, consumer_version, sha, content, created_at)| PactRecord {
-            consumer_version_id,
-            consumer_version,
-            consumer: consumer_name.to_owned(),
-            provider: provider_name.to_owned(),
-            sha,
-            content,
-            created_at,
-        },
-    ))
+    let Some(consumer_version_id) = consumer_version_id else {
+        return Ok(None);
+    };
+    let (number, sha, content, created_at): (String, String, String, DateTime<Utc>) =
+        latest_pact_publications::table
+            .inner_join(
+                versions::table.on(versions::id.eq(latest_pact_publications::consumer_version_id)),
+            )
+            .inner_join(
+                pact_versions::table
+                    .on(pact_versions::id.eq(latest_pact_publications::pact_version_id)),
+            )
+            .filter(latest_pact_publications::consumer_version_id.eq(consumer_version_id))
+            .filter(latest_pact_publications::provider_id.eq(provider_id))
+            .select((
+                versions::number,
+                pact_versions::sha,
+                pact_versions::content,
+                latest_pact_publications::created_at,
+            ))
+            .first(conn)
+            .await?;
+    Ok(Some(PactRecord {
+        consumer_version_id,
+        consumer_version: number,
+        consumer: consumer_name.to_owned(),
+        provider: provider_name.to_owned(),
+        sha,
+        content,
+        created_at,
+    }))
 }
 
 /// A page of the pacts between a consumer and a provider, newest consumer
