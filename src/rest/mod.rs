@@ -11,14 +11,19 @@ mod versions;
 use axum::Router;
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::de::DeserializeOwned;
 use serde_json::Value;
+use tower_http::set_header::SetResponseHeaderLayer;
 
 use crate::error::Error;
 use crate::service::Broker;
 pub use hal::Base;
+
+/// The Pact Broker release whose API this gateway reproduces, sent in the
+/// `x-pact-broker-version` header every Pact Broker response carries.
+pub const COMPATIBLE_PACT_BROKER_VERSION: &str = "2.120.0";
 
 /// What every handler can reach.
 #[derive(Clone)]
@@ -36,6 +41,10 @@ pub fn router(broker: Broker, max_body_size: usize) -> Router {
         .fallback(not_found)
         .layer(axum::middleware::from_fn(error::negotiate))
         .layer(axum::extract::DefaultBodyLimit::max(max_body_size))
+        .layer(SetResponseHeaderLayer::overriding(
+            HeaderName::from_static("x-pact-broker-version"),
+            HeaderValue::from_static(COMPATIBLE_PACT_BROKER_VERSION),
+        ))
         .with_state(AppState { broker })
 }
 

@@ -1,5 +1,6 @@
-//! `pactwire serve` with no database URL runs its own PostgreSQL in a data
-//! directory, keeps the data across restarts and stops it on shutdown.
+//! The binary's database handling: `pactwire migrate`, and `pactwire serve`
+//! with no database URL running its own PostgreSQL in a data directory,
+//! keeping the data across restarts and stopping it on shutdown.
 
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
@@ -100,4 +101,27 @@ async fn serve_runs_a_private_postgres_that_keeps_data_and_stops_with_it() {
     );
     stop(child).await;
     let _ = std::fs::remove_dir_all(&data_dir);
+}
+
+#[tokio::test]
+async fn migrate_applies_the_migrations_once() {
+    let db = crate::support::pg::empty_database().await;
+    for expected in ["applied 1 migration(s)", "applied 0 migration(s)"] {
+        let url = db.url.clone();
+        let output = tokio::task::spawn_blocking(move || {
+            Command::new(env!("CARGO_BIN_EXE_pactwire"))
+                .args(["migrate", "--database-url", &url])
+                .output()
+                .expect("running pactwire migrate")
+        })
+        .await
+        .expect("waiting");
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        assert!(
+            output.status.success(),
+            "{stdout}\n{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        assert_eq!(stdout.trim(), expected);
+    }
 }

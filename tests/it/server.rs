@@ -257,3 +257,54 @@ async fn requests_in_flight_finish_when_the_server_stops() {
     assert_eq!(status, 200);
     app.stop().await;
 }
+
+#[tokio::test]
+async fn rest_responses_carry_the_pact_broker_version_header() {
+    let app = TestApp::start().await;
+    for path in ["/", "/pacticipants", "/pacticipants/Nobody"] {
+        let response = app.http.get(app.url(path)).send().await.expect("GET");
+        assert_eq!(
+            response
+                .headers()
+                .get("x-pact-broker-version")
+                .and_then(|v| v.to_str().ok()),
+            Some(pactwire::rest::COMPATIBLE_PACT_BROKER_VERSION),
+            "{path}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn reflection_v1alpha_lists_the_services_too() {
+    use tonic_reflection::pb::v1alpha::ServerReflectionRequest;
+    use tonic_reflection::pb::v1alpha::server_reflection_client::ServerReflectionClient;
+    use tonic_reflection::pb::v1alpha::server_reflection_request::MessageRequest;
+    use tonic_reflection::pb::v1alpha::server_reflection_response::MessageResponse;
+
+    let app = TestApp::start().await;
+    let mut client = ServerReflectionClient::new(app.channel().await);
+    let request = ServerReflectionRequest {
+        host: String::new(),
+        message_request: Some(MessageRequest::ListServices(String::new())),
+    };
+    let mut responses = client
+        .server_reflection_info(tokio_stream::iter([request]))
+        .await
+        .expect("reflection call")
+        .into_inner();
+    let response = responses
+        .message()
+        .await
+        .expect("a response")
+        .expect("one message");
+    let Some(MessageResponse::ListServicesResponse(list)) = response.message_response else {
+        panic!("unexpected reflection answer: {response:?}");
+    };
+    let names: Vec<String> = list.service.into_iter().map(|s| s.name).collect();
+    for service in SERVICES {
+        assert!(
+            names.iter().any(|n| n == service),
+            "{service} missing from {names:?}"
+        );
+    }
+}

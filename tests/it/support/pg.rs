@@ -100,17 +100,23 @@ fn cluster_dir() -> PathBuf {
 /// a guard that drops it.
 pub async fn database() -> TestDatabase {
     let server = server().await;
+    create(server, &format!("TEMPLATE {}", server.template)).await
+}
+
+/// A new database with no schema at all, for migration tests.
+pub async fn empty_database() -> TestDatabase {
+    create(server().await, "").await
+}
+
+async fn create(server: &Server, options: &str) -> TestDatabase {
     let name = format!("t_{}", uuid::Uuid::new_v4().simple());
     let mut admin = AsyncPgConnection::establish(&(server.url_for)("postgres"))
         .await
         .expect("connecting to the test PostgreSQL");
-    diesel::sql_query(format!(
-        "CREATE DATABASE {name} TEMPLATE {}",
-        server.template
-    ))
-    .execute(&mut admin)
-    .await
-    .expect("creating a test database");
+    diesel::sql_query(format!("CREATE DATABASE {name} {options}"))
+        .execute(&mut admin)
+        .await
+        .expect("creating a test database");
     TestDatabase {
         url: (server.url_for)(&name),
         admin_url: (server.url_for)("postgres"),
