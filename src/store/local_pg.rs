@@ -126,6 +126,10 @@ impl LocalPostgres {
                 postgres.args(["-c", setting]);
             }
         }
+        // Its own process group: a Ctrl-C in the terminal reaches pactwire,
+        // which drains requests before stopping the server, not the server
+        // directly.
+        postgres.process_group(0);
         die_with_parent(&mut postgres);
 
         // The server is spawned and waited for by a thread of its own that

@@ -47,17 +47,44 @@ impl Store {
         Ok(self.pool.get().await?)
     }
 
-    /// Whether a connection can be had and the schema is migrated.
+    /// Whether a connection can be had within two seconds and the newest
+    /// embedded migration has been applied.
     pub async fn is_ready(&self) -> bool {
+        use diesel::QueryableByName;
         use diesel_async::RunQueryDsl;
-        let Ok(mut conn) = self.pool.get().await else {
+        #[derive(QueryableByName)]
+        struct Applied {
+            #[diesel(sql_type = diesel::sql_types::Integer)]
+            #[allow(dead_code)]
+            one: i32,
+        }
+        let Some(latest) = latest_migration() else {
             return false;
         };
-        diesel::sql_query("SELECT 1 FROM pacticipants LIMIT 1")
-            .execute(&mut *conn)
-            .await
-            .is_ok()
+        let check = async {
+            let mut conn = self.pool.get().await.ok()?;
+            diesel::sql_query("SELECT 1 AS one FROM __diesel_schema_migrations WHERE version = $1")
+                .bind::<diesel::sql_types::Text, _>(latest)
+                .load::<Applied>(&mut *conn)
+                .await
+                .ok()
+                .map(|rows| !rows.is_empty())
+        };
+        matches!(
+            tokio::time::timeout(std::time::Duration::from_secs(2), check).await,
+            Ok(Some(true))
+        )
     }
+}
+
+/// The version of the newest embedded migration.
+fn latest_migration() -> Option<String> {
+    use diesel::migration::MigrationSource;
+    MigrationSource::<diesel::pg::Pg>::migrations(&MIGRATIONS)
+        .ok()?
+        .iter()
+        .map(|m| m.name().version().to_string())
+        .max()
 }
 
 /// Applies pending migrations under an advisory lock and returns how many

@@ -51,6 +51,39 @@ async fn health_is_serving_once_the_database_is_migrated() {
 }
 
 #[tokio::test]
+async fn health_is_not_serving_until_the_database_is_migrated() {
+    use tonic_health::pb::health_check_response::ServingStatus;
+    let db = crate::support::pg::empty_database().await;
+    let url = db.url.clone();
+    let app = TestApp::start_on(db, BrokerSettings::default()).await;
+    let mut health = HealthClient::new(app.channel().await);
+    let status = |health: &mut HealthClient<tonic::transport::Channel>| {
+        let mut health = health.clone();
+        async move {
+            health
+                .check(HealthCheckRequest {
+                    service: String::new(),
+                })
+                .await
+                .expect("health check")
+                .into_inner()
+                .status
+        }
+    };
+    assert_eq!(status(&mut health).await, ServingStatus::NotServing as i32);
+
+    pactwire::store::migrate(&url).await.expect("migrating");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while status(&mut health).await != ServingStatus::Serving as i32 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "health never became SERVING"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+}
+
+#[tokio::test]
 async fn grpcurl_lists_and_describes_every_service_through_reflection() {
     let app = TestApp::start().await;
     let (code, out, err) = run(with_args(

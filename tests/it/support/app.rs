@@ -26,7 +26,11 @@ impl TestApp {
     }
 
     pub async fn start_with(settings: BrokerSettings) -> TestApp {
-        let db = pg::database().await;
+        TestApp::start_on(pg::database().await, settings).await
+    }
+
+    /// A broker on a database of the caller's, such as an unmigrated one.
+    pub async fn start_on(db: TestDatabase, settings: BrokerSettings) -> TestApp {
         let store = Store::connect(&db.url, 5)
             .await
             .expect("connecting to the test database");
