@@ -16,7 +16,8 @@ use tokio::task::JoinHandle;
 use tonic_health::ServingStatus;
 use tonic_health::server::HealthReporter;
 use tower::ServiceExt;
-use tower_http::trace::TraceLayer;
+use tower_http::LatencyUnit;
+use tower_http::trace::{DefaultOnResponse, TraceLayer};
 
 use crate::config::{BrokerSettings, LogFormat, ServeArgs};
 use crate::service::Broker;
@@ -58,19 +59,23 @@ pub fn router(broker: Broker) -> anyhow::Result<(Router, HealthReporter)> {
         };
         target.oneshot(request)
     });
-    let app =
-        Router::new()
-            .fallback_service(dispatch)
-            .layer(
-                TraceLayer::new_for_http().make_span_with(|request: &Request<Body>| {
-                    tracing::info_span!(
-                        "request",
-                        protocol = if is_grpc(request) { "grpc" } else { "rest" },
-                        method = %request.method(),
-                        path = %request.uri().path(),
-                    )
-                }),
-            );
+    let app = Router::new().fallback_service(dispatch).layer(
+        TraceLayer::new_for_http()
+            .make_span_with(|request: &Request<Body>| {
+                // The path only: query strings are not logged.
+                tracing::info_span!(
+                    "request",
+                    protocol = if is_grpc(request) { "grpc" } else { "rest" },
+                    method = %request.method(),
+                    path = %request.uri().path(),
+                )
+            })
+            .on_response(
+                DefaultOnResponse::new()
+                    .level(tracing::Level::INFO)
+                    .latency_unit(LatencyUnit::Micros),
+            ),
+    );
     Ok((app, health))
 }
 

@@ -37,6 +37,10 @@ pub enum Error {
     /// The body is larger than the configured limit.
     #[error("{0}")]
     TooLarge(String),
+    /// A concurrent request changed the same data; the request may be
+    /// retried.
+    #[error("{0}")]
+    Aborted(String),
     /// The database is not reachable or not ready.
     #[error("{0}")]
     Unavailable(String),
@@ -67,16 +71,34 @@ impl Error {
 
 impl From<diesel::result::Error> for Error {
     fn from(err: diesel::result::Error) -> Self {
-        match err {
-            diesel::result::Error::NotFound => Error::NotFound("not found".into()),
-            other => Error::Internal(other.into()),
+        use diesel::result::DatabaseErrorKind as Kind;
+        use diesel::result::Error as Diesel;
+        match &err {
+            // Another request changed the same rows first; trying again
+            // answers from what it committed.
+            Diesel::DatabaseError(
+                Kind::UniqueViolation | Kind::ForeignKeyViolation | Kind::SerializationFailure,
+                _,
+            ) => Error::Aborted("a concurrent request changed the same data; try again".into()),
+            Diesel::DatabaseError(_, info) if info.message().contains("deadlock detected") => {
+                Error::Aborted("a concurrent request changed the same data; try again".into())
+            }
+            // A query with a NUL character that validation did not catch.
+            Diesel::DatabaseError(_, info) if info.message().contains("0x00") => {
+                Error::invalid("text", "cannot contain NUL characters")
+            }
+            _ => Error::Internal(err.into()),
         }
     }
 }
 
 impl From<diesel_async::pooled_connection::bb8::RunError> for Error {
     fn from(err: diesel_async::pooled_connection::bb8::RunError) -> Self {
-        Error::Unavailable(format!("database unavailable: {err}"))
+        let reference = uuid::Uuid::new_v4();
+        tracing::error!(error.reference = %reference, error = %err, "database unavailable");
+        Error::Unavailable(format!(
+            "the database is unavailable; the details are logged with the reference {reference}"
+        ))
     }
 }
 

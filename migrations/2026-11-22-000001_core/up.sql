@@ -213,3 +213,21 @@ CREATE TABLE released_versions (
 );
 CREATE INDEX released_versions_environment_supported_idx
     ON released_versions (environment_id, pacticipant_id) WHERE support_ended_at IS NULL;
+
+-- Foreign keys that no other index leads with: deleting a version, a pact
+-- or a pacticipant cascades through these without scanning whole tables.
+CREATE INDEX branch_versions_pacticipant_idx ON branch_versions (pacticipant_id);
+CREATE INDEX branch_heads_branch_version_idx ON branch_heads (branch_version_id);
+CREATE INDEX pact_versions_provider_idx ON pact_versions (provider_id);
+CREATE INDEX pact_publications_consumer_idx ON pact_publications (consumer_id);
+CREATE INDEX pact_publications_pact_version_idx ON pact_publications (pact_version_id);
+CREATE INDEX latest_pact_publications_publication_idx ON latest_pact_publications (pact_publication_id);
+CREATE INDEX verifications_consumer_idx ON verifications (consumer_id);
+CREATE INDEX verifications_provider_version_id_idx ON verifications (provider_version_id);
+CREATE INDEX latest_verifications_verification_idx ON latest_verifications (verification_id);
+CREATE INDEX latest_verifications_consumer_idx ON latest_verifications (consumer_id);
+CREATE INDEX latest_verifications_provider_idx ON latest_verifications (provider_id);
+CREATE INDEX deployed_versions_pacticipant_idx ON deployed_versions (pacticipant_id);
+CREATE INDEX deployed_versions_environment_idx ON deployed_versions (environment_id);
+CREATE INDEX released_versions_pacticipant_idx ON released_versions (pacticipant_id);
+CREATE INDEX released_versions_environment_idx ON released_versions (environment_id);

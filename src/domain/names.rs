@@ -1,10 +1,12 @@
 //! Rules for the names users choose: pacticipants, version numbers,
-//! branches, tags, labels. Each check returns the message to report.
+//! branches, tags, labels, and for the free text stored beside them. Each
+//! check returns the message to report.
 
-/// Longest accepted name or version number, in bytes.
+/// Longest accepted name or version number, in characters.
 pub const MAX_NAME_LEN: usize = 255;
 
-/// A required single-line, non-blank value of at most `MAX_NAME_LEN` bytes.
+/// A required single-line, non-blank value of at most `MAX_NAME_LEN`
+/// characters, without control characters (no NUL, tab, new line, ...).
 pub fn single_line(value: &str) -> Result<&str, String> {
     if value.trim().is_empty() {
         return Err("cannot be blank".into());
@@ -12,7 +14,10 @@ pub fn single_line(value: &str) -> Result<&str, String> {
     if value.contains(['\n', '\r']) {
         return Err("cannot contain a new line".into());
     }
-    if value.len() > MAX_NAME_LEN {
+    if value.chars().any(char::is_control) {
+        return Err("cannot contain control characters".into());
+    }
+    if value.chars().count() > MAX_NAME_LEN {
         return Err(format!("cannot be longer than {MAX_NAME_LEN} characters"));
     }
     Ok(value)
@@ -28,6 +33,23 @@ pub fn branch(value: &str) -> Result<&str, String> {
     Ok(value)
 }
 
+/// Free text stored as given (display names, repository names and URLs,
+/// build URLs): anything but NUL, which no text column can hold.
+pub fn text(value: &str) -> Result<&str, String> {
+    if value.contains('\0') {
+        return Err("cannot contain NUL characters".into());
+    }
+    Ok(value)
+}
+
+/// Whether something could have been stored under `value`: names with a
+/// control character are refused on the way in, so a lookup by one can
+/// answer "not found" without asking the database (which cannot even hold
+/// a NUL).
+pub fn can_exist(value: &str) -> bool {
+    !value.chars().any(char::is_control)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -37,10 +59,19 @@ mod tests {
         let cases = [
             ("1.0.0", true),
             ("feat/x", true),
+            ("a b", true),
             ("", false),
             ("   ", false),
+            ("\t", false),
             ("a\nb", false),
             ("a\r", false),
+            ("a\0b", false),
+            ("\0", false),
+            ("a\tb", false),
+            ("a\u{1b}[31m", false),
+            ("a\u{7f}", false),
+            ("a\u{85}b", false),
+            (&*"x".repeat(255), true),
             (&*"x".repeat(256), false),
         ];
         for (value, ok) in cases {
@@ -49,9 +80,64 @@ mod tests {
     }
 
     #[test]
+    fn single_line_names_the_problem() {
+        assert_eq!(
+            single_line("a\nb").unwrap_err(),
+            "cannot contain a new line"
+        );
+        for value in ["a\0b", "a\tb", "\u{1}"] {
+            assert_eq!(
+                single_line(value).unwrap_err(),
+                "cannot contain control characters",
+                "{value:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn single_line_counts_characters_not_bytes() {
+        // 255 characters of two, three and four bytes each.
+        for c in ['é', '€', '😀'] {
+            let at_limit: String = std::iter::repeat_n(c, MAX_NAME_LEN).collect();
+            assert!(at_limit.len() > MAX_NAME_LEN);
+            assert!(single_line(&at_limit).is_ok(), "{c}");
+            let over: String = std::iter::repeat_n(c, MAX_NAME_LEN + 1).collect();
+            assert_eq!(
+                single_line(&over).unwrap_err(),
+                "cannot be longer than 255 characters",
+                "{c}"
+            );
+        }
+    }
+
+    #[test]
     fn branch_rejects_surrounding_space() {
         assert!(branch("main").is_ok());
         assert!(branch(" main").is_err());
         assert!(branch("main ").is_err());
+        assert!(branch("ma\0in").is_err());
+    }
+
+    #[test]
+    fn text_refuses_only_nul() {
+        for (value, ok) in [
+            ("", true),
+            ("Foo Service", true),
+            ("line\nbreak\tand tab", true),
+            ("http://x/a\0b", false),
+            ("\0", false),
+        ] {
+            assert_eq!(text(value).is_ok(), ok, "{value:?}");
+        }
+    }
+
+    #[test]
+    fn only_names_without_control_characters_can_exist() {
+        assert!(can_exist("main"));
+        assert!(can_exist("feat/x y"));
+        assert!(can_exist(""));
+        assert!(!can_exist("a\0"));
+        assert!(!can_exist("a\tb"));
+        assert!(!can_exist("a\nb"));
     }
 }

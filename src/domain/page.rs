@@ -6,6 +6,9 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 
 pub const DEFAULT_PAGE_SIZE: i64 = 100;
 pub const MAX_PAGE_SIZE: i64 = 1000;
+/// Largest offset a page may start at: far beyond any real listing, and
+/// far enough below `i64::MAX` that offset arithmetic cannot overflow.
+pub const MAX_OFFSET: i64 = i64::MAX / 2;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Page {
@@ -45,10 +48,11 @@ impl Page {
             return Err(("size", "must be 1 or more".into()));
         }
         let size = size.min(MAX_PAGE_SIZE);
-        Ok(Page {
-            offset: (number - 1) * size,
-            size,
-        })
+        let offset = (number - 1)
+            .checked_mul(size)
+            .filter(|offset| *offset <= MAX_OFFSET)
+            .ok_or(("page", "is too large".to_owned()))?;
+        Ok(Page { offset, size })
     }
 
     /// The page number (1-based) of a REST page.
@@ -58,7 +62,7 @@ impl Page {
 
     /// The token for the page after this one, or "" when `total` is reached.
     pub fn next_token(&self, total: i64) -> String {
-        let next = self.offset + self.size;
+        let next = self.offset.saturating_add(self.size);
         if next >= total {
             String::new()
         } else {
@@ -73,7 +77,7 @@ fn decode_token(token: &str) -> Option<i64> {
     text.strip_prefix("offset:")?
         .parse()
         .ok()
-        .filter(|n: &i64| *n >= 0)
+        .filter(|n: &i64| (0..=MAX_OFFSET).contains(n))
 }
 
 #[cfg(test)]
@@ -108,5 +112,70 @@ mod tests {
         assert!(Page::from_number(Some(0), None).is_err());
         assert!(Page::from_number(None, Some(0)).is_err());
         assert_eq!(Page::from_number(Some(3), Some(10)).unwrap().offset, 20);
+    }
+
+    fn token(offset: &str) -> String {
+        URL_SAFE_NO_PAD.encode(format!("offset:{offset}"))
+    }
+
+    #[test]
+    fn huge_page_numbers_are_refused_not_overflowed() {
+        for (number, size) in [
+            (i64::MAX, 2),
+            (i64::MAX, MAX_PAGE_SIZE),
+            (i64::MAX / 2, 3),
+            (MAX_OFFSET + 2, 1),
+        ] {
+            let err = Page::from_number(Some(number), Some(size)).unwrap_err();
+            assert_eq!(err, ("page", "is too large".into()), "{number} {size}");
+        }
+        // A size above the maximum is clamped before the multiplication.
+        assert!(Page::from_number(Some(i64::MAX / 1000), Some(i64::MAX)).is_err());
+        // The largest accepted page starts at the largest offset.
+        let last = Page::from_number(Some(MAX_OFFSET + 1), Some(1)).unwrap();
+        assert_eq!(last.offset, MAX_OFFSET);
+        assert_eq!(last.number(), MAX_OFFSET + 1);
+        assert_eq!(
+            Page::from_number(Some(1_000_000_000_000), Some(1000))
+                .unwrap()
+                .offset,
+            999_999_999_999_000
+        );
+    }
+
+    #[test]
+    fn forged_tokens_with_huge_offsets_are_refused() {
+        for offset in [
+            i64::MAX.to_string(),
+            (MAX_OFFSET + 1).to_string(),
+            "-1".into(),
+            "99999999999999999999".into(),
+        ] {
+            assert_eq!(
+                Page::from_token(10, &token(&offset)).unwrap_err().0,
+                "page_token",
+                "{offset}"
+            );
+        }
+        let page = Page::from_token(1000, &token(&MAX_OFFSET.to_string())).unwrap();
+        assert_eq!(page.offset, MAX_OFFSET);
+        assert_eq!(
+            page.next_token(i64::MAX),
+            token(&(MAX_OFFSET + 1000).to_string())
+        );
+    }
+
+    #[test]
+    fn next_token_saturates_instead_of_overflowing() {
+        let page = Page {
+            offset: i64::MAX,
+            size: MAX_PAGE_SIZE,
+        };
+        assert_eq!(page.next_token(i64::MAX), "");
+        let page = Page {
+            offset: i64::MAX - 1,
+            size: 10,
+        };
+        assert_eq!(page.next_token(i64::MAX), "");
     }
 }

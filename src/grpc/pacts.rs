@@ -29,11 +29,10 @@ fn strategy(index: usize, value: i32) -> Result<ConflictStrategy, Status> {
 
 fn outcome(outcome: PublicationOutcome) -> pb::PublicationOutcome {
     match outcome {
-        PublicationOutcome::Created | PublicationOutcome::Overwritten => {
-            pb::PublicationOutcome::Created
-        }
+        PublicationOutcome::Created => pb::PublicationOutcome::Created,
         PublicationOutcome::Unchanged => pb::PublicationOutcome::Unchanged,
         PublicationOutcome::Merged => pb::PublicationOutcome::Merged,
+        PublicationOutcome::Overwritten => pb::PublicationOutcome::Overwritten,
     }
 }
 

@@ -39,6 +39,7 @@ impl From<Error> for Status {
             }
             Error::UnsupportedMediaType(message) => Status::invalid_argument(message),
             Error::TooLarge(message) => Status::resource_exhausted(message),
+            Error::Aborted(message) => Status::aborted(message),
             Error::Unavailable(message) => Status::unavailable(message),
             Error::Internal(err) => {
                 let reference = uuid::Uuid::new_v4();

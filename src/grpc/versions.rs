@@ -6,7 +6,7 @@ use super::convert::{self, optional};
 use super::pb;
 use super::pb::version_service_server::VersionService;
 use crate::service::Broker;
-use crate::service::versions::VersionInput;
+use crate::service::versions::{TagUpdate, VersionInput};
 
 pub struct Adapter(pub Broker);
 
@@ -23,7 +23,10 @@ impl VersionService for Adapter {
             tags: r.tags,
             overwrite: false,
         };
-        let (version, created) = self.0.put_version(&r.pacticipant, &r.number, input).await?;
+        let (version, created) = self
+            .0
+            .put_version(&r.pacticipant, &r.number, input, TagUpdate::Add)
+            .await?;
         Ok(Response::new(pb::CreateVersionResponse {
             version: Some(convert::version(version)),
             created,

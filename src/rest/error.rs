@@ -78,6 +78,7 @@ impl IntoResponse for Error {
                 "Request entity too large",
                 message,
             ),
+            Error::Aborted(message) => simple(StatusCode::CONFLICT, "Conflict", message),
             Error::Unavailable(message) => simple(
                 StatusCode::SERVICE_UNAVAILABLE,
                 "Service unavailable",

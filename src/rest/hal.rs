@@ -29,21 +29,47 @@ const SEGMENT: &AsciiSet = &CONTROLS
 #[derive(Debug, Clone)]
 pub struct Base(pub String);
 
+/// One segment of a link template: a name, escaped like any other, or a
+/// template variable written as `{var}` for the client to fill in.
+#[derive(Debug, Clone, Copy)]
+pub enum Segment<'a> {
+    Name(&'a str),
+    Var(&'a str),
+}
+
 impl Base {
-    /// `base` + `/` + each segment, escaped. Segments written as `{name}`
-    /// are template variables and are kept as they are.
+    /// `base` + `/` + each segment, escaped. Every segment is a name, so a
+    /// name such as `{version}` comes out as `%7Bversion%7D` and can never
+    /// be taken for a template variable.
     pub fn url(&self, segments: &[&str]) -> String {
         let mut url = self.0.clone();
         for segment in segments {
-            url.push('/');
-            if segment.starts_with('{') && segment.ends_with('}') {
-                url.push_str(segment);
-            } else {
-                url.extend(utf8_percent_encode(segment, SEGMENT));
+            push_name(&mut url, segment);
+        }
+        url
+    }
+
+    /// A templated href: names escaped as in [`Base::url`], variables
+    /// written as `{var}`.
+    pub fn template(&self, segments: &[Segment]) -> String {
+        let mut url = self.0.clone();
+        for segment in segments {
+            match segment {
+                Segment::Name(name) => push_name(&mut url, name),
+                Segment::Var(var) => {
+                    url.push_str("/{");
+                    url.push_str(var);
+                    url.push('}');
+                }
             }
         }
         url
     }
+}
+
+fn push_name(url: &mut String, name: &str) {
+    url.push('/');
+    url.extend(utf8_percent_encode(name, SEGMENT));
 }
 
 pub fn link(href: String) -> Value {
@@ -77,12 +103,32 @@ mod tests {
     use super::*;
 
     #[test]
-    fn segments_are_escaped_and_templates_kept() {
+    fn every_segment_of_a_url_is_escaped() {
         let base = Base("http://b".into());
         assert_eq!(
             base.url(&["pacticipants", "feat/x y", "versions", "{version}"]),
-            "http://b/pacticipants/feat%2Fx%20y/versions/{version}"
+            "http://b/pacticipants/feat%2Fx%20y/versions/%7Bversion%7D"
         );
         assert_eq!(base.url(&["a%b?c#d"]), "http://b/a%25b%3Fc%23d");
+        assert_eq!(base.url(&[]), "http://b");
+    }
+
+    #[test]
+    fn templates_escape_names_and_keep_variables() {
+        use Segment::{Name, Var};
+        let base = Base("http://b".into());
+        assert_eq!(
+            base.template(&[
+                Name("pacticipants"),
+                Name("{version}"),
+                Name("versions"),
+                Var("version"),
+            ]),
+            "http://b/pacticipants/%7Bversion%7D/versions/{version}"
+        );
+        assert_eq!(
+            base.template(&[Name("feat/x y"), Var("tag")]),
+            "http://b/feat%2Fx%20y/{tag}"
+        );
     }
 }

@@ -9,7 +9,10 @@ mod pacts;
 mod versions;
 
 use axum::Router;
+use axum::body::Bytes;
 use axum::extract::FromRequestParts;
+use axum::extract::path::ErrorKind as PathErrorKind;
+use axum::extract::rejection::PathRejection;
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -75,6 +78,92 @@ fn header_str<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
     headers.get(name).and_then(|v| v.to_str().ok())
 }
 
+/// Path parameters, percent-decoded. Axum's `Path` with its rejections in
+/// the broker's error vocabulary: a segment that is not UTF-8 once decoded
+/// is a 400 on the field `path`.
+pub struct Path<T>(pub T);
+
+impl<T: DeserializeOwned + Send> FromRequestParts<AppState> for Path<T> {
+    type Rejection = Error;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        match axum::extract::Path::<T>::from_request_parts(parts, state).await {
+            Ok(axum::extract::Path(value)) => Ok(Path(value)),
+            Err(PathRejection::FailedToDeserializePathParams(err))
+                if !err.status().is_server_error() =>
+            {
+                Err(Error::invalid(
+                    "path",
+                    match err.kind() {
+                        PathErrorKind::InvalidUtf8InPathParam { key } => {
+                            format!("segment '{key}' is not valid UTF-8 once percent-decoded")
+                        }
+                        kind => format!("is not valid: {kind}"),
+                    },
+                ))
+            }
+            // The route and the handler disagree: a bug, not bad input.
+            Err(rejection) => Err(Error::Internal(anyhow::anyhow!(
+                "extracting path parameters: {}",
+                rejection.body_text()
+            ))),
+        }
+    }
+}
+
+/// The query string. Axum's `Query` with its rejection in the broker's
+/// error vocabulary: a query that does not fit `T` is a 400 on the field
+/// `query`.
+pub struct Query<T>(pub T);
+
+impl<T: DeserializeOwned + Send> FromRequestParts<AppState> for Query<T> {
+    type Rejection = Error;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        axum::extract::Query::<T>::from_request_parts(parts, state)
+            .await
+            .map(|axum::extract::Query(value)| Query(value))
+            .map_err(|rejection| {
+                // The source is serde's message, without axum's preamble.
+                let reason = std::error::Error::source(&rejection)
+                    .map(ToString::to_string)
+                    .unwrap_or_else(|| rejection.body_text());
+                Error::invalid("query", format!("is not valid: {reason}"))
+            })
+    }
+}
+
+/// The raw request body, read within the body limit: 413 when too large.
+pub struct RawBody(pub Bytes);
+
+impl axum::extract::FromRequest<AppState> for RawBody {
+    type Rejection = Error;
+
+    async fn from_request(
+        request: axum::extract::Request,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        Bytes::from_request(request, state)
+            .await
+            .map(RawBody)
+            .map_err(|rejection| match rejection.status() {
+                StatusCode::PAYLOAD_TOO_LARGE => {
+                    Error::TooLarge("the request body is larger than the configured limit".into())
+                }
+                _ => Error::invalid(
+                    "body",
+                    format!("could not be read: {}", rejection.body_text()),
+                ),
+            })
+    }
+}
+
 /// A JSON request body, read within the body limit and parsed into `T` with
 /// a precise error: 413 when too large, 415 when not JSON, 400 when
 /// malformed.
@@ -94,14 +183,7 @@ impl<T: DeserializeOwned> axum::extract::FromRequest<AppState> for JsonBody<T> {
                 "content type '{content_type}' is not supported; send application/json"
             )));
         }
-        let bytes = axum::body::Bytes::from_request(request, state)
-            .await
-            .map_err(|rejection| match rejection.status() {
-                StatusCode::PAYLOAD_TOO_LARGE => {
-                    Error::TooLarge("the request body is larger than the configured limit".into())
-                }
-                _ => Error::invalid("body", rejection.body_text()),
-            })?;
+        let RawBody(bytes) = RawBody::from_request(request, state).await?;
         let text = if bytes.iter().all(u8::is_ascii_whitespace) {
             &b"{}"[..]
         } else {

@@ -2,19 +2,21 @@
 //! `/pacticipants/{p}/labels/{l}`, `/pacticipants/label/{l}`, `/labels`.
 
 use axum::Router;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::get;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
+use super::hal::Segment::{self, Name, Var};
 use super::hal::{self, Base};
 use super::versions::version_json;
-use super::{AppState, JsonBody, PageQuery, created_or_ok, hal as respond, pagination};
+use super::{
+    AppState, JsonBody, PageQuery, Path, Query, created_or_ok, hal as respond, pagination,
+};
 use crate::error::{Error, Result};
-use crate::service::{Pacticipant, PacticipantPatch};
-use crate::store::models::PacticipantFields;
+use crate::service::{Pacticipant, PacticipantDetails, PacticipantPatch};
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -36,6 +38,11 @@ pub fn pacticipant_json(base: &Base, p: &Pacticipant) -> Value {
         let mut segments = vec!["pacticipants", p.name.as_str()];
         segments.extend_from_slice(rest);
         base.url(&segments)
+    };
+    let template = |rest: &[Segment]| {
+        let mut segments = vec![Segment::Name("pacticipants"), Segment::Name(&p.name)];
+        segments.extend_from_slice(rest);
+        base.template(&segments)
     };
     let mut embedded = json!({
         "labels": p.labels.iter().map(|l| json!({
@@ -63,10 +70,10 @@ pub fn pacticipant_json(base: &Base, p: &Pacticipant) -> Value {
             "pb:versions": hal::titled(url(&["versions"]), "All versions of this pacticipant"),
             "versions": hal::titled(url(&["versions"]), "All versions of this pacticipant"),
             "pb:branches": hal::titled(url(&["branches"]), "All branches of this pacticipant"),
-            "pb:version": hal::templated(url(&["versions", "{version}"]), "Get, create or delete a pacticipant version"),
-            "pb:version-tag": hal::templated(url(&["versions", "{version}", "tags", "{tag}"]), "Get, create or delete a tag for a version of this pacticipant"),
-            "pb:branch-version": hal::templated(url(&["branches", "{branch}", "versions", "{version}"]), "Get or add/create a version for a branch of this pacticipant"),
-            "pb:label": hal::templated(url(&["labels", "{label}"]), "Get, create or delete a label for this pacticipant"),
+            "pb:version": hal::templated(template(&[Name("versions"), Var("version")]), "Get, create or delete a pacticipant version"),
+            "pb:version-tag": hal::templated(template(&[Name("versions"), Var("version"), Name("tags"), Var("tag")]), "Get, create or delete a tag for a version of this pacticipant"),
+            "pb:branch-version": hal::templated(template(&[Name("branches"), Var("branch"), Name("versions"), Var("version")]), "Get or add/create a version for a branch of this pacticipant"),
+            "pb:label": hal::templated(template(&[Name("labels"), Var("label")]), "Get, create or delete a label for this pacticipant"),
         },
     })
 }
@@ -107,7 +114,7 @@ impl PacticipantBody {
 
     /// A replacement: keys not present are cleared.
     fn replacement(self) -> PacticipantPatch {
-        PacticipantPatch::replace_all(PacticipantFields {
+        PacticipantPatch::replace_all(PacticipantDetails {
             display_name: self.display_name.flatten(),
             main_branch: self.main_branch.flatten(),
             repository_url: self.repository_url.flatten(),
@@ -186,7 +193,7 @@ fn collection(
     );
     links["pacticipants"] = links["pb:pacticipants"].clone();
     links["pb:pacticipants-with-label"] = hal::templated(
-        base.url(&["pacticipants", "label", "{label}"]),
+        base.template(&[Name("pacticipants"), Name("label"), Var("label")]),
         "Find pacticipants by label",
     );
     let mut body = json!({ "_embedded": { "pacticipants": items }, "_links": links, "page": page });

@@ -3,8 +3,7 @@
 //! resources by version, latest, tag, branch and content hash.
 
 use axum::Router;
-use axum::body::Bytes;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::{get, post};
@@ -13,9 +12,12 @@ use base64::engine::general_purpose::STANDARD;
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
+use super::hal::Segment::{Name, Var};
 use super::hal::{self, Base};
 use super::pacticipants::pacticipant_json;
-use super::{AppState, JsonBody, PageQuery, created_or_ok, hal as respond, pagination};
+use super::{
+    AppState, JsonBody, PageQuery, Path, Query, RawBody, created_or_ok, hal as respond, pagination,
+};
 use crate::domain::notice::{Notice, NoticeKind};
 use crate::error::{Result, Violations};
 use crate::service::{
@@ -110,7 +112,7 @@ fn pact_json(base: &Base, p: &Pact) -> Result<Value> {
             "pb:pact-version": hal::named(pact_version_url(base, p), "Pact content version permalink", &p.sha),
             "pb:latest-pact-version": hal::titled(with(&["latest"]), "Latest version of this pact"),
             "pb:all-pact-versions": hal::titled(with(&["versions"]), "All versions of this pact"),
-            "pb:latest-tagged-pact-version": hal::templated(with(&["latest", "{tag}"]), "Latest version of this pact for a given consumer version tag"),
+            "pb:latest-tagged-pact-version": hal::templated(base.template(&[Name("pacts"), Name("provider"), Name(&p.provider), Name("consumer"), Name(&p.consumer), Name("latest"), Var("tag")]), "Latest version of this pact for a given consumer version tag"),
             "curies": hal::curies(base),
         }),
     );
@@ -202,7 +204,10 @@ async fn publish_contracts(
     base: Base,
     JsonBody(body): JsonBody<PublishBody>,
 ) -> Result<Response> {
-    let result = state.broker.publish_contracts(body.into_input()?).await?;
+    let input = body.into_input()?;
+    // The branch this request published to; the version may be on others.
+    let branch = input.branch.clone();
+    let result = state.broker.publish_contracts(input).await?;
     let version = &result.version;
     let consumer = version.pacticipant.as_str();
     let version_url = base.url(&["pacticipants", consumer, "versions", &version.number]);
@@ -230,8 +235,8 @@ async fn publish_contracts(
         "number": version.number,
         "_links": { "self": hal::named(version_url.clone(), "Version", &version.number) },
     });
-    if let Some(branch) = version.branches.last() {
-        version_json["branch"] = json!(branch.name);
+    if let Some(branch) = branch {
+        version_json["branch"] = json!(branch);
     }
     if let Some(url) = &version.build_url {
         version_json["buildUrl"] = json!(url);
@@ -283,7 +288,7 @@ async fn put_pact(
     State(state): State<AppState>,
     base: Base,
     Path(path): Path<(String, String, String)>,
-    body: Bytes,
+    RawBody(body): RawBody,
 ) -> Result<Response> {
     legacy_publish(&state, &base, path, &body, ConflictStrategy::Overwrite).await
 }
@@ -292,7 +297,7 @@ async fn patch_pact(
     State(state): State<AppState>,
     base: Base,
     Path(path): Path<(String, String, String)>,
-    body: Bytes,
+    RawBody(body): RawBody,
 ) -> Result<Response> {
     legacy_publish(&state, &base, path, &body, ConflictStrategy::Merge).await
 }
@@ -480,16 +485,8 @@ async fn provider_latest_pacts(
     Path(provider): Path<String>,
 ) -> Result<Response> {
     let provider_resource = state.broker.get_pacticipant(&provider).await?;
-    let page = crate::domain::page::Page {
-        offset: 0,
-        size: crate::domain::page::MAX_PAGE_SIZE,
-    };
-    let listed = state
-        .broker
-        .list_latest_pacts(Some(&provider), page)
-        .await?;
-    let links: Vec<Value> = listed
-        .items
+    let pacts = state.broker.latest_pacts_for_provider(&provider).await?;
+    let links: Vec<Value> = pacts
         .iter()
         .map(|pact| hal::named(pact_url(&base, pact), &pact_title(pact), &pact.consumer))
         .collect();

@@ -1,17 +1,20 @@
 //! Versions, tags and branches under `/pacticipants/{p}`.
 
 use axum::Router;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::get;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
+use super::hal::Segment::{Name, Var};
 use super::hal::{self, Base};
-use super::{AppState, JsonBody, PageQuery, created_or_ok, hal as respond, pagination};
+use super::{
+    AppState, JsonBody, PageQuery, Path, Query, created_or_ok, hal as respond, pagination,
+};
 use crate::error::Result;
-use crate::service::versions::VersionInput;
+use crate::service::versions::{TagUpdate, VersionInput};
 use crate::service::{Branch, Listed, Tag, Version};
 
 pub fn routes() -> Router<AppState> {
@@ -74,7 +77,7 @@ pub fn version_json(base: &Base, v: &Version) -> Value {
         "_links": {
             "self": hal::named(base.url(&["pacticipants", p, "versions", &v.number]), "Version", &v.number),
             "pb:pacticipant": hal::named(base.url(&["pacticipants", p]), "Pacticipant", p),
-            "pb:tag": hal::templated(base.url(&["pacticipants", p, "versions", &v.number, "tags", "{tag}"]), "Get, create or delete a tag for this pacticipant version"),
+            "pb:tag": hal::templated(base.template(&[Name("pacticipants"), Name(p), Name("versions"), Name(&v.number), Name("tags"), Var("tag")]), "Get, create or delete a tag for this pacticipant version"),
         },
     })
 }
@@ -160,7 +163,18 @@ struct VersionBody {
     build_url: Option<String>,
     branch: Option<String>,
     #[serde(default)]
-    tags: Vec<TagBody>,
+    tags: Option<Vec<TagBody>>,
+}
+
+impl VersionBody {
+    /// A body with `tags` (even `[]`) replaces the version's tags, on PUT
+    /// and PATCH alike; without it they stay.
+    fn tag_update(&self) -> TagUpdate {
+        match self.tags {
+            Some(_) => TagUpdate::Replace,
+            None => TagUpdate::Add,
+        }
+    }
 }
 
 #[derive(Deserialize)]
@@ -173,7 +187,7 @@ impl From<VersionBody> for VersionInput {
         VersionInput {
             build_url: body.build_url,
             branch: body.branch,
-            tags: body.tags.into_iter().map(|t| t.name).collect(),
+            tags: body.tags.into_iter().flatten().map(|t| t.name).collect(),
             overwrite: false,
         }
     }
@@ -186,11 +200,12 @@ async fn put_version(
     JsonBody(body): JsonBody<VersionBody>,
 ) -> Result<Response> {
     // PUT overwrites: a missing build URL clears the stored one.
+    let tag_update = body.tag_update();
     let input = VersionInput {
         overwrite: true,
         ..body.into()
     };
-    let (version, created) = state.broker.put_version(&p, &v, input).await?;
+    let (version, created) = state.broker.put_version(&p, &v, input, tag_update).await?;
     Ok(created_or_ok(
         created,
         base.url(&["pacticipants", &p, "versions", &v]),
@@ -205,7 +220,11 @@ async fn patch_version(
     JsonBody(body): JsonBody<VersionBody>,
 ) -> Result<Response> {
     // A merge: a missing build URL keeps the stored one.
-    let (version, created) = state.broker.put_version(&p, &v, body.into()).await?;
+    let tag_update = body.tag_update();
+    let (version, created) = state
+        .broker
+        .put_version(&p, &v, body.into(), tag_update)
+        .await?;
     Ok(created_or_ok(
         created,
         base.url(&["pacticipants", &p, "versions", &v]),

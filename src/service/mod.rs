@@ -8,11 +8,12 @@ pub mod versions;
 use std::sync::Arc;
 
 use crate::config::BrokerSettings;
+use crate::domain::names;
 use crate::domain::page::Page;
 use crate::error::{Error, Result};
 use crate::store::{Conn, Store, pacticipants as pacticipant_store, versions as version_store};
 
-pub use pacticipants::{Pacticipant, PacticipantPatch};
+pub use pacticipants::{Pacticipant, PacticipantDetails, PacticipantPatch};
 pub use pacts::{
     ConflictStrategy, ContractInput, Pact, PactSelector, PublicationOutcome, PublishInput,
     PublishResult,
@@ -45,20 +46,20 @@ impl Broker {
     pub fn settings(&self) -> &BrokerSettings {
         &self.settings
     }
-
-    pub fn store(&self) -> &Store {
-        &self.store
-    }
 }
 
 /// The pacticipant named `name`, or NOT_FOUND with the Pact Broker's wording.
+/// A name no pacticipant can have is not looked up.
 async fn existing_pacticipant(
     conn: &mut Conn,
     name: &str,
 ) -> Result<crate::store::models::PacticipantRow> {
-    pacticipant_store::find(conn, name)
-        .await?
-        .ok_or_else(|| Error::NotFound(format!("No pacticipant with name '{name}' found")))
+    let found = if names::can_exist(name) {
+        pacticipant_store::find(conn, name).await?
+    } else {
+        None
+    };
+    found.ok_or_else(|| Error::NotFound(format!("No pacticipant with name '{name}' found")))
 }
 
 /// The version `number` of `pacticipant`, or NOT_FOUND.
@@ -67,12 +68,15 @@ async fn existing_version(
     pacticipant: &crate::store::models::PacticipantRow,
     number: &str,
 ) -> Result<crate::store::models::VersionRow> {
-    version_store::find(conn, pacticipant.id, number)
-        .await?
-        .ok_or_else(|| {
-            Error::NotFound(format!(
-                "No version '{number}' of pacticipant '{}' found",
-                pacticipant.name
-            ))
-        })
+    let found = if names::can_exist(number) {
+        version_store::find(conn, pacticipant.id, number).await?
+    } else {
+        None
+    };
+    found.ok_or_else(|| {
+        Error::NotFound(format!(
+            "No version '{number}' of pacticipant '{}' found",
+            pacticipant.name
+        ))
+    })
 }

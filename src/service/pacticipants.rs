@@ -25,6 +25,16 @@ pub struct Pacticipant {
     pub updated_at: DateTime<Utc>,
 }
 
+/// The fields of a pacticipant a user sets, all of them (a PUT).
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct PacticipantDetails {
+    pub display_name: Option<String>,
+    pub main_branch: Option<String>,
+    pub repository_url: Option<String>,
+    pub repository_name: Option<String>,
+    pub repository_namespace: Option<String>,
+}
+
 /// A change to a pacticipant's fields: `None` leaves a field alone,
 /// `Some(None)` clears it.
 #[derive(Debug, Default, Clone)]
@@ -38,22 +48,33 @@ pub struct PacticipantPatch {
 
 impl PacticipantPatch {
     /// A patch that sets every field, clearing those not given (a PUT).
-    pub fn replace_all(fields: PacticipantFields) -> Self {
+    pub fn replace_all(details: PacticipantDetails) -> Self {
         PacticipantPatch {
-            display_name: Some(fields.display_name),
-            main_branch: Some(fields.main_branch),
-            repository_url: Some(fields.repository_url),
-            repository_name: Some(fields.repository_name),
-            repository_namespace: Some(fields.repository_namespace),
+            display_name: Some(details.display_name),
+            main_branch: Some(details.main_branch),
+            repository_url: Some(details.repository_url),
+            repository_name: Some(details.repository_name),
+            repository_namespace: Some(details.repository_namespace),
         }
     }
 
     fn validate(&self) -> Result<()> {
         let mut violations = Violations::default();
+        for (field, value) in [
+            ("displayName", &self.display_name),
+            ("repositoryUrl", &self.repository_url),
+            ("repositoryName", &self.repository_name),
+            ("repositoryNamespace", &self.repository_namespace),
+        ] {
+            if let Some(Some(value)) = value {
+                violations.check(field, names::text(value).map(drop));
+            }
+        }
         if let Some(Some(branch)) = &self.main_branch {
             violations.check("mainBranch", names::branch(branch).map(drop));
         }
         if let Some(Some(url)) = &self.repository_url
+            && names::text(url).is_ok()
             && url::Url::parse(url).is_err()
         {
             violations.add("repositoryUrl", "must be a URL");
@@ -164,6 +185,14 @@ impl Broker {
         label: Option<&str>,
         page: Page,
     ) -> Result<Listed<Pacticipant>> {
+        if label.is_some_and(|label| !names::can_exist(label)) {
+            // No pacticipant has such a label.
+            return Ok(Listed {
+                items: Vec::new(),
+                total: 0,
+                page,
+            });
+        }
         let mut conn = self.store.conn().await?;
         let (rows, total) = store::list(&mut conn, label, page).await?;
         let items = describe(&mut conn, rows).await?;
@@ -234,7 +263,7 @@ impl Broker {
     pub async fn remove_label(&self, pacticipant: &str, label: &str) -> Result<()> {
         let mut conn = self.store.conn().await?;
         let row = existing_pacticipant(&mut conn, pacticipant).await?;
-        if store::remove_label(&mut conn, row.id, label).await? {
+        if names::can_exist(label) && store::remove_label(&mut conn, row.id, label).await? {
             Ok(())
         } else {
             Err(label_not_found(pacticipant, label))

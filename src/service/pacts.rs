@@ -396,6 +396,19 @@ impl Broker {
         let mut conn = self.store.conn().await?;
         let consumer_row = existing_pacticipant(&mut conn, consumer).await?;
         let provider_row = existing_pacticipant(&mut conn, provider).await?;
+        let value = match selector {
+            PactSelector::ConsumerVersion(v)
+            | PactSelector::Tag(v)
+            | PactSelector::Branch(v)
+            | PactSelector::Sha(v) => Some(v),
+            PactSelector::Latest => None,
+        };
+        if value.is_some_and(|v| !names::can_exist(v)) {
+            // No version, tag, branch or content hash is named so.
+            return Err(Error::NotFound(pact_not_found(
+                consumer, provider, selector,
+            )));
+        }
         let which = match selector {
             PactSelector::ConsumerVersion(v) => Which::ConsumerVersion(v),
             PactSelector::Latest => Which::Latest,
@@ -458,6 +471,26 @@ impl Broker {
         Ok(Listed { items, total, page })
     }
 
+    /// The latest pact of every consumer of `provider`, all of them: the
+    /// pages of [`Broker::list_latest_pacts`] read until the last.
+    pub async fn latest_pacts_for_provider(&self, provider: &str) -> Result<Vec<Pact>> {
+        let mut page = Page {
+            offset: 0,
+            size: crate::domain::page::MAX_PAGE_SIZE,
+        };
+        let mut pacts = Vec::new();
+        loop {
+            let listed = self.list_latest_pacts(Some(provider), page).await?;
+            pacts.extend(listed.items);
+            // A page can hold fewer pacts than integrations, so the total
+            // of integrations, not the page's length, says when to stop.
+            if page.offset + page.size >= listed.total {
+                return Ok(pacts);
+            }
+            page.offset += page.size;
+        }
+    }
+
     /// Deletes the pact published for a consumer version and provider.
     pub async fn delete_pact(&self, consumer: &str, provider: &str, version: &str) -> Result<()> {
         let mut conn = self.store.conn().await?;
@@ -466,7 +499,7 @@ impl Broker {
             let provider_row = existing_pacticipant(conn, provider).await?;
             let version_row = existing_version(conn, &consumer_row, version).await?;
             if store::delete_publications(conn, version_row.id, provider_row.id).await? {
-                Ok(())
+                store::prune_integrations(conn, consumer_row.id).await
             } else {
                 Err(Error::NotFound(pact_not_found(
                     consumer,
@@ -500,6 +533,7 @@ async fn store_pact(
     strategy: ConflictStrategy,
     rules: Rules,
 ) -> Result<(PactRecord, PublicationOutcome)> {
+    store::lock_consumer_version(conn, version.id).await?;
     let existing = store::latest_publication(conn, version.id, provider.id).await?;
     let (document, outcome, revision) = match existing {
         None => (document, PublicationOutcome::Created, 1),
@@ -596,7 +630,6 @@ fn record_of(
     created_at: DateTime<Utc>,
 ) -> PactRecord {
     PactRecord {
-        consumer_version_id: version.id,
         consumer_version: version.number.clone(),
         consumer: consumer.name.clone(),
         provider: provider.name.clone(),

@@ -8,7 +8,9 @@ use crate::domain::names;
 use crate::domain::page::Page;
 use crate::error::{Error, Result, Violations};
 use crate::store::models::{BranchRow, PacticipantRow, VersionRow};
-use crate::store::{Conn, pacticipants as pacticipant_store, versions as store};
+use crate::store::{
+    Conn, pacticipants as pacticipant_store, pacts as pact_store, versions as store,
+};
 
 #[derive(Debug, Clone)]
 pub struct Version {
@@ -116,6 +118,7 @@ pub(crate) async fn describe_version(
 
 /// Checks a build URL: absent, or an absolute http(s) URL.
 pub(crate) fn check_build_url(url: &str) -> Result<(), String> {
+    names::text(url)?;
     match url::Url::parse(url) {
         Ok(parsed) if matches!(parsed.scheme(), "http" | "https") => Ok(()),
         _ => Err("must be an absolute http or https URL".into()),
@@ -127,6 +130,8 @@ pub(crate) fn check_build_url(url: &str) -> Result<(), String> {
 pub struct VersionInput {
     pub build_url: Option<String>,
     pub branch: Option<String>,
+    /// Tags for the version; what they do to its existing tags is the
+    /// [`TagUpdate`] of the write.
     pub tags: Vec<String>,
     /// Overwrite rather than merge (a REST PUT): the build URL becomes
     /// `build_url` even when that is `None`. Otherwise a missing build URL
@@ -134,14 +139,26 @@ pub struct VersionInput {
     pub overwrite: bool,
 }
 
+/// What a version write does with the version's existing tags.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TagUpdate {
+    /// The given tags are added; existing tags stay (gRPC `CreateVersion`).
+    Add,
+    /// The version's tags become exactly the given ones: the Pact Broker's
+    /// version PUT and PATCH when the body has `tags`.
+    Replace,
+}
+
 impl Broker {
     /// Creates a version, or updates the build URL of an existing one; adds
-    /// the branch and tags. Creates the pacticipant on the way.
+    /// the branch, and adds the tags or makes them the version's only tags
+    /// as `tag_update` says. Creates the pacticipant on the way.
     pub async fn put_version(
         &self,
         pacticipant: &str,
         number: &str,
         input: VersionInput,
+        tag_update: TagUpdate,
     ) -> Result<(Version, bool)> {
         let mut violations = Violations::default();
         violations.check("pacticipant", names::single_line(pacticipant).map(drop));
@@ -169,6 +186,9 @@ impl Broker {
             };
             if let Some(branch) = &input.branch {
                 store::add_to_branch(conn, &row, branch, false).await?;
+            }
+            if tag_update == TagUpdate::Replace && !created {
+                store::remove_tags_except(conn, row.id, &input.tags).await?;
             }
             for tag in &input.tags {
                 store::add_tag(conn, &row, tag).await?;
@@ -198,6 +218,8 @@ impl Broker {
         let mut conn = self.store.conn().await?;
         let pacticipant = existing_pacticipant(&mut conn, pacticipant).await?;
         let row = match (tag, branch) {
+            // Nothing is tagged or branched with a name that cannot exist.
+            (Some(name), _) | (None, Some(name)) if !names::can_exist(name) => None,
             (Some(tag), _) => store::latest_with_tag(&mut conn, pacticipant.id, tag).await?,
             (None, Some(branch)) => store::branch_head(&mut conn, pacticipant.id, branch).await?,
             (None, None) => store::latest(&mut conn, pacticipant.id).await?,
@@ -225,6 +247,18 @@ impl Broker {
     ) -> Result<Listed<Version>> {
         let mut conn = self.store.conn().await?;
         let pacticipant = existing_pacticipant(&mut conn, pacticipant).await?;
+        if [branch, tag]
+            .into_iter()
+            .flatten()
+            .any(|name| !names::can_exist(name))
+        {
+            // No version is on such a branch or carries such a tag.
+            return Ok(Listed {
+                items: Vec::new(),
+                total: 0,
+                page,
+            });
+        }
         let (rows, total) = store::list(&mut conn, pacticipant.id, branch, tag, page).await?;
         let items = describe_versions(&mut conn, &pacticipant.name, rows).await?;
         Ok(Listed { items, total, page })
@@ -235,7 +269,8 @@ impl Broker {
         conn.transaction(async |conn| {
             let pacticipant = existing_pacticipant(conn, pacticipant).await?;
             let row = existing_version(conn, &pacticipant, number).await?;
-            store::delete(conn, &row).await
+            store::delete(conn, &row).await?;
+            pact_store::prune_integrations(conn, pacticipant.id).await
         })
         .await
     }
@@ -360,7 +395,7 @@ impl Broker {
         let mut conn = self.store.conn().await?;
         let pacticipant = existing_pacticipant(&mut conn, pacticipant).await?;
         let row = existing_version(&mut conn, &pacticipant, number).await?;
-        if store::remove_tag(&mut conn, row.id, tag).await? {
+        if names::can_exist(tag) && store::remove_tag(&mut conn, row.id, tag).await? {
             Ok(())
         } else {
             Err(tag_not_found(&pacticipant.name, number, tag))
@@ -375,6 +410,9 @@ async fn find_tag(
     tag: &str,
 ) -> Result<Tag> {
     let number = version.number.clone();
+    if !names::can_exist(tag) {
+        return Err(tag_not_found(&pacticipant.name, &number, tag));
+    }
     store::find_tag(conn, version.id, tag)
         .await?
         .ok_or_else(|| tag_not_found(&pacticipant.name, &number, tag))?;
@@ -397,14 +435,17 @@ async fn existing_branch(
     pacticipant: &PacticipantRow,
     branch: &str,
 ) -> Result<BranchRow> {
-    store::find_branch(conn, pacticipant.id, branch)
-        .await?
-        .ok_or_else(|| {
-            Error::NotFound(format!(
-                "No branch '{branch}' of pacticipant '{}' found",
-                pacticipant.name
-            ))
-        })
+    let found = if names::can_exist(branch) {
+        store::find_branch(conn, pacticipant.id, branch).await?
+    } else {
+        None
+    };
+    found.ok_or_else(|| {
+        Error::NotFound(format!(
+            "No branch '{branch}' of pacticipant '{}' found",
+            pacticipant.name
+        ))
+    })
 }
 
 fn describe_branch(pacticipant: &str, row: BranchRow, head: Option<String>) -> Branch {

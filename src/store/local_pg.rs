@@ -156,10 +156,20 @@ impl LocalPostgres {
             .context("starting postgres")?;
         let pid = Pid::from_raw(i32::try_from(pid).context("postgres pid")?);
 
-        let url = format!(
-            "postgres://postgres@localhost/postgres?host={}&port={SOCKET_PORT}",
-            socket_dir.display()
+        // The socket directory is a query value: escape everything but the
+        // characters paths are usually made of.
+        const QUERY_VALUE: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+            .remove(b'/')
+            .remove(b'-')
+            .remove(b'_')
+            .remove(b'.');
+        let host = percent_encoding::utf8_percent_encode(
+            socket_dir
+                .to_str()
+                .context("the data directory path is not UTF-8")?,
+            QUERY_VALUE,
         );
+        let url = format!("postgres://postgres@localhost/postgres?host={host}&port={SOCKET_PORT}");
         let mut server = LocalPostgres {
             pid,
             supervisor: Some(supervisor),

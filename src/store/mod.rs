@@ -112,14 +112,54 @@ pub async fn migrate(url: &str) -> anyhow::Result<usize> {
     .context("the migration task failed")?
 }
 
-/// `url` with any password replaced, for logs.
+/// `url` with any password replaced, for logs: the user-info password and
+/// libpq's `password` and `sslpassword` parameters.
 pub fn redact_url(url: &str) -> String {
-    match url::Url::parse(url) {
-        Ok(mut parsed) if parsed.password().is_some() => {
-            let _ = parsed.set_password(Some("********"));
-            parsed.to_string()
+    let Ok(mut parsed) = url::Url::parse(url) else {
+        return "(unparseable database URL)".into();
+    };
+    if parsed.password().is_some() {
+        let _ = parsed.set_password(Some("********"));
+    }
+    let secret = |key: &str| matches!(key, "password" | "sslpassword");
+    if parsed.query_pairs().any(|(key, _)| secret(&key)) {
+        let pairs: Vec<(String, String)> = parsed
+            .query_pairs()
+            .map(|(key, value)| {
+                let value = if secret(&key) {
+                    "********".to_owned()
+                } else {
+                    value.into_owned()
+                };
+                (key.into_owned(), value)
+            })
+            .collect();
+        parsed.query_pairs_mut().clear().extend_pairs(pairs);
+    }
+    parsed.to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::redact_url;
+
+    #[test]
+    fn passwords_are_redacted_wherever_they_are() {
+        let cases = [
+            ("postgres://u:secret@h/db", "postgres://u:********@h/db"),
+            (
+                "postgres://u@h/db?password=secret&sslmode=require",
+                "postgres://u@h/db?password=********&sslmode=require",
+            ),
+            (
+                "postgres://u@h/db?sslpassword=secret",
+                "postgres://u@h/db?sslpassword=********",
+            ),
+            ("postgres://u@h/db", "postgres://u@h/db"),
+        ];
+        for (url, expected) in cases {
+            assert_eq!(redact_url(url), expected);
+            assert!(!redact_url(url).contains("secret"));
         }
-        Ok(parsed) => parsed.to_string(),
-        Err(_) => "(unparseable database URL)".into(),
     }
 }

@@ -18,14 +18,6 @@ pub async fn find(conn: &mut Conn, name: &str) -> Result<Option<PacticipantRow>>
         .optional()?)
 }
 
-pub async fn find_by_id(conn: &mut Conn, id: i64) -> Result<PacticipantRow> {
-    Ok(pacticipants::table
-        .find(id)
-        .select(PacticipantRow::as_select())
-        .first(conn)
-        .await?)
-}
-
 /// Inserts a pacticipant; `None` when the name is taken.
 pub async fn insert(
     conn: &mut Conn,

@@ -60,6 +60,19 @@ pub async fn find_or_insert_content(
     }
 }
 
+/// Locks a consumer version for the rest of the transaction, so concurrent
+/// publications for it take turns: each then sees what the previous one
+/// committed instead of racing it to the next revision number.
+pub async fn lock_consumer_version(conn: &mut Conn, consumer_version_id: i64) -> Result<()> {
+    versions::table
+        .find(consumer_version_id)
+        .select(versions::id)
+        .for_no_key_update()
+        .first::<i64>(conn)
+        .await?;
+    Ok(())
+}
+
 /// The latest publication (highest revision) for a consumer version and
 /// provider, with its content.
 pub async fn latest_publication(
@@ -145,11 +158,27 @@ pub async fn delete_publications(
     Ok(deleted > 0)
 }
 
+/// Forgets the integrations of `consumer_id` that have no pact left, after
+/// pacts or versions were deleted.
+pub async fn prune_integrations(conn: &mut Conn, consumer_id: i64) -> Result<()> {
+    diesel::delete(
+        integrations::table
+            .filter(integrations::consumer_id.eq(consumer_id))
+            .filter(diesel::dsl::not(diesel::dsl::exists(
+                latest_pact_publications::table
+                    .filter(latest_pact_publications::consumer_id.eq(integrations::consumer_id))
+                    .filter(latest_pact_publications::provider_id.eq(integrations::provider_id)),
+            ))),
+    )
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
 /// A pact as read for display: which consumer version, when, and the
 /// content.
 #[derive(Debug, Clone)]
 pub struct PactRecord {
-    pub consumer_version_id: i64,
     pub consumer_version: String,
     pub consumer: String,
     pub provider: String,
@@ -159,7 +188,6 @@ pub struct PactRecord {
 }
 
 type RecordColumns = (
-    latest_pact_publications::consumer_version_id,
     versions::number,
     pact_versions::sha,
     pact_versions::content,
@@ -167,7 +195,6 @@ type RecordColumns = (
 );
 
 const RECORD_COLUMNS: RecordColumns = (
-    latest_pact_publications::consumer_version_id,
     versions::number,
     pact_versions::sha,
     pact_versions::content,
@@ -282,16 +309,10 @@ pub async fn find(
             )
             .filter(latest_pact_publications::consumer_version_id.eq(consumer_version_id))
             .filter(latest_pact_publications::provider_id.eq(provider_id))
-            .select((
-                versions::number,
-                pact_versions::sha,
-                pact_versions::content,
-                latest_pact_publications::created_at,
-            ))
+            .select(RECORD_COLUMNS)
             .first(conn)
             .await?;
     Ok(Some(PactRecord {
-        consumer_version_id,
         consumer_version: number,
         consumer: consumer_name.to_owned(),
         provider: provider_name.to_owned(),
@@ -309,7 +330,7 @@ pub async fn list_for_pair(
     provider: (i64, &str),
     page: Page,
 ) -> Result<(Vec<PactRecord>, i64)> {
-    let rows: Vec<(i64, String, String, String, DateTime<Utc>)> = latest_pact_publications::table
+    let rows: Vec<(String, String, String, DateTime<Utc>)> = latest_pact_publications::table
         .inner_join(
             versions::table.on(versions::id.eq(latest_pact_publications::consumer_version_id)),
         )
@@ -333,17 +354,14 @@ pub async fn list_for_pair(
         .await?;
     let records = rows
         .into_iter()
-        .map(
-            |(consumer_version_id, consumer_version, sha, content, created_at)| PactRecord {
-                consumer_version_id,
-                consumer_version,
-                consumer: consumer.1.to_owned(),
-                provider: provider.1.to_owned(),
-                sha,
-                content,
-                created_at,
-            },
-        )
+        .map(|(consumer_version, sha, content, created_at)| PactRecord {
+            consumer_version,
+            consumer: consumer.1.to_owned(),
+            provider: provider.1.to_owned(),
+            sha,
+            content,
+            created_at,
+        })
         .collect();
     Ok((records, total))
 }

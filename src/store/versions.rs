@@ -184,6 +184,23 @@ pub async fn list(
 
 /// Deletes a version; branch heads it held move to the previous version.
 pub async fn delete(conn: &mut Conn, version: &VersionRow) -> Result<()> {
+    // The version, then its branches in id order: the order publishing takes
+    // them in, so the two cannot deadlock.
+    versions::table
+        .find(version.id)
+        .select(versions::id)
+        .for_update()
+        .first::<i64>(conn)
+        .await?;
+    let branch_ids: Vec<i64> = branch_versions::table
+        .filter(branch_versions::version_id.eq(version.id))
+        .order(branch_versions::branch_id)
+        .select(branch_versions::branch_id)
+        .load(conn)
+        .await?;
+    for branch_id in &branch_ids {
+        lock_branch(conn, *branch_id).await?;
+    }
     let held: Vec<i64> = branch_heads::table
         .filter(branch_heads::version_id.eq(version.id))
         .select(branch_heads::branch_id)
@@ -378,6 +395,7 @@ pub async fn add_to_branch(
     auto_created: bool,
 ) -> Result<bool> {
     let branch = find_or_create_branch(conn, version.pacticipant_id, branch).await?;
+    lock_branch(conn, branch.id).await?;
     let inserted: Option<i64> = diesel::insert_into(branch_versions::table)
         .values((
             branch_versions::branch_id.eq(branch.id),
@@ -423,6 +441,7 @@ pub async fn remove_from_branch(
     branch: &BranchRow,
     version_id: i64,
 ) -> Result<bool> {
+    lock_branch(conn, branch.id).await?;
     let deleted = diesel::delete(
         branch_versions::table
             .filter(branch_versions::branch_id.eq(branch.id))
@@ -436,7 +455,21 @@ pub async fn remove_from_branch(
     Ok(deleted == 1)
 }
 
+/// Holds a branch for the rest of the transaction: every change of its
+/// membership and head takes this lock first, so heads stay right under
+/// concurrent adds and removals.
+async fn lock_branch(conn: &mut Conn, branch_id: i64) -> Result<()> {
+    branches::table
+        .find(branch_id)
+        .select(branches::id)
+        .for_no_key_update()
+        .first::<i64>(conn)
+        .await?;
+    Ok(())
+}
+
 /// Points a branch's head at its newest remaining version (after removals).
+/// The caller holds the branch lock.
 async fn recompute_head(conn: &mut Conn, branch_id: i64) -> Result<()> {
     let newest: Option<(i64, i64, i64, String)> = branch_versions::table
         .inner_join(branches::table)
@@ -451,20 +484,30 @@ async fn recompute_head(conn: &mut Conn, branch_id: i64) -> Result<()> {
         .first(conn)
         .await
         .optional()?;
-    diesel::delete(branch_heads::table.find(branch_id))
-        .execute(conn)
-        .await?;
-    if let Some((branch_version_id, version_id, pacticipant_id, name)) = newest {
-        diesel::insert_into(branch_heads::table)
-            .values((
-                branch_heads::branch_id.eq(branch_id),
-                branch_heads::branch_version_id.eq(branch_version_id),
-                branch_heads::version_id.eq(version_id),
-                branch_heads::pacticipant_id.eq(pacticipant_id),
-                branch_heads::branch_name.eq(name),
-            ))
-            .execute(conn)
-            .await?;
+    match newest {
+        None => {
+            diesel::delete(branch_heads::table.find(branch_id))
+                .execute(conn)
+                .await?;
+        }
+        Some((branch_version_id, version_id, pacticipant_id, name)) => {
+            diesel::insert_into(branch_heads::table)
+                .values((
+                    branch_heads::branch_id.eq(branch_id),
+                    branch_heads::branch_version_id.eq(branch_version_id),
+                    branch_heads::version_id.eq(version_id),
+                    branch_heads::pacticipant_id.eq(pacticipant_id),
+                    branch_heads::branch_name.eq(name),
+                ))
+                .on_conflict(branch_heads::branch_id)
+                .do_update()
+                .set((
+                    branch_heads::branch_version_id.eq(branch_version_id),
+                    branch_heads::version_id.eq(version_id),
+                ))
+                .execute(conn)
+                .await?;
+        }
     }
     Ok(())
 }
@@ -513,4 +556,20 @@ pub async fn delete_branch(conn: &mut Conn, branch_id: i64) -> Result<()> {
         .execute(conn)
         .await?;
     Ok(())
+}
+
+/// Removes the tags of a version whose names are not in `keep`; how many
+/// were removed.
+pub async fn remove_tags_except(
+    conn: &mut Conn,
+    version_id: i64,
+    keep: &[String],
+) -> Result<usize> {
+    Ok(diesel::delete(
+        tags::table
+            .filter(tags::version_id.eq(version_id))
+            .filter(tags::name.ne_all(keep)),
+    )
+    .execute(conn)
+    .await?)
 }

@@ -4,9 +4,11 @@
 mod support;
 
 mod cli;
+mod concurrency;
 mod local_postgres;
 mod pacticipants;
 mod pacts;
 mod protos;
+mod schema;
 mod server;
 mod versions;

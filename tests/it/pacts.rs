@@ -355,6 +355,42 @@ async fn publish_creates_the_pacticipants_version_branch_and_tags() {
 }
 
 #[tokio::test]
+async fn publish_response_reports_the_branch_of_the_request() {
+    let app = TestApp::start().await;
+    let content = pact("Foo", "Bar", vec![interaction("a thing", "/things/1")]);
+    // The same version published on b1, then b2, then b1 again: each answer
+    // names the branch of its own request, not the version's newest or
+    // last-sorted membership.
+    for branch in ["b1", "b2", "b1"] {
+        let mut request = publish_body("1", vec![contract("Foo", "Bar", &content)]);
+        request["branch"] = json!(branch);
+        let (status, body) = app.post("/contracts/publish", &request).await;
+        assert_eq!(status, 200, "{branch}: {body}");
+        assert_eq!(body["_embedded"]["version"]["branch"], branch, "{body}");
+    }
+    let (_, version) = app.get("/pacticipants/Foo/versions/1").await;
+    assert_eq!(
+        version["_embedded"]["branchVersions"]
+            .as_array()
+            .map(Vec::len),
+        Some(2),
+        "{version}"
+    );
+    // A request without a branch names none, though the version has two.
+    let (status, body) = app
+        .post(
+            "/contracts/publish",
+            &publish_body("1", vec![contract("Foo", "Bar", &content)]),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    assert!(
+        body["_embedded"]["version"].get("branch").is_none(),
+        "{body}"
+    );
+}
+
+#[tokio::test]
 async fn grpc_publish_creates_the_same_resources() {
     let app = TestApp::start().await;
     let content = pact(
@@ -842,7 +878,7 @@ async fn dangerous_contract_modification_allows_an_overwrite() {
     .expect("overwritten");
     assert_eq!(
         response.contracts[0].outcome,
-        pb::PublicationOutcome::Created as i32
+        pb::PublicationOutcome::Overwritten as i32
     );
     let stored = grpc_get(
         &app,
@@ -1006,6 +1042,53 @@ async fn legacy_put_creates_then_accepts_the_same_then_refuses_a_change() {
     assert_eq!(status, 400, "{body}");
     assert!(body["errors"]["pact"].is_array(), "{body}");
     assert_eq!(counts(&app).await, before);
+}
+
+#[tokio::test]
+async fn legacy_put_and_patch_over_the_body_limit_are_413_and_write_nothing() {
+    let app = TestApp::start_with(BrokerSettings {
+        max_request_body_size: 4096,
+        ..BrokerSettings::default()
+    })
+    .await;
+    let big = pact(
+        "Foo",
+        "Bar",
+        vec![interaction(
+            &"a request for a thing ".repeat(500),
+            "/things/1",
+        )],
+    )
+    .to_string();
+    assert!(big.len() > 4096);
+    for method in [reqwest::Method::PUT, reqwest::Method::PATCH] {
+        let (status, content_type, body) = raw(
+            &app,
+            method.clone(),
+            "/pacts/provider/Bar/consumer/Foo/version/1",
+            &[("content-type", "application/json")],
+            Some(&big),
+        )
+        .await;
+        assert_eq!(status, 413, "{method}: {body}");
+        assert_eq!(
+            content_type, "application/hal+json;charset=utf-8",
+            "{method}"
+        );
+        assert!(
+            body["error"]["message"]
+                .as_str()
+                .is_some_and(|m| m.contains("larger than the configured limit")),
+            "{method}: {body}"
+        );
+    }
+    assert_nothing_written(&app, "oversized legacy pacts").await;
+    // Within the limit, the same resource accepts a pact.
+    let small = pact("Foo", "Bar", vec![interaction("a thing", "/things/1")]);
+    let (status, body) = app
+        .put("/pacts/provider/Bar/consumer/Foo/version/1", &small)
+        .await;
+    assert_eq!(status, 201, "{body}");
 }
 
 #[tokio::test]
@@ -1326,6 +1409,49 @@ async fn names_with_slashes_are_escaped_in_hrefs_and_accepted_as_one_segment() {
     .await
     .expect("found over gRPC");
     assert_eq!(found.consumer_version, "1.0/rc1");
+}
+
+#[tokio::test]
+async fn names_shaped_like_template_variables_are_escaped_in_pact_hrefs() {
+    let app = TestApp::start_with(BrokerSettings {
+        base_url: Some(BASE.into()),
+        ..BrokerSettings::default()
+    })
+    .await;
+    let content = pact(
+        "{tag}",
+        "{provider}",
+        vec![interaction("a thing", "/things/1")],
+    );
+    let request = json!({
+        "pacticipantName": "{tag}",
+        "pacticipantVersionNumber": "{version}",
+        "contracts": [contract("{tag}", "{provider}", &content)],
+    });
+    let (status, body) = app.post("/contracts/publish", &request).await;
+    assert_eq!(status, 200, "{body}");
+    let pair = "/pacts/provider/%7Bprovider%7D/consumer/%7Btag%7D";
+    let expected = format!("{BASE}{pair}/version/%7Bversion%7D");
+    assert_eq!(body["_links"]["pb:contracts"][0]["href"], expected);
+
+    let (status, body) = app.get(&format!("{pair}/latest")).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(link(&body, "self"), expected);
+    assert_eq!(
+        link(&body, "pb:latest-pact-version"),
+        format!("{BASE}{pair}/latest")
+    );
+    assert_eq!(
+        link(&body, "pb:latest-tagged-pact-version"),
+        format!("{BASE}{pair}/latest/{{tag}}")
+    );
+    assert_eq!(
+        body["_links"]["pb:latest-tagged-pact-version"]["templated"],
+        true
+    );
+    let (status, body) = app.get("/pacts/provider/%7Bprovider%7D/latest").await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["_links"]["pb:pacts"][0]["href"], expected);
 }
 
 #[tokio::test]
@@ -1775,6 +1901,26 @@ const BAD_INPUTS: &[BadInput] = &[
         field: "buildUrl",
     },
     BadInput {
+        name: "a NUL in the build URL",
+        spoil: |r| r["buildUrl"] = json!("https://ci/\u{0}"),
+        field: "buildUrl",
+    },
+    BadInput {
+        name: "a NUL in the version number",
+        spoil: |r| r["pacticipantVersionNumber"] = json!("1\u{0}"),
+        field: "pacticipantVersionNumber",
+    },
+    BadInput {
+        name: "a NUL in the branch",
+        spoil: |r| r["branch"] = json!("ma\u{0}in"),
+        field: "branch",
+    },
+    BadInput {
+        name: "a tab in a tag",
+        spoil: |r| r["tags"] = json!(["main", "a\tb"]),
+        field: "tags[1]",
+    },
+    BadInput {
         name: "tags that are not strings",
         spoil: |r| r["tags"] = json!([1]),
         field: "body",
@@ -1927,6 +2073,21 @@ const BAD_GRPC_INPUTS: &[BadGrpcInput] = &[
         name: "an unknown conflict strategy",
         spoil: |r| r.contracts[0].on_conflict = 42,
         field: "contracts[0].onConflict",
+    },
+    BadGrpcInput {
+        name: "a NUL in the build URL",
+        spoil: |r| r.build_url = "https://ci/\0".into(),
+        field: "buildUrl",
+    },
+    BadGrpcInput {
+        name: "a NUL in a tag",
+        spoil: |r| r.tags = vec!["a\0".into()],
+        field: "tags[0]",
+    },
+    BadGrpcInput {
+        name: "a control character in the branch",
+        spoil: |r| r.branch = "ma\u{1}in".into(),
+        field: "branch",
     },
 ];
 
@@ -2127,5 +2288,147 @@ async fn index_hrefs_use_the_request_host_without_a_base_url() {
     assert_eq!(
         body["_links"]["pb:contracts"][0]["href"],
         "http://broker.internal:8080/pacts/provider/Bar/consumer/Foo/version/1"
+    );
+}
+
+// ---------------------------------------------------------------------------
+// Control characters
+
+#[tokio::test]
+async fn control_characters_in_pact_lookups_are_not_found_and_in_publishes_invalid() {
+    use pb::get_pact_request::Selector;
+    let app = TestApp::start().await;
+    publish_ok(
+        &app,
+        "1",
+        &pact("Foo", "Bar", vec![interaction("a thing", "/things/1")]),
+    )
+    .await;
+    let before = counts(&app).await;
+
+    for (method, path) in [
+        ("GET", "/pacts/provider/Bar/consumer/Foo/version/1%00"),
+        ("GET", "/pacts/provider/Bar/consumer/Foo/version/1%09"),
+        ("GET", "/pacts/provider/Bar/consumer/Foo/latest/a%00"),
+        ("GET", "/pacts/provider/Bar/consumer/Foo/branch/a%00/latest"),
+        ("GET", "/pacts/provider/Bar/consumer/Foo/pact-version/a%00"),
+        (
+            "GET",
+            "/pacts/provider/Bar/consumer/Foo/pact-version/a%00/metadata/e30",
+        ),
+        ("GET", "/pacts/provider/Bar/consumer/F%00oo/latest"),
+        ("GET", "/pacts/provider/B%00ar/consumer/Foo/latest"),
+        ("GET", "/pacts/provider/B%00ar/latest"),
+        ("GET", "/pacts/provider/Bar/consumer/F%00oo/versions"),
+        ("DELETE", "/pacts/provider/Bar/consumer/Foo/version/1%00"),
+    ] {
+        let method = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
+        let (status, _, body) = raw(&app, method.clone(), path, &[], None).await;
+        assert_eq!(status, 404, "{method} {path}: {body}");
+        assert!(
+            body["error"]["message"].is_string(),
+            "{method} {path}: {body}"
+        );
+    }
+    let (_, _, body) = raw(
+        &app,
+        reqwest::Method::GET,
+        "/pacts/provider/Bar/consumer/Foo/latest/a%00",
+        &[],
+        None,
+    )
+    .await;
+    assert_eq!(
+        body["error"]["message"],
+        "No pact between consumer 'Foo' and provider 'Bar' for a consumer version tagged 'a\0' found"
+    );
+
+    for (consumer, provider, selector) in [
+        ("F\0oo", "Bar", None),
+        ("Foo", "B\0ar", None),
+        ("Foo", "Bar", Some(Selector::ConsumerVersion("1\0".into()))),
+        ("Foo", "Bar", Some(Selector::ConsumerVersion("1\t".into()))),
+        ("Foo", "Bar", Some(Selector::Tag("a\0".into()))),
+        ("Foo", "Bar", Some(Selector::Branch("a\0".into()))),
+        ("Foo", "Bar", Some(Selector::ContentSha("\0".repeat(40)))),
+    ] {
+        let label = format!("{consumer:?} {provider:?} {selector:?}");
+        let err = grpc_get(&app, consumer, provider, selector)
+            .await
+            .expect_err(&label);
+        assert_eq!(err.code(), Code::NotFound, "{label}: {err:?}");
+    }
+    let err = app
+        .pacts()
+        .await
+        .delete_pact(pb::DeletePactRequest {
+            consumer: "Foo".into(),
+            provider: "Bar".into(),
+            consumer_version: "1\0".into(),
+        })
+        .await
+        .expect_err("a version that cannot exist");
+    assert_eq!(err.code(), Code::NotFound, "{err:?}");
+
+    // The legacy publish refuses such names before writing anything.
+    let content = pact("Foo", "Bar", vec![interaction("a thing", "/things/1")]).to_string();
+    let (status, _, body) = raw(
+        &app,
+        reqwest::Method::PUT,
+        "/pacts/provider/Bar/consumer/Foo/version/2%00",
+        &[("content-type", "application/json")],
+        Some(&content),
+    )
+    .await;
+    assert_eq!(status, 400, "{body}");
+    assert!(body["errors"]["consumerVersion"].is_array(), "{body}");
+    assert_eq!(counts(&app).await, before);
+}
+
+#[tokio::test]
+async fn numbers_in_pacts_are_kept_exactly_as_published() {
+    let app = TestApp::start().await;
+    let pact = r#"{"consumer":{"name":"Foo"},"provider":{"name":"Bar"},"interactions":[{"description":"big","request":{"method":"GET","path":"/"},"response":{"status":200,"body":{"id":123456789012345678901234567890,"amount":0.30000000000000000001,"small":1e-7}}}],"metadata":{"pactSpecification":{"version":"2.0.0"}}}"#;
+    let response = app
+        .http
+        .put(app.url("/pacts/provider/Bar/consumer/Foo/version/1"))
+        .header("content-type", "application/json")
+        .body(pact)
+        .send()
+        .await
+        .expect("PUT");
+    assert_eq!(response.status(), 201);
+    let text = app
+        .http
+        .get(app.url("/pacts/provider/Bar/consumer/Foo/version/1"))
+        .send()
+        .await
+        .expect("GET")
+        .text()
+        .await
+        .expect("body");
+    for literal in [
+        "123456789012345678901234567890",
+        "0.30000000000000000001",
+        "1e-7",
+    ] {
+        assert!(text.contains(literal), "{literal} changed in {text}");
+    }
+    let mut client = app.pacts().await;
+    let fetched = client
+        .get_pact(pb::GetPactRequest {
+            consumer: "Foo".into(),
+            provider: "Bar".into(),
+            selector: Some(pb::get_pact_request::Selector::ConsumerVersion("1".into())),
+        })
+        .await
+        .expect("GetPact")
+        .into_inner()
+        .pact
+        .expect("pact");
+    let content = String::from_utf8(fetched.content).expect("UTF-8");
+    assert!(
+        content.contains("123456789012345678901234567890"),
+        "{content}"
     );
 }

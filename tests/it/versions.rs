@@ -1887,3 +1887,518 @@ async fn tag_resource_matches_the_pact_broker_shape() {
         ".**.updatedAt" => "[timestamp]",
     });
 }
+
+// ---------------------------------------------------------------- tags on PUT and PATCH
+
+/// The names and creation times of a version's tags, as REST shows them.
+fn tags_of(body: &Value) -> Vec<(String, String)> {
+    body["_embedded"]["tags"]
+        .as_array()
+        .unwrap_or_else(|| panic!("tags in {body}"))
+        .iter()
+        .map(|t| {
+            (
+                t["name"].as_str().expect("a name").to_owned(),
+                t["createdAt"].as_str().expect("a time").to_owned(),
+            )
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn rest_put_and_patch_with_tags_replace_the_versions_tags() {
+    let app = TestApp::start().await;
+    let path = "/pacticipants/Foo/versions/1";
+    let reply = put(&app, path, &json!({ "tags": [{ "name": "a" }] })).await;
+    assert_eq!(reply.status, 201, "{}", reply.body);
+    assert_eq!(names(&reply.body["_embedded"]["tags"]), ["a"]);
+
+    // PUT with tags: the version's tags become exactly those.
+    let reply = put(&app, path, &json!({ "tags": [{ "name": "b" }] })).await;
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    assert_eq!(names(&reply.body["_embedded"]["tags"]), ["b"]);
+    let (_, fetched) = app.get(path).await;
+    assert_eq!(names(&fetched["_embedded"]["tags"]), ["b"]);
+    let b = tags_of(&fetched);
+    let (status, body) = app.get("/pacticipants/Foo/versions/1/tags/a").await;
+    assert_eq!(status, 404, "{body}");
+    let (status, body) = app.get("/pacticipants/Foo/latest-version/a").await;
+    assert_eq!(status, 404, "{body}");
+
+    // Without `tags` (or with null) a PUT leaves them, as the Pact Broker's
+    // create_or_overwrite does.
+    for body in [
+        json!({}),
+        json!({ "tags": null }),
+        json!({ "buildUrl": "https://ci/1" }),
+    ] {
+        let reply = put(&app, path, &body).await;
+        assert_eq!(reply.status, 200, "{body}: {}", reply.body);
+        assert_eq!(tags_of(&reply.body), b, "{body}");
+    }
+
+    // PATCH with tags replaces them too; a tag kept is the same tag.
+    let reply = merge_patch(
+        &app,
+        path,
+        &json!({ "tags": [{ "name": "c" }, { "name": "b" }] }),
+    )
+    .await;
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    assert_eq!(names(&reply.body["_embedded"]["tags"]), ["b", "c"]);
+    assert_eq!(tags_of(&reply.body)[0], b[0], "b was kept, not re-created");
+    assert_eq!(reply.body["buildUrl"], "https://ci/1");
+
+    // PATCH without `tags` leaves them.
+    for body in [json!({}), json!({ "buildUrl": "https://ci/2" })] {
+        let reply = merge_patch(&app, path, &body).await;
+        assert_eq!(reply.status, 200, "{body}: {}", reply.body);
+        assert_eq!(
+            names(&reply.body["_embedded"]["tags"]),
+            ["b", "c"],
+            "{body}"
+        );
+    }
+
+    // Duplicates count once; an empty list removes every tag.
+    let reply = merge_patch(
+        &app,
+        path,
+        &json!({ "tags": [{ "name": "d" }, { "name": "d" }] }),
+    )
+    .await;
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    assert_eq!(names(&reply.body["_embedded"]["tags"]), ["d"]);
+    let reply = put(&app, path, &json!({ "tags": [] })).await;
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    assert_eq!(
+        names(&reply.body["_embedded"]["tags"]),
+        Vec::<String>::new()
+    );
+    assert_eq!(app.count("tags").await, 0);
+
+    // Only this version's tags are replaced.
+    let reply = put(
+        &app,
+        "/pacticipants/Foo/versions/2",
+        &json!({ "tags": [{ "name": "x" }] }),
+    )
+    .await;
+    assert_eq!(reply.status, 201, "{}", reply.body);
+    let reply = put(&app, path, &json!({ "tags": [{ "name": "y" }] })).await;
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    let (_, two) = app.get("/pacticipants/Foo/versions/2").await;
+    assert_eq!(names(&two["_embedded"]["tags"]), ["x"]);
+    assert_eq!(app.count("tags").await, 2);
+}
+
+#[tokio::test]
+async fn rest_put_with_bad_tags_keeps_the_old_ones() {
+    let app = TestApp::start().await;
+    let path = "/pacticipants/Foo/versions/1";
+    let reply = put(&app, path, &json!({ "tags": [{ "name": "a" }] })).await;
+    assert_eq!(reply.status, 201, "{}", reply.body);
+    let reply = put(
+        &app,
+        path,
+        &json!({ "tags": [{ "name": "b" }, { "name": " " }] }),
+    )
+    .await;
+    assert_eq!(reply.status, 400, "{}", reply.body);
+    assert!(reply.body["errors"]["tags[1]"].is_array(), "{}", reply.body);
+    let (_, fetched) = app.get(path).await;
+    assert_eq!(names(&fetched["_embedded"]["tags"]), ["a"]);
+}
+
+#[tokio::test]
+async fn grpc_create_version_adds_tags() {
+    let app = TestApp::start().await;
+    let mut client = app.versions().await;
+    for tags in [vec!["a"], vec!["b"], vec![]] {
+        client
+            .create_version(pb::CreateVersionRequest {
+                pacticipant: "Foo".into(),
+                number: "1".into(),
+                tags: tags.into_iter().map(String::from).collect(),
+                ..Default::default()
+            })
+            .await
+            .expect("created or updated");
+    }
+    let version = client
+        .get_version(pb::GetVersionRequest {
+            pacticipant: "Foo".into(),
+            number: "1".into(),
+        })
+        .await
+        .expect("the version")
+        .into_inner()
+        .version
+        .expect("a version");
+    let tags: Vec<&str> = version.tags.iter().map(|t| t.name.as_str()).collect();
+    assert_eq!(tags, ["a", "b"]);
+}
+
+// ---------------------------------------------------------------- control characters
+
+/// Rows of every table a version write touches.
+async fn version_table_counts(app: &TestApp) -> Vec<(&'static str, i64)> {
+    let mut counts = Vec::new();
+    for table in [
+        "pacticipants",
+        "versions",
+        "tags",
+        "branches",
+        "branch_versions",
+        "branch_heads",
+    ] {
+        counts.push((table, app.count(table).await));
+    }
+    counts
+}
+
+/// Foo version 1 on branch main with tag prod, as REST shows it.
+async fn seed_tagged_version(app: &TestApp) -> Value {
+    let reply = put(
+        app,
+        "/pacticipants/Foo/versions/1",
+        &json!({
+            "buildUrl": "https://ci/1",
+            "branch": "main",
+            "tags": [{ "name": "prod" }],
+        }),
+    )
+    .await;
+    assert_eq!(reply.status, 201, "{}", reply.body);
+    let (status, body) = app.get("/pacticipants/Foo/versions/1").await;
+    assert_eq!(status, 200, "{body}");
+    body
+}
+
+#[tokio::test]
+async fn rest_control_characters_in_versions_are_404_on_reads_and_400_on_writes() {
+    let app = TestApp::start().await;
+    let one = seed_tagged_version(&app).await;
+    let before = version_table_counts(&app).await;
+
+    for (method, path) in [
+        (Method::GET, "/pacticipants/a%00/versions"),
+        (Method::GET, "/pacticipants/a%00/branches"),
+        (Method::GET, "/pacticipants/Foo/versions/1%00"),
+        (Method::GET, "/pacticipants/Foo/versions/1%09"),
+        (Method::GET, "/pacticipants/Foo/latest-version/a%00"),
+        (Method::GET, "/pacticipants/Foo/versions/1/tags/a%00"),
+        (Method::GET, "/pacticipants/Foo/versions/1/tags/pr%09od"),
+        (Method::GET, "/pacticipants/Foo/branches/a%00"),
+        (Method::GET, "/pacticipants/Foo/branches/a%00/versions"),
+        (
+            Method::GET,
+            "/pacticipants/Foo/branches/a%00/latest-version",
+        ),
+        (Method::GET, "/pacticipants/Foo/branches/main/versions/1%00"),
+        (Method::GET, "/pacticipants/Foo/branches/a%00/versions/1"),
+        (Method::DELETE, "/pacticipants/Foo/versions/1%00"),
+        (Method::DELETE, "/pacticipants/Foo/versions/1/tags/a%00"),
+        (Method::DELETE, "/pacticipants/Foo/branches/a%00"),
+        (
+            Method::DELETE,
+            "/pacticipants/Foo/branches/main/versions/1%00",
+        ),
+        (Method::DELETE, "/pacticipants/Foo/branches/a%00/versions/1"),
+    ] {
+        let reply = call(&app, method.clone(), path, None, "").await;
+        let what = format!("{method} {path}");
+        assert_eq!(reply.status, 404, "{what}: {}", reply.body);
+        assert!(
+            reply.body["error"]["message"].is_string(),
+            "{what}: {}",
+            reply.body
+        );
+    }
+
+    let cases: Vec<(Method, &str, Value, &str)> = vec![
+        (
+            Method::PUT,
+            "/pacticipants/a%00/versions/2",
+            json!({}),
+            "pacticipant",
+        ),
+        (
+            Method::PUT,
+            "/pacticipants/Foo/versions/2%00",
+            json!({}),
+            "number",
+        ),
+        (
+            Method::PUT,
+            "/pacticipants/Foo/versions/2%1B",
+            json!({}),
+            "number",
+        ),
+        (
+            Method::PUT,
+            "/pacticipants/Foo/versions/2",
+            json!({ "buildUrl": "http://x/a\u{0}b" }),
+            "buildUrl",
+        ),
+        (
+            Method::PATCH,
+            "/pacticipants/Foo/versions/1",
+            json!({ "buildUrl": "https://ci/\u{0}" }),
+            "buildUrl",
+        ),
+        (
+            Method::PUT,
+            "/pacticipants/Foo/versions/1",
+            json!({ "branch": "ma\u{0}in" }),
+            "branch",
+        ),
+        (
+            Method::PUT,
+            "/pacticipants/Foo/versions/1",
+            json!({ "tags": [{ "name": "a\u{0}" }] }),
+            "tags[0]",
+        ),
+        (
+            Method::PATCH,
+            "/pacticipants/Foo/versions/1",
+            json!({ "tags": [{ "name": "prod" }, { "name": "a\tb" }] }),
+            "tags[1]",
+        ),
+        (
+            Method::PUT,
+            "/pacticipants/Foo/versions/1/tags/a%00",
+            json!({}),
+            "tag",
+        ),
+        (
+            Method::PUT,
+            "/pacticipants/Foo/versions/1/tags/a%09",
+            json!({}),
+            "tag",
+        ),
+        (
+            Method::PUT,
+            "/pacticipants/Foo/versions/1%00/tags/t",
+            json!({}),
+            "version",
+        ),
+        (
+            Method::PUT,
+            "/pacticipants/a%00/versions/1/tags/t",
+            json!({}),
+            "pacticipant",
+        ),
+        (
+            Method::PUT,
+            "/pacticipants/Foo/branches/a%00/versions/1",
+            json!({}),
+            "branch",
+        ),
+        (
+            Method::PUT,
+            "/pacticipants/Foo/branches/main/versions/1%00",
+            json!({}),
+            "version",
+        ),
+    ];
+    for (method, path, body, field) in cases {
+        let content_type = if method == Method::PATCH {
+            "application/merge-patch+json"
+        } else {
+            "application/json"
+        };
+        let what = format!("{method} {path} {body}");
+        let reply = call(&app, method, path, Some(content_type), &body.to_string()).await;
+        assert_eq!(reply.status, 400, "{what}: {}", reply.body);
+        let messages = reply.body["errors"][field]
+            .as_array()
+            .unwrap_or_else(|| panic!("{what}: no {field} in {}", reply.body));
+        assert!(
+            messages.iter().all(|m| m
+                .as_str()
+                .is_some_and(|m| m.starts_with(field) && m.contains("cannot contain"))),
+            "{what}: {}",
+            reply.body
+        );
+        assert_eq!(version_table_counts(&app).await, before, "{what}");
+        let (_, now) = app.get("/pacticipants/Foo/versions/1").await;
+        assert_eq!(now, one, "{what}: version 1 changed");
+    }
+}
+
+#[tokio::test]
+async fn grpc_control_characters_in_versions_are_not_found_on_reads_and_invalid_on_writes() {
+    let app = TestApp::start().await;
+    let one = seed_tagged_version(&app).await;
+    let before = version_table_counts(&app).await;
+    let mut client = app.versions().await;
+    let s = |v: &str| v.to_owned();
+
+    assert_code(
+        client
+            .get_version(pb::GetVersionRequest {
+                pacticipant: s("Foo"),
+                number: s("1\0"),
+            })
+            .await,
+        Code::NotFound,
+        "No version '1\0' of pacticipant 'Foo' found",
+    );
+    assert_code(
+        client
+            .get_version(pb::GetVersionRequest {
+                pacticipant: s("a\0"),
+                number: s("1"),
+            })
+            .await,
+        Code::NotFound,
+        "No pacticipant with name 'a\0' found",
+    );
+    for (tag, branch) in [("a\0", ""), ("", "a\0"), ("pr\tod", "")] {
+        let result = client
+            .get_latest_version(pb::GetLatestVersionRequest {
+                pacticipant: s("Foo"),
+                tag: s(tag),
+                branch: s(branch),
+            })
+            .await;
+        assert_code(result, Code::NotFound, "No version of pacticipant 'Foo'");
+    }
+    let results = [
+        client
+            .delete_version(pb::DeleteVersionRequest {
+                pacticipant: s("Foo"),
+                number: s("1\0"),
+            })
+            .await
+            .map(drop),
+        client
+            .list_versions(pb::ListVersionsRequest {
+                pacticipant: s("a\0"),
+                ..Default::default()
+            })
+            .await
+            .map(drop),
+        client
+            .list_branches(pb::ListBranchesRequest {
+                pacticipant: s("a\0"),
+                ..Default::default()
+            })
+            .await
+            .map(drop),
+        client
+            .get_branch(pb::GetBranchRequest {
+                pacticipant: s("Foo"),
+                branch: s("a\0"),
+            })
+            .await
+            .map(drop),
+        client
+            .delete_branch(pb::DeleteBranchRequest {
+                pacticipant: s("Foo"),
+                branch: s("a\0"),
+            })
+            .await
+            .map(drop),
+        client
+            .remove_branch_version(pb::RemoveBranchVersionRequest {
+                pacticipant: s("Foo"),
+                branch: s("a\0"),
+                version: s("1"),
+            })
+            .await
+            .map(drop),
+        client
+            .remove_branch_version(pb::RemoveBranchVersionRequest {
+                pacticipant: s("Foo"),
+                branch: s("main"),
+                version: s("1\0"),
+            })
+            .await
+            .map(drop),
+        client
+            .remove_tag(pb::RemoveTagRequest {
+                pacticipant: s("Foo"),
+                version: s("1"),
+                tag: s("a\0"),
+            })
+            .await
+            .map(drop),
+    ];
+    for (i, result) in results.into_iter().enumerate() {
+        let status = result.expect_err(&format!("read {i}"));
+        assert_eq!(status.code(), Code::NotFound, "read {i}: {status:?}");
+    }
+    // Filters nothing can match list nothing, like unknown names.
+    for (branch, tag) in [("a\0", ""), ("", "a\0"), ("nope", "")] {
+        let listed = client
+            .list_versions(pb::ListVersionsRequest {
+                pacticipant: s("Foo"),
+                branch: s(branch),
+                tag: s(tag),
+                ..Default::default()
+            })
+            .await
+            .expect("an empty list")
+            .into_inner();
+        assert!(listed.versions.is_empty(), "{branch:?} {tag:?}");
+        assert_eq!(listed.total_size, 0);
+    }
+
+    let create = |f: fn(&mut pb::CreateVersionRequest)| {
+        let mut request = pb::CreateVersionRequest {
+            pacticipant: s("Foo"),
+            number: s("1"),
+            ..Default::default()
+        };
+        f(&mut request);
+        request
+    };
+    for (request, field) in [
+        (create(|r| r.pacticipant = "a\0".into()), "pacticipant"),
+        (create(|r| r.number = "2\0".into()), "number"),
+        (create(|r| r.number = "2\t".into()), "number"),
+        (create(|r| r.build_url = "http://x/a\0b".into()), "buildUrl"),
+        (create(|r| r.branch = "ma\0in".into()), "branch"),
+        (
+            create(|r| r.tags = vec!["ok".into(), "a\0".into()]),
+            "tags[1]",
+        ),
+    ] {
+        let what = format!("{request:?}");
+        let status = client.create_version(request).await.expect_err(&what);
+        assert_eq!(status.code(), Code::InvalidArgument, "{what}: {status:?}");
+        assert!(
+            status.message().starts_with(&format!("{field}: ")),
+            "{what}: {status:?}"
+        );
+    }
+    for (branch, version, field) in [("a\0", "1", "branch"), ("main", "1\0", "version")] {
+        let status = client
+            .add_branch_version(pb::AddBranchVersionRequest {
+                pacticipant: s("Foo"),
+                branch: s(branch),
+                version: s(version),
+            })
+            .await
+            .expect_err(field);
+        assert_eq!(status.code(), Code::InvalidArgument, "{status:?}");
+        assert!(status.message().starts_with(field), "{status:?}");
+    }
+    for (version, tag, field) in [("1", "a\0", "tag"), ("1\0", "t", "version")] {
+        let status = client
+            .add_tag(pb::AddTagRequest {
+                pacticipant: s("Foo"),
+                version: s(version),
+                tag: s(tag),
+            })
+            .await
+            .expect_err(field);
+        assert_eq!(status.code(), Code::InvalidArgument, "{status:?}");
+        assert!(status.message().starts_with(field), "{status:?}");
+    }
+    assert_eq!(version_table_counts(&app).await, before);
+    let (_, now) = app.get("/pacticipants/Foo/versions/1").await;
+    assert_eq!(now, one, "version 1 changed");
+}
