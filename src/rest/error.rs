@@ -2,7 +2,9 @@
 //! {field: [messages]}}` for validation, RFC 7807 problem+json when the
 //! client asks for it.
 
-use axum::extract::Request;
+use axum::extract::{Request, State};
+
+use super::{AppState, Base};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
@@ -124,22 +126,38 @@ fn simple(status: StatusCode, title: &str, message: String) -> (StatusCode, Valu
 
 /// Renders error bodies as `application/problem+json` for clients whose
 /// Accept header asks for it.
-pub async fn negotiate(request: Request, next: Next) -> Response {
+pub async fn negotiate(State(state): State<AppState>, request: Request, next: Next) -> Response {
     let wants_problem = request.headers().get_all(header::ACCEPT).iter().any(|v| {
         v.to_str()
             .is_ok_and(|v| v.contains("application/problem+json"))
     });
+    let base = Base::of(request.headers(), request.uri(), &state);
     let response = next.run(request).await;
     if !wants_problem {
         return response;
     }
-    let Some(Problem(problem)) = response.extensions().get::<Problem>().cloned() else {
+    let Some(Problem(mut problem)) = response.extensions().get::<Problem>().cloned() else {
         return response;
     };
+    // Problem types are absolute URLs under the broker's base.
+    absolutise_types(&mut problem, &base);
     let (mut parts, _) = response.into_parts();
     parts.headers.insert(
         header::CONTENT_TYPE,
         HeaderValue::from_static("application/problem+json;charset=utf-8"),
     );
     Response::from_parts(parts, axum::body::Body::from(problem.to_string()))
+}
+
+fn absolutise_types(problem: &mut Value, base: &Base) {
+    if let Some(Value::String(kind)) = problem.get_mut("type")
+        && kind.starts_with('/')
+    {
+        *kind = format!("{}{kind}", base.0);
+    }
+    if let Some(Value::Array(errors)) = problem.get_mut("errors") {
+        for error in errors {
+            absolutise_types(error, base);
+        }
+    }
 }

@@ -36,19 +36,23 @@ pub struct AppState {
 
 /// The REST router. Request bodies over `max_body_size` get a 413.
 pub fn router(broker: Broker, max_body_size: usize) -> Router {
+    let state = AppState { broker };
     Router::new()
         .merge(index::routes())
         .merge(pacticipants::routes())
         .merge(versions::routes())
         .merge(pacts::routes())
         .fallback(not_found)
-        .layer(axum::middleware::from_fn(error::negotiate))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            error::negotiate,
+        ))
         .layer(axum::extract::DefaultBodyLimit::max(max_body_size))
         .layer(SetResponseHeaderLayer::overriding(
             HeaderName::from_static("x-pact-broker-version"),
             HeaderValue::from_static(COMPATIBLE_PACT_BROKER_VERSION),
         ))
-        .with_state(AppState { broker })
+        .with_state(state)
 }
 
 async fn not_found(uri: axum::http::Uri) -> Error {
@@ -62,15 +66,22 @@ impl FromRequestParts<AppState> for Base {
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
+        Ok(Base::of(&parts.headers, &parts.uri, state))
+    }
+}
+
+impl Base {
+    /// The configured base URL, else the one the request was sent to.
+    pub(crate) fn of(headers: &HeaderMap, uri: &axum::http::Uri, state: &AppState) -> Base {
         if let Some(base) = &state.broker.settings().base_url {
-            return Ok(Base(base.clone()));
+            return Base(base.clone());
         }
-        let host = header_str(&parts.headers, "x-forwarded-host")
-            .or_else(|| header_str(&parts.headers, header::HOST.as_str()))
-            .or_else(|| parts.uri.authority().map(|a| a.as_str()))
+        let host = header_str(headers, "x-forwarded-host")
+            .or_else(|| header_str(headers, header::HOST.as_str()))
+            .or_else(|| uri.authority().map(|a| a.as_str()))
             .unwrap_or("localhost");
-        let scheme = header_str(&parts.headers, "x-forwarded-proto").unwrap_or("http");
-        Ok(Base(format!("{scheme}://{host}")))
+        let scheme = header_str(headers, "x-forwarded-proto").unwrap_or("http");
+        Base(format!("{scheme}://{host}"))
     }
 }
 

@@ -250,15 +250,7 @@ async fn replace(
     JsonBody(body): JsonBody<PacticipantBody>,
 ) -> Result<Response> {
     body.check_name(&name)?;
-    let (p, created) = state
-        .broker
-        .update_pacticipant(&name, body.replacement(), true)
-        .await?;
-    Ok(created_or_ok(
-        created,
-        base.url(&["pacticipants", &p.name]),
-        pacticipant_json(&base, &p),
-    ))
+    upsert(&state, &base, &name, body.replacement()).await
 }
 
 async fn patch(
@@ -268,14 +260,21 @@ async fn patch(
     JsonBody(body): JsonBody<PacticipantBody>,
 ) -> Result<Response> {
     body.check_name(&name)?;
-    let (p, created) = state
-        .broker
-        .update_pacticipant(&name, body.merge_patch(), true)
-        .await?;
+    upsert(&state, &base, &name, body.merge_patch()).await
+}
+
+/// Applies a PUT or PATCH, creating the pacticipant when missing.
+async fn upsert(
+    state: &AppState,
+    base: &Base,
+    name: &str,
+    patch: PacticipantPatch,
+) -> Result<Response> {
+    let (p, created) = state.broker.update_pacticipant(name, patch, true).await?;
     Ok(created_or_ok(
         created,
         base.url(&["pacticipants", &p.name]),
-        pacticipant_json(&base, &p),
+        pacticipant_json(base, &p),
     ))
 }
 

@@ -200,17 +200,7 @@ async fn put_version(
     JsonBody(body): JsonBody<VersionBody>,
 ) -> Result<Response> {
     // PUT overwrites: a missing build URL clears the stored one.
-    let tag_update = body.tag_update();
-    let input = VersionInput {
-        overwrite: true,
-        ..body.into()
-    };
-    let (version, created) = state.broker.put_version(&p, &v, input, tag_update).await?;
-    Ok(created_or_ok(
-        created,
-        base.url(&["pacticipants", &p, "versions", &v]),
-        version_json(&base, &version),
-    ))
+    save_version(&state, &base, &p, &v, body, true).await
 }
 
 async fn patch_version(
@@ -220,15 +210,27 @@ async fn patch_version(
     JsonBody(body): JsonBody<VersionBody>,
 ) -> Result<Response> {
     // A merge: a missing build URL keeps the stored one.
+    save_version(&state, &base, &p, &v, body, false).await
+}
+
+async fn save_version(
+    state: &AppState,
+    base: &Base,
+    p: &str,
+    v: &str,
+    body: VersionBody,
+    overwrite: bool,
+) -> Result<Response> {
     let tag_update = body.tag_update();
-    let (version, created) = state
-        .broker
-        .put_version(&p, &v, body.into(), tag_update)
-        .await?;
+    let input = VersionInput {
+        overwrite,
+        ..body.into()
+    };
+    let (version, created) = state.broker.put_version(p, v, input, tag_update).await?;
     Ok(created_or_ok(
         created,
-        base.url(&["pacticipants", &p, "versions", &v]),
-        version_json(&base, &version),
+        base.url(&["pacticipants", p, "versions", v]),
+        version_json(base, &version),
     ))
 }
 

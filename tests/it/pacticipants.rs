@@ -1605,15 +1605,17 @@ async fn rest_errors_are_problem_json_when_the_client_asks_for_it() {
     let body = &reply.body;
     assert_eq!(body["title"], "Validation errors");
     assert_eq!(body["status"], 400);
-    assert!(
-        body["type"]
-            .as_str()
-            .unwrap()
-            .ends_with("/problems/validation-error"),
-        "{body}"
+    assert_eq!(
+        body["type"],
+        format!("{}/problems/validation-error", app.base),
+        "problem types are absolute under the base URL"
     );
     let errors = body["errors"].as_array().expect("an array of errors");
     assert_eq!(errors.len(), 1, "{body}");
+    assert!(
+        errors[0]["type"].as_str().unwrap().starts_with(&app.base),
+        "{body}"
+    );
     assert_eq!(errors[0]["pointer"], "/name");
     assert_eq!(errors[0]["title"], "Invalid body parameter");
     assert_eq!(errors[0]["detail"], "name cannot be blank");
