@@ -1,6 +1,8 @@
 //! Publishing benchmark: 1,000 distinct pacts through each transport
 //! against a real, durable PostgreSQL: one consumer publishing one at a
-//! time (latency), then 16 consumers publishing at once (throughput).
+//! time (latency), then 16 consumers publishing at once (throughput);
+//! then the "latest" lookups for a consumer with 10 versions and one with
+//! 1,001, to show their cost does not grow with history.
 //!
 //! `cargo bench --bench publish` (set `BENCH_DATABASE_URL` to use an
 //! existing server; otherwise a private PostgreSQL with default durability
@@ -60,13 +62,41 @@ impl Stats {
             self.latencies[index].as_secs_f64() * 1000.0
         };
         println!(
-            "{label:<34} n={:<5} p50={:>7.2} ms  p99={:>7.2} ms  throughput={:>8.1} publishes/s",
+            "{label:<40} n={:<5} p50={:>7.2} ms  p99={:>7.2} ms  throughput={:>8.1}/s",
             self.latencies.len(),
             pct(0.50),
             pct(0.99),
             self.latencies.len() as f64 / self.elapsed.as_secs_f64()
         );
     }
+}
+
+async fn publish_one(
+    http: &reqwest::Client,
+    base: &str,
+    consumer: &str,
+    version: &str,
+    branch: &str,
+    tag: &str,
+    n: usize,
+) {
+    let body = json!({
+        "pacticipantName": consumer,
+        "pacticipantVersionNumber": version,
+        "branch": branch,
+        "tags": [tag],
+        "contracts": [{
+            "consumerName": consumer, "providerName": "Provider", "specification": "pact",
+            "contentType": "application/json", "content": STANDARD.encode(pact(consumer, n)),
+        }],
+    });
+    let response = http
+        .post(format!("{base}/contracts/publish"))
+        .json(&body)
+        .send()
+        .await
+        .expect("publish");
+    assert_eq!(response.status(), 200);
 }
 
 async fn run<F, Fut>(in_flight: usize, publish: F) -> Stats
@@ -126,6 +156,29 @@ async fn main() -> anyhow::Result<()> {
     );
 
     let http = reqwest::Client::new();
+    // Versions at the start of the history, looked up again at the end.
+    publish_one(
+        &http,
+        &base,
+        "Rest1Consumer0",
+        "0.0.0",
+        "release",
+        "prod",
+        PACTS,
+    )
+    .await;
+    for n in 0..10 {
+        publish_one(
+            &http,
+            &base,
+            "SmallConsumer",
+            &format!("0.0.{n}"),
+            "release",
+            "prod",
+            n,
+        )
+        .await;
+    }
     for (label, in_flight) in [
         ("REST POST /contracts/publish x1", 1),
         ("REST POST /contracts/publish x16", IN_FLIGHT),
@@ -189,6 +242,33 @@ async fn main() -> anyhow::Result<()> {
         })
         .await;
         stats.report(label);
+    }
+
+    // Every "latest" lookup walks one index from its newest end: a consumer
+    // with a thousand versions answers as fast as one with ten.
+    for (consumer, history) in [("SmallConsumer", 10), ("Rest1Consumer0", PACTS + 1)] {
+        for (lookup, path) in [
+            ("latest", "latest".to_owned()),
+            (
+                "latest on branch release",
+                "branch/release/latest".to_owned(),
+            ),
+            ("latest tagged prod", "latest/prod".to_owned()),
+            ("by consumer version", "version/0.0.0".to_owned()),
+        ] {
+            let url = format!("{base}/pacts/provider/Provider/consumer/{consumer}/{path}");
+            let (http, url) = (http.clone(), url.clone());
+            let mut stats = run(1, move |_| {
+                let (http, url) = (http.clone(), url.clone());
+                async move {
+                    let response = http.get(&url).send().await.expect("fetch");
+                    assert_eq!(response.status(), 200, "{url}");
+                    response.bytes().await.expect("body");
+                }
+            })
+            .await;
+            stats.report(&format!("GET {lookup}, {history} versions"));
+        }
     }
 
     server.stop().await?;

@@ -223,14 +223,20 @@ pub async fn find(
 ) -> Result<Option<PactRecord>> {
     let (consumer_id, consumer_name) = consumer;
     let (provider_id, provider_name) = provider;
-    // Whether the version in `$column` has a pact with the provider.
+    // Whether the version in `$column` has a pact with the provider, as a
+    // scalar subquery: PostgreSQL runs it as a primary-key probe per row of
+    // the index walk, which stops at the first hit. Written as EXISTS it may
+    // become a semi-join over every publication of the provider when the
+    // statistics are stale.
     macro_rules! published {
         ($column:expr) => {
-            diesel::dsl::exists(
-                latest_pact_publications::table
-                    .filter(latest_pact_publications::consumer_version_id.eq($column))
-                    .filter(latest_pact_publications::provider_id.eq(provider_id)),
-            )
+            latest_pact_publications::table
+                .filter(latest_pact_publications::consumer_version_id.eq($column))
+                .filter(latest_pact_publications::provider_id.eq(provider_id))
+                .select(latest_pact_publications::consumer_version_id)
+                .limit(1)
+                .single_value()
+                .is_not_null()
         };
     }
     let consumer_version_id: Option<i64> = match which {
@@ -254,7 +260,8 @@ pub async fn find(
             .filter(tags::pacticipant_id.eq(consumer_id))
             .filter(tags::name.eq(tag))
             .filter(published!(tags::version_id))
-            .order(tags::version_id.desc())
+            // The whole key of the (pacticipant, name, version) index.
+            .order((tags::pacticipant_id, tags::name, tags::version_id.desc()))
             .select(tags::version_id)
             .first(conn)
             .await
@@ -274,7 +281,11 @@ pub async fn find(
                 Some(branch_id) => branch_versions::table
                     .filter(branch_versions::branch_id.eq(branch_id))
                     .filter(published!(branch_versions::version_id))
-                    .order(branch_versions::version_id.desc())
+                    // The whole key of the (branch, version) index.
+                    .order((
+                        branch_versions::branch_id.desc(),
+                        branch_versions::version_id.desc(),
+                    ))
                     .select(branch_versions::version_id)
                     .first(conn)
                     .await
