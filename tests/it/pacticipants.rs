@@ -5,64 +5,14 @@
 use pactwire::config::BrokerSettings;
 use pactwire::grpc::pb;
 use reqwest::Method;
-use reqwest::header::{HeaderMap, LOCATION};
 use serde_json::{Value, json};
 use tonic::Code;
 
 use crate::support::TestApp;
-
-/// A REST reply with its headers.
-struct Reply {
-    status: u16,
-    headers: HeaderMap,
-    body: Value,
-}
-
-impl Reply {
-    fn header(&self, name: &str) -> Option<&str> {
-        self.headers.get(name).and_then(|v| v.to_str().ok())
-    }
-
-    fn location(&self) -> Option<&str> {
-        self.header(LOCATION.as_str())
-    }
-}
-
-/// Sends `body` as it is, with an optional content type and Accept header.
-async fn call(
-    app: &TestApp,
-    method: Method,
-    path: &str,
-    content_type: Option<&str>,
-    accept: Option<&str>,
-    body: &str,
-) -> Reply {
-    let mut request = app.http.request(method, app.url(path));
-    if let Some(content_type) = content_type {
-        request = request.header("content-type", content_type);
-    }
-    if let Some(accept) = accept {
-        request = request.header("accept", accept);
-    }
-    let response = request.body(body.to_owned()).send().await.expect("request");
-    let status = response.status().as_u16();
-    let headers = response.headers().clone();
-    let text = response.text().await.expect("body");
-    let body = if text.is_empty() {
-        Value::Null
-    } else {
-        serde_json::from_str(&text).unwrap_or(Value::String(text))
-    };
-    Reply {
-        status,
-        headers,
-        body,
-    }
-}
+use crate::support::app::Reply;
 
 async fn json_call(app: &TestApp, method: Method, path: &str, body: &Value) -> Reply {
-    call(
-        app,
+    app.call(
         method,
         path,
         Some("application/json"),
@@ -73,8 +23,7 @@ async fn json_call(app: &TestApp, method: Method, path: &str, body: &Value) -> R
 }
 
 async fn merge_patch(app: &TestApp, path: &str, body: &Value) -> Reply {
-    call(
-        app,
+    app.call(
         Method::PATCH,
         path,
         Some("application/merge-patch+json"),
@@ -85,7 +34,7 @@ async fn merge_patch(app: &TestApp, path: &str, body: &Value) -> Reply {
 }
 
 async fn delete(app: &TestApp, path: &str) -> Reply {
-    call(app, Method::DELETE, path, None, None, "").await
+    app.call(Method::DELETE, path, None, None, "").await
 }
 
 fn pacticipant(name: &str) -> pb::Pacticipant {
@@ -627,15 +576,15 @@ async fn rest_put_creates_then_replaces_clearing_absent_fields() {
     }
 
     // An empty body clears everything.
-    let reply = call(
-        &app,
-        Method::PUT,
-        "/pacticipants/Foo",
-        Some("application/json"),
-        None,
-        "",
-    )
-    .await;
+    let reply = app
+        .call(
+            Method::PUT,
+            "/pacticipants/Foo",
+            Some("application/json"),
+            None,
+            "",
+        )
+        .await;
     assert_eq!(reply.status, 200, "{}", reply.body);
     assert_eq!(reply.body["mainBranch"], Value::Null);
     assert_eq!(reply.body["repositoryNamespace"], Value::Null);
@@ -1356,15 +1305,15 @@ async fn a_path_segment_that_is_not_utf8_is_400_with_field_errors() {
         );
     }
     // Problem+json when asked for, like every other validation error.
-    let reply = call(
-        &app,
-        Method::GET,
-        "/pacticipants/%FF",
-        None,
-        Some("application/problem+json"),
-        "",
-    )
-    .await;
+    let reply = app
+        .call(
+            Method::GET,
+            "/pacticipants/%FF",
+            None,
+            Some("application/problem+json"),
+            "",
+        )
+        .await;
     assert_eq!(reply.status, 400, "{}", reply.body);
     assert_eq!(
         reply.header("content-type"),
@@ -1538,7 +1487,9 @@ async fn rest_bad_input_is_400_with_field_errors_and_writes_nothing() {
         } else {
             "application/json"
         };
-        let reply = call(&app, method.clone(), path, Some(content_type), None, &body).await;
+        let reply = app
+            .call(method.clone(), path, Some(content_type), None, &body)
+            .await;
         let what = format!("{method} {path} {body}");
         assert_eq!(reply.status, 400, "{what}: {}", reply.body);
         assert_eq!(
@@ -1588,15 +1539,15 @@ async fn rest_reports_every_invalid_field_at_once() {
 #[tokio::test]
 async fn rest_errors_are_problem_json_when_the_client_asks_for_it() {
     let app = TestApp::start().await;
-    let reply = call(
-        &app,
-        Method::POST,
-        "/pacticipants",
-        Some("application/json"),
-        Some("application/problem+json, application/hal+json"),
-        &json!({ "name": "" }).to_string(),
-    )
-    .await;
+    let reply = app
+        .call(
+            Method::POST,
+            "/pacticipants",
+            Some("application/json"),
+            Some("application/problem+json, application/hal+json"),
+            &json!({ "name": "" }).to_string(),
+        )
+        .await;
     assert_eq!(reply.status, 400, "{}", reply.body);
     assert_eq!(
         reply.header("content-type"),
@@ -1621,15 +1572,15 @@ async fn rest_errors_are_problem_json_when_the_client_asks_for_it() {
     assert_eq!(errors[0]["detail"], "name cannot be blank");
     assert_eq!(app.count("pacticipants").await, 0);
 
-    let reply = call(
-        &app,
-        Method::GET,
-        "/pacticipants/Nope",
-        None,
-        Some("application/problem+json"),
-        "",
-    )
-    .await;
+    let reply = app
+        .call(
+            Method::GET,
+            "/pacticipants/Nope",
+            None,
+            Some("application/problem+json"),
+            "",
+        )
+        .await;
     assert_eq!(reply.status, 404);
     assert_eq!(
         reply.header("content-type"),
@@ -1643,15 +1594,15 @@ async fn rest_errors_are_problem_json_when_the_client_asks_for_it() {
     );
 
     rest_create(&app, "Foo").await;
-    let reply = call(
-        &app,
-        Method::POST,
-        "/pacticipants",
-        Some("application/json"),
-        Some("application/problem+json"),
-        &json!({ "name": "Foo" }).to_string(),
-    )
-    .await;
+    let reply = app
+        .call(
+            Method::POST,
+            "/pacticipants",
+            Some("application/json"),
+            Some("application/problem+json"),
+            &json!({ "name": "Foo" }).to_string(),
+        )
+        .await;
     assert_eq!(reply.status, 409);
     assert_eq!(reply.body["status"], 409);
 
@@ -1677,15 +1628,15 @@ async fn rest_non_json_bodies_are_415_and_write_nothing() {
         (Method::PUT, "/pacticipants/Foo", "text/plain"),
         (Method::PATCH, "/pacticipants/Foo", "application/xml"),
     ] {
-        let reply = call(
-            &app,
-            method.clone(),
-            path,
-            Some(content_type),
-            None,
-            r#"{"name": "Foo"}"#,
-        )
-        .await;
+        let reply = app
+            .call(
+                method.clone(),
+                path,
+                Some(content_type),
+                None,
+                r#"{"name": "Foo"}"#,
+            )
+            .await;
         assert_eq!(
             reply.status, 415,
             "{method} {path} {content_type}: {}",
@@ -1846,7 +1797,7 @@ async fn rest_control_characters_are_404_on_reads_and_400_on_writes_and_write_no
         (Method::DELETE, "/pacticipants/Foo/labels/a%00"),
         (Method::DELETE, "/pacticipants/a%00/labels/team"),
     ] {
-        let reply = call(&app, method.clone(), path, None, None, "").await;
+        let reply = app.call(method.clone(), path, None, None, "").await;
         let what = format!("{method} {path}");
         assert_eq!(reply.status, 404, "{what}: {}", reply.body);
         assert!(
@@ -1962,15 +1913,9 @@ async fn rest_control_characters_are_404_on_reads_and_400_on_writes_and_write_no
             "application/json"
         };
         let what = format!("{method} {path} {body}");
-        let reply = call(
-            &app,
-            method,
-            path,
-            Some(content_type),
-            None,
-            &body.to_string(),
-        )
-        .await;
+        let reply = app
+            .call(method, path, Some(content_type), None, &body.to_string())
+            .await;
         assert_eq!(reply.status, 400, "{what}: {}", reply.body);
         let messages = reply.body["errors"][field]
             .as_array()

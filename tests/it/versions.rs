@@ -6,26 +6,11 @@
 use pactwire::config::BrokerSettings;
 use pactwire::grpc::pb;
 use reqwest::Method;
-use reqwest::header::{HeaderMap, LOCATION};
 use serde_json::{Value, json};
 use tonic::Code;
 
 use crate::support::TestApp;
-
-/// A REST reply with its headers.
-struct Reply {
-    status: u16,
-    headers: HeaderMap,
-    body: Value,
-}
-
-impl Reply {
-    fn location(&self) -> Option<&str> {
-        self.headers
-            .get(LOCATION.as_str())
-            .and_then(|v| v.to_str().ok())
-    }
-}
+use crate::support::app::Reply;
 
 /// Sends `body` as it is, with an optional content type.
 async fn call(
@@ -35,24 +20,7 @@ async fn call(
     content_type: Option<&str>,
     body: &str,
 ) -> Reply {
-    let mut request = app.http.request(method, app.url(path));
-    if let Some(content_type) = content_type {
-        request = request.header("content-type", content_type);
-    }
-    let response = request.body(body.to_owned()).send().await.expect("request");
-    let status = response.status().as_u16();
-    let headers = response.headers().clone();
-    let text = response.text().await.expect("body");
-    let body = if text.is_empty() {
-        Value::Null
-    } else {
-        serde_json::from_str(&text).unwrap_or(Value::String(text))
-    };
-    Reply {
-        status,
-        headers,
-        body,
-    }
+    app.call(method, path, content_type, None, body).await
 }
 
 async fn put(app: &TestApp, path: &str, body: &Value) -> Reply {

@@ -7,6 +7,8 @@ use pactwire::grpc::pb::pact_service_client::PactServiceClient;
 use pactwire::grpc::pb::pacticipant_service_client::PacticipantServiceClient;
 use pactwire::grpc::pb::version_service_client::VersionServiceClient;
 use pactwire::store::Store;
+use reqwest::Method;
+use reqwest::header::{HeaderMap, LOCATION};
 use serde_json::Value;
 use tonic::transport::Channel;
 
@@ -72,28 +74,64 @@ impl TestApp {
         PactServiceClient::new(self.channel().await)
     }
 
-    pub async fn get(&self, path: &str) -> (u16, Value) {
-        let response = self.http.get(self.url(path)).send().await.expect("GET");
-        status_and_json(response).await
+    /// Sends `body` as it is, with an optional content type and Accept
+    /// header.
+    pub async fn call(
+        &self,
+        method: Method,
+        path: &str,
+        content_type: Option<&str>,
+        accept: Option<&str>,
+        body: &str,
+    ) -> Reply {
+        let mut request = self.http.request(method, self.url(path));
+        if let Some(content_type) = content_type {
+            request = request.header("content-type", content_type);
+        }
+        if let Some(accept) = accept {
+            request = request.header("accept", accept);
+        }
+        let response = request.body(body.to_owned()).send().await.expect("request");
+        let status = response.status().as_u16();
+        let headers = response.headers().clone();
+        let text = response.text().await.expect("body");
+        let body = if text.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_str(&text).unwrap_or(Value::String(text))
+        };
+        Reply {
+            status,
+            headers,
+            body,
+        }
     }
 
-    pub async fn send(&self, method: reqwest::Method, path: &str, body: &Value) -> (u16, Value) {
-        let response = self
-            .http
-            .request(method, self.url(path))
-            .json(body)
-            .send()
-            .await
-            .expect("request");
-        status_and_json(response).await
+    pub async fn get(&self, path: &str) -> (u16, Value) {
+        let reply = self.call(Method::GET, path, None, None, "").await;
+        (reply.status, reply.body)
+    }
+
+    /// Sends `body` as JSON.
+    pub async fn send(&self, method: Method, path: &str, body: &Value) -> (u16, Value) {
+        let reply = self
+            .call(
+                method,
+                path,
+                Some("application/json"),
+                None,
+                &body.to_string(),
+            )
+            .await;
+        (reply.status, reply.body)
     }
 
     pub async fn put(&self, path: &str, body: &Value) -> (u16, Value) {
-        self.send(reqwest::Method::PUT, path, body).await
+        self.send(Method::PUT, path, body).await
     }
 
     pub async fn post(&self, path: &str, body: &Value) -> (u16, Value) {
-        self.send(reqwest::Method::POST, path, body).await
+        self.send(Method::POST, path, body).await
     }
 
     /// Rows in `table`, to prove that a rejected request wrote nothing.
@@ -123,13 +161,19 @@ impl TestApp {
     }
 }
 
-async fn status_and_json(response: reqwest::Response) -> (u16, Value) {
-    let status = response.status().as_u16();
-    let text = response.text().await.expect("body");
-    let json = if text.is_empty() {
-        Value::Null
-    } else {
-        serde_json::from_str(&text).unwrap_or(Value::String(text))
-    };
-    (status, json)
+/// A REST reply with its headers.
+pub struct Reply {
+    pub status: u16,
+    pub headers: HeaderMap,
+    pub body: Value,
+}
+
+impl Reply {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+
+    pub fn location(&self) -> Option<&str> {
+        self.header(LOCATION.as_str())
+    }
 }
