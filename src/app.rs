@@ -26,11 +26,12 @@ use crate::store::{self, Store};
 use crate::{grpc, rest, telemetry};
 
 /// The names health reports on: the whole server and each built service.
-const HEALTH_SERVICES: [&str; 4] = [
+const HEALTH_SERVICES: [&str; 5] = [
     "",
     "pactwire.v1.PacticipantService",
     "pactwire.v1.VersionService",
     "pactwire.v1.PactService",
+    "pactwire.v1.VerificationService",
 ];
 
 /// How often health re-checks the database.

@@ -114,3 +114,67 @@ pub fn notice(n: Notice) -> pb::Notice {
         text: n.text,
     }
 }
+
+/// A JSON value as a `google.protobuf.Value`.
+pub fn struct_value(value: serde_json::Value) -> prost_types::Value {
+    use prost_types::value::Kind;
+    let kind = match value {
+        serde_json::Value::Null => Kind::NullValue(0),
+        serde_json::Value::Bool(b) => Kind::BoolValue(b),
+        serde_json::Value::Number(n) => Kind::NumberValue(n.as_f64().unwrap_or(f64::NAN)),
+        serde_json::Value::String(s) => Kind::StringValue(s),
+        serde_json::Value::Array(items) => Kind::ListValue(prost_types::ListValue {
+            values: items.into_iter().map(struct_value).collect(),
+        }),
+        serde_json::Value::Object(map) => Kind::StructValue(prost_types::Struct {
+            fields: map.into_iter().map(|(k, v)| (k, struct_value(v))).collect(),
+        }),
+    };
+    prost_types::Value { kind: Some(kind) }
+}
+
+/// A `google.protobuf.Value` as JSON; numbers that JSON cannot hold (NaN,
+/// infinities) become null.
+pub fn json_value(value: prost_types::Value) -> serde_json::Value {
+    use prost_types::value::Kind;
+    match value.kind {
+        None | Some(Kind::NullValue(_)) => serde_json::Value::Null,
+        Some(Kind::BoolValue(b)) => serde_json::Value::Bool(b),
+        Some(Kind::NumberValue(n)) => serde_json::Number::from_f64(n)
+            .map(serde_json::Value::Number)
+            .unwrap_or(serde_json::Value::Null),
+        Some(Kind::StringValue(s)) => serde_json::Value::String(s),
+        Some(Kind::ListValue(list)) => {
+            serde_json::Value::Array(list.values.into_iter().map(json_value).collect())
+        }
+        Some(Kind::StructValue(s)) => serde_json::Value::Object(
+            s.fields
+                .into_iter()
+                .map(|(k, v)| (k, json_value(v)))
+                .collect(),
+        ),
+    }
+}
+
+pub fn verification(v: crate::service::verifications::Verification) -> pb::VerificationResult {
+    let verified_by = v.verified_by.as_ref().map(|by| pb::VerifiedBy {
+        implementation: by["implementation"].as_str().unwrap_or_default().to_owned(),
+        version: by["version"].as_str().unwrap_or_default().to_owned(),
+    });
+    pb::VerificationResult {
+        consumer: v.consumer,
+        provider: v.provider,
+        content_sha: v.sha,
+        number: v.number,
+        success: v.success,
+        provider_version: v.provider_version,
+        provider_version_tags: v.provider_version_tags,
+        wip: v.wip,
+        pending: v.pending,
+        build_url: v.build_url.unwrap_or_default(),
+        test_results: v.test_results.map(struct_value),
+        verified_by,
+        verify_time: timestamp(v.verification_date),
+        create_time: timestamp(v.created_at),
+    }
+}

@@ -5,6 +5,7 @@ mod convert;
 mod pacticipants;
 mod pacts;
 mod status;
+mod verifications;
 mod versions;
 
 use axum::response::IntoResponse;
@@ -25,6 +26,7 @@ pub mod pb {
 
 use pb::pact_service_server::PactServiceServer;
 use pb::pacticipant_service_server::PacticipantServiceServer;
+use pb::verification_service_server::VerificationServiceServer;
 use pb::version_service_server::VersionServiceServer;
 
 /// Every pactwire gRPC service with health and reflection, as one router.
@@ -57,6 +59,10 @@ pub fn router(
                 .max_decoding_message_size(max_message_size),
         )
         .add_service(
+            VerificationServiceServer::new(verifications::Adapter(broker.clone()))
+                .max_decoding_message_size(max_message_size),
+        )
+        .add_service(
             PactServiceServer::new(pacts::Adapter(broker))
                 .max_decoding_message_size(max_message_size),
         );
@@ -80,9 +86,6 @@ async fn not_built_yet(uri: axum::http::Uri) -> axum::response::Response {
         .next()
         .unwrap_or_default();
     let capability = match service {
-        "pactwire.v1.VerificationService" => {
-            Some("provider verification (pacts for verification and verification results)")
-        }
         "pactwire.v1.MatrixService" => Some("the matrix and can-i-deploy"),
         "pactwire.v1.DeploymentService" => Some("environments, deployments and releases"),
         "pactwire.v1.WebhookService" => Some("webhooks and secrets"),

@@ -6,6 +6,7 @@ mod hal;
 mod index;
 mod pacticipants;
 mod pacts;
+mod verifications;
 mod versions;
 
 use axum::Router;
@@ -42,6 +43,7 @@ pub fn router(broker: Broker, max_body_size: usize) -> Router {
         .merge(pacticipants::routes())
         .merge(versions::routes())
         .merge(pacts::routes())
+        .merge(verifications::routes())
         .fallback(not_found)
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),

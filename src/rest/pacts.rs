@@ -86,7 +86,9 @@ fn pact_title(p: &Pact) -> String {
 }
 
 /// The pact document with `createdAt` and the pact resource's `_links`.
-fn pact_json(base: &Base, p: &Pact) -> Result<Value> {
+/// `metadata` is the segment of the URL the pact was fetched by, carried
+/// into the link results are published to.
+fn pact_json(base: &Base, p: &Pact, metadata: Option<&str>) -> Result<Value> {
     let mut doc: Map<String, Value> =
         serde_json::from_str(&p.content).map_err(anyhow::Error::from)?;
     let pair = [
@@ -101,6 +103,12 @@ fn pact_json(base: &Base, p: &Pact) -> Result<Value> {
         segments.extend_from_slice(rest);
         base.url(&segments)
     };
+    let mut results = pair.to_vec();
+    results.extend(["pact-version", p.sha.as_str()]);
+    if let Some(metadata) = metadata {
+        results.extend(["metadata", metadata]);
+    }
+    results.push("verification-results");
     doc.insert("createdAt".into(), Value::String(hal::time(p.created_at)));
     doc.insert(
         "_links".into(),
@@ -112,6 +120,7 @@ fn pact_json(base: &Base, p: &Pact) -> Result<Value> {
             "pb:pact-version": hal::named(pact_version_url(base, p), "Pact content version permalink", &p.sha),
             "pb:latest-pact-version": hal::titled(with(&["latest"]), "Latest version of this pact"),
             "pb:all-pact-versions": hal::titled(with(&["versions"]), "All versions of this pact"),
+            "pb:publish-verification-results": hal::titled(base.url(&results), "Publish verification results"),
             "pb:latest-tagged-pact-version": hal::templated(base.template(&[Name("pacts"), Name("provider"), Name(&p.provider), Name("consumer"), Name(&p.consumer), Name("latest"), Var("tag")]), "Latest version of this pact for a given consumer version tag"),
             "curies": hal::curies(base),
         }),
@@ -280,7 +289,7 @@ async fn legacy_publish(
     Ok(created_or_ok(
         created,
         pact_url(base, &pact),
-        pact_json(base, &pact)?,
+        pact_json(base, &pact, None)?,
     ))
 }
 
@@ -309,8 +318,19 @@ async fn fetch(
     consumer: &str,
     selector: PactSelector,
 ) -> Result<Response> {
+    fetch_with_metadata(state, base, provider, consumer, selector, None).await
+}
+
+async fn fetch_with_metadata(
+    state: &AppState,
+    base: &Base,
+    provider: &str,
+    consumer: &str,
+    selector: PactSelector,
+    metadata: Option<&str>,
+) -> Result<Response> {
     let pact = state.broker.get_pact(consumer, provider, &selector).await?;
-    Ok(respond(StatusCode::OK, pact_json(base, &pact)?))
+    Ok(respond(StatusCode::OK, pact_json(base, &pact, metadata)?))
 }
 
 async fn by_version(
@@ -364,9 +384,17 @@ async fn by_sha(
 async fn by_sha_with_metadata(
     State(state): State<AppState>,
     base: Base,
-    Path((p, c, sha, _metadata)): Path<(String, String, String, String)>,
+    Path((p, c, sha, metadata)): Path<(String, String, String, String)>,
 ) -> Result<Response> {
-    fetch(&state, &base, &p, &c, PactSelector::Sha(sha)).await
+    fetch_with_metadata(
+        &state,
+        &base,
+        &p,
+        &c,
+        PactSelector::Sha(sha),
+        Some(&metadata),
+    )
+    .await
 }
 
 /// A pact in a list: where it is and whose it is.

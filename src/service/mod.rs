@@ -3,6 +3,7 @@
 
 pub mod pacticipants;
 pub mod pacts;
+pub mod verifications;
 pub mod versions;
 
 use std::sync::Arc;

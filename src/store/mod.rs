@@ -7,6 +7,7 @@ pub mod models;
 pub mod pacticipants;
 pub mod pacts;
 pub mod schema;
+pub mod verifications;
 pub mod versions;
 
 use anyhow::Context;

@@ -11,4 +11,5 @@ mod pacts;
 mod protos;
 mod schema;
 mod server;
+mod verifications;
 mod versions;

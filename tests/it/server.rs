@@ -156,20 +156,27 @@ async fn grpcurl_calls_health_and_an_rpc_without_proto_files() {
 #[tokio::test]
 async fn capabilities_not_built_yet_answer_unimplemented_with_a_reason() {
     let app = TestApp::start().await;
-    let (code, _, err) = run(with_args(
-        grpcurl(),
-        &[
-            "-plaintext",
-            "-d",
-            r#"{"provider": "Bar"}"#,
-            &address(&app),
+    for (method, body, reason) in [
+        (
             "pactwire.v1.VerificationService/GetPactsForVerification",
-        ],
-    ))
-    .await;
-    assert_ne!(code, 0);
-    assert!(err.contains("Unimplemented"), "{err}");
-    assert!(err.contains("provider verification"), "{err}");
+            r#"{"provider": "Bar"}"#,
+            "pacts for verification",
+        ),
+        (
+            "pactwire.v1.MatrixService/CanIDeploy",
+            r#"{"pacticipant": "Foo"}"#,
+            "the matrix and can-i-deploy",
+        ),
+    ] {
+        let (code, _, err) = run(with_args(
+            grpcurl(),
+            &["-plaintext", "-d", body, &address(&app), method],
+        ))
+        .await;
+        assert_ne!(code, 0);
+        assert!(err.contains("Unimplemented"), "{method}: {err}");
+        assert!(err.contains(reason), "{method}: {err}");
+    }
 }
 
 #[tokio::test]

@@ -1,0 +1,78 @@
+//! `VerificationService`: publishing and reading verification results.
+//! Pacts for verification and the latest-results listing come with the rest
+//! of provider verification.
+
+use tonic::{Request, Response, Status};
+
+use super::convert::{self, optional};
+use super::pb;
+use super::pb::verification_service_server::VerificationService;
+use crate::service::Broker;
+use crate::service::verifications::VerificationInput;
+
+pub struct Adapter(pub Broker);
+
+#[tonic::async_trait]
+impl VerificationService for Adapter {
+    async fn get_pacts_for_verification(
+        &self,
+        _request: Request<pb::GetPactsForVerificationRequest>,
+    ) -> Result<Response<pb::GetPactsForVerificationResponse>, Status> {
+        Err(Status::unimplemented(
+            "GetPactsForVerification: pacts for verification (selectors, pending and WIP) is not available in this version of pactwire yet",
+        ))
+    }
+
+    async fn publish_verification_result(
+        &self,
+        request: Request<pb::PublishVerificationResultRequest>,
+    ) -> Result<Response<pb::PublishVerificationResultResponse>, Status> {
+        let r = request.into_inner();
+        let input = VerificationInput {
+            success: Some(r.success),
+            provider_version: r.provider_version,
+            provider_version_branch: optional(r.provider_version_branch),
+            provider_version_tags: r.provider_version_tags,
+            build_url: optional(r.build_url),
+            test_results: r.test_results.map(convert::json_value),
+            verified_by: r.verified_by.map(|by| {
+                serde_json::json!({ "implementation": by.implementation, "version": by.version })
+            }),
+            verification_date: r.verify_time.and_then(|t| {
+                chrono::DateTime::from_timestamp(t.seconds, u32::try_from(t.nanos).unwrap_or(0))
+            }),
+            metadata: optional(r.verification_token),
+        };
+        let verification = self
+            .0
+            .publish_verification(&r.consumer, &r.provider, &r.content_sha, input)
+            .await?;
+        Ok(Response::new(pb::PublishVerificationResultResponse {
+            verification_result: Some(convert::verification(verification)),
+        }))
+    }
+
+    async fn get_verification_result(
+        &self,
+        request: Request<pb::GetVerificationResultRequest>,
+    ) -> Result<Response<pb::GetVerificationResultResponse>, Status> {
+        let r = request.into_inner();
+        let number = (r.number != 0).then_some(r.number);
+        let verification = self
+            .0
+            .get_verification(&r.consumer, &r.provider, &r.content_sha, number)
+            .await?;
+        Ok(Response::new(pb::GetVerificationResultResponse {
+            verification_result: Some(convert::verification(verification)),
+        }))
+    }
+
+    async fn list_latest_verification_results(
+        &self,
+        _request: Request<pb::ListLatestVerificationResultsRequest>,
+    ) -> Result<Response<pb::ListLatestVerificationResultsResponse>, Status> {
+        Err(Status::unimplemented(
+            "ListLatestVerificationResults is not available in this version of pactwire yet",
+        ))
+    }
+}
