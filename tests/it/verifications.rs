@@ -381,3 +381,62 @@ async fn bad_results_are_refused_and_write_nothing() {
     );
     assert_eq!(app.count("verifications").await, 0);
 }
+
+/// A provider for the verifier to call: answers `GET /` with 200.
+async fn start_provider() -> u16 {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("binding");
+    let port = listener.local_addr().expect("address").port();
+    let app = axum::Router::new().route("/", axum::routing::get(|| async { "ok" }));
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    port
+}
+
+/// The real Rust verifier (`pact verifier`, pact-python-cli 1!0.10.9) finds
+/// the provider's latest pacts, verifies them against a running provider
+/// and publishes the result with the provider branch and tag. Pacts for
+/// verification arrive with the rest of issue 3; until then the verifier
+/// takes its documented fallback, `pb:latest-provider-pacts`.
+#[tokio::test]
+async fn the_rust_verifier_publishes_results_with_branch_and_tags() {
+    let app = TestApp::start().await;
+    let pact = publish_pact(&app, "1").await;
+    let sha = pact["_links"]["pb:pact-version"]["name"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let port = start_provider().await;
+    let mut command = crate::support::tools::pact_rust();
+    command
+        .args([
+            "verifier",
+            "--broker-url",
+            &app.base,
+            "--provider-name",
+            "Bar",
+        ])
+        .args(["--hostname", "127.0.0.1", "--port", &port.to_string()])
+        .args(["--publish", "--provider-version", "2.0.0"])
+        .args(["--provider-branch", "main", "--provider-tags", "dev"])
+        .env("PACT_DO_NOT_TRACK", "true");
+    let (code, out, err) = crate::support::tools::run(command).await;
+    assert_eq!(code, 0, "{out}\n{err}");
+    assert!(
+        out.contains("Verifying a pact between") && out.contains("Foo"),
+        "{out}"
+    );
+
+    let published = grpc_get(&app, &sha, 0)
+        .await
+        .expect("the verifier published a result");
+    assert!(published.success);
+    assert_eq!(published.provider_version, "2.0.0");
+    assert_eq!(
+        published.provider_version_tags,
+        ["dev"],
+        "tagged before publishing"
+    );
+    let (_, version) = app.get("/pacticipants/Bar/versions/2.0.0").await;
+    assert_eq!(version["_embedded"]["branchVersions"][0]["name"], "main");
+}
