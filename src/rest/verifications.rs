@@ -159,14 +159,7 @@ async fn show(
     base: Base,
     Path((p, c, sha, number)): Path<(String, String, String, i64)>,
 ) -> Result<Response> {
-    let verification = state
-        .broker
-        .get_verification(&c, &p, &sha, Some(number))
-        .await?;
-    Ok(respond(
-        StatusCode::OK,
-        verification_json(&base, &verification),
-    ))
+    read(&state, &base, (&p, &c, &sha), number).await
 }
 
 async fn show_with_metadata(
@@ -174,12 +167,21 @@ async fn show_with_metadata(
     base: Base,
     Path((p, c, sha, _metadata, number)): Path<(String, String, String, String, i64)>,
 ) -> Result<Response> {
+    read(&state, &base, (&p, &c, &sha), number).await
+}
+
+async fn read(
+    state: &AppState,
+    base: &Base,
+    (provider, consumer, sha): (&str, &str, &str),
+    number: i64,
+) -> Result<Response> {
     let verification = state
         .broker
-        .get_verification(&c, &p, &sha, Some(number))
+        .get_verification(consumer, provider, sha, Some(number))
         .await?;
     Ok(respond(
         StatusCode::OK,
-        verification_json(&base, &verification),
+        verification_json(base, &verification),
     ))
 }
