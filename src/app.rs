@@ -52,8 +52,9 @@ pub fn router(broker: Broker) -> anyhow::Result<(Router, HealthReporter)> {
     let max_body = broker.settings().max_request_body_size;
     let (grpc, health) = grpc::router(broker.clone(), max_body)?;
     let rest = rest::router(broker, max_body);
-    let dispatch = tower::service_fn(move |request: Request<Body>| {
+    let dispatch = tower::service_fn(move |mut request: Request<Body>| {
         let target = if is_grpc(&request) {
+            grpc::remember_origin(&mut request);
             grpc.clone()
         } else {
             rest.clone()

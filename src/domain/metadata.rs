@@ -15,6 +15,24 @@ pub struct Metadata {
     pub wip: bool,
 }
 
+/// Encodes a metadata segment as the Pact Broker does: a Rack nested query
+/// of the `selectors` (each an `s[]` entry) and then the `flat` keys.
+pub fn encode(flat: &[(&str, String)], selectors: &[Vec<(&str, String)>]) -> String {
+    let component = |s: &str| {
+        percent_encoding::utf8_percent_encode(s, percent_encoding::NON_ALPHANUMERIC).to_string()
+    };
+    let mut pairs: Vec<String> = Vec::new();
+    for selector in selectors {
+        for (key, value) in selector {
+            pairs.push(format!("s%5B%5D%5B{key}%5D={}", component(value)));
+        }
+    }
+    for (key, value) in flat {
+        pairs.push(format!("{key}={}", component(value)));
+    }
+    URL_SAFE.encode(pairs.join("&"))
+}
+
 /// Decodes a metadata segment; the message says what is wrong with it.
 pub fn decode(segment: &str) -> Result<Metadata, String> {
     let bytes = URL_SAFE
@@ -80,6 +98,23 @@ mod tests {
                 "{query}"
             );
         }
+    }
+
+    #[test]
+    fn encodes_a_nested_query() {
+        let segment = super::encode(
+            &[("p", "true".into())],
+            &[vec![("b", "feat/x".into()), ("cv", "7".into())]],
+        );
+        let query = String::from_utf8(URL_SAFE.decode(&segment).unwrap()).unwrap();
+        assert_eq!(query, "s%5B%5D%5Bb%5D=feat%2Fx&s%5B%5D%5Bcv%5D=7&p=true");
+        assert_eq!(
+            decode(&segment),
+            Ok(Metadata {
+                pending: true,
+                wip: false
+            })
+        );
     }
 
     #[test]

@@ -5,3 +5,5 @@ pub mod names;
 pub mod notice;
 pub mod pact;
 pub mod page;
+pub mod selector;
+pub mod verifiable;

@@ -2,6 +2,7 @@
 //! reflection and clear UNIMPLEMENTED answers for capabilities not built yet.
 
 mod convert;
+mod for_verification;
 mod pacticipants;
 mod pacts;
 mod status;
@@ -28,6 +29,31 @@ use pb::pact_service_server::PactServiceServer;
 use pb::pacticipant_service_server::PacticipantServiceServer;
 use pb::verification_service_server::VerificationServiceServer;
 use pb::version_service_server::VersionServiceServer;
+
+/// The origin (`http://host:port`) a gRPC request was sent to, kept so
+/// REST URLs in responses point where the client can reach the broker
+/// when no base URL is configured.
+#[derive(Clone, Debug)]
+pub struct Origin(pub String);
+
+/// Records the request's origin in its extensions, which tonic hands on.
+pub fn remember_origin(request: &mut axum::http::Request<axum::body::Body>) {
+    let authority = request
+        .uri()
+        .authority()
+        .map(|a| a.to_string())
+        .or_else(|| {
+            request
+                .headers()
+                .get(axum::http::header::HOST)
+                .and_then(|h| h.to_str().ok())
+                .map(str::to_owned)
+        })
+        .unwrap_or_else(|| "localhost".to_owned());
+    request
+        .extensions_mut()
+        .insert(Origin(format!("http://{authority}")));
+}
 
 /// Every pactwire gRPC service with health and reflection, as one router.
 /// Requests larger than `max_message_size` fail with RESOURCE_EXHAUSTED.

@@ -1,6 +1,5 @@
-//! `VerificationService`: publishing and reading verification results.
-//! Pacts for verification and the latest-results listing come with the rest
-//! of provider verification.
+//! `VerificationService`: pacts for verification, and publishing and
+//! reading verification results.
 
 use tonic::{Request, Response, Status};
 
@@ -16,11 +15,9 @@ pub struct Adapter(pub Broker);
 impl VerificationService for Adapter {
     async fn get_pacts_for_verification(
         &self,
-        _request: Request<pb::GetPactsForVerificationRequest>,
+        request: Request<pb::GetPactsForVerificationRequest>,
     ) -> Result<Response<pb::GetPactsForVerificationResponse>, Status> {
-        Err(Status::unimplemented(
-            "GetPactsForVerification: pacts for verification (selectors, pending and WIP) is not available in this version of pactwire yet",
-        ))
+        super::for_verification::pacts_for_verification(&self.0, request).await
     }
 
     async fn publish_verification_result(

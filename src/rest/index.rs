@@ -67,6 +67,16 @@ const RELATIONS: &[(&str, &str, &str)] = &[
         "/pacticipants/{pacticipant}/versions/{version}",
         "Get, create or delete a pacticipant version",
     ),
+    (
+        "pb:provider-pacts-for-verification",
+        "/pacts/provider/{provider}/for-verification",
+        "Pact versions to be verified for the specified provider",
+    ),
+    (
+        "beta:provider-pacts-for-verification",
+        "/pacts/provider/{provider}/for-verification",
+        "DEPRECATED - please use pb:provider-pacts-for-verification",
+    ),
 ];
 
 pub fn routes() -> Router<AppState> {
@@ -85,7 +95,15 @@ async fn index(base: Base) -> Response {
         };
         links.insert((*relation).into(), link);
     }
-    links.insert("curies".into(), hal::curies(&base));
+    let mut curies = hal::curies(&base);
+    if let Value::Array(list) = &mut curies {
+        list.push(serde_json::json!({
+            "name": "beta",
+            "href": format!("{}/doc/{{rel}}?context=index", base.0),
+            "templated": true,
+        }));
+    }
+    links.insert("curies".into(), curies);
     let mut body = Map::new();
     body.insert("_links".into(), Value::Object(links));
     respond(StatusCode::OK, Value::Object(body))

@@ -2,6 +2,7 @@
 //! fields and status codes, over the same service layer as gRPC.
 
 mod error;
+mod for_verification;
 mod hal;
 mod index;
 mod pacticipants;
@@ -44,6 +45,7 @@ pub fn router(broker: Broker, max_body_size: usize) -> Router {
         .merge(versions::routes())
         .merge(pacts::routes())
         .merge(verifications::routes())
+        .merge(for_verification::routes())
         .fallback(not_found)
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),

@@ -2,11 +2,14 @@
 //! managed local server, and the queries of each domain noun. Nothing here
 //! knows about gRPC or HTTP.
 
+pub mod deployments;
+pub mod environments;
 pub mod local_pg;
 pub mod models;
 pub mod pacticipants;
 pub mod pacts;
 pub mod schema;
+pub mod selection;
 pub mod verifications;
 pub mod versions;
 

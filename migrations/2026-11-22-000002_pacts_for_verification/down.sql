@@ -1,0 +1,2 @@
+DROP INDEX released_versions_pacticipant_supported_idx;
+DROP INDEX latest_pact_publications_provider_created_idx;

@@ -1,0 +1,274 @@
+//! `/pacts/provider/{provider}/for-verification`: the pacts a provider
+//! version must verify. POST takes the JSON query; the deprecated GET takes
+//! the same query as a Rack nested query string (the Rust verifier GETs it
+//! first, then POSTs to the response's `self` link).
+
+use axum::Router;
+use axum::extract::State;
+use axum::http::{StatusCode, Uri};
+use axum::response::Response;
+use axum::routing::get;
+use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
+use serde_json::{Map, Value, json};
+
+use super::{AppState, Base, JsonBody, Path, hal};
+use crate::domain::selector::SelectorInput;
+use crate::domain::verifiable::VerifiablePact;
+use crate::error::{Error, Result, Violations};
+use crate::service::for_verification::VerificationRequest;
+
+pub fn routes() -> Router<AppState> {
+    Router::new().route(
+        "/pacts/provider/{provider}/for-verification",
+        get(by_query).post(by_body),
+    )
+}
+
+async fn by_body(
+    State(state): State<AppState>,
+    base: Base,
+    Path(provider): Path<String>,
+    JsonBody(body): JsonBody<Value>,
+) -> Result<Response> {
+    respond(state, base, provider, &body, false).await
+}
+
+async fn by_query(
+    State(state): State<AppState>,
+    base: Base,
+    Path(provider): Path<String>,
+    uri: Uri,
+) -> Result<Response> {
+    let query = nested_query(uri.query().unwrap_or_default());
+    respond(state, base, provider, &query, true).await
+}
+
+async fn respond(
+    state: AppState,
+    base: Base,
+    provider: String,
+    query: &Value,
+    deprecated: bool,
+) -> Result<Response> {
+    let (request, violations) = read_request(query)?;
+    let include_pending = request.include_pending_status;
+    let pacts = state
+        .broker
+        .pacts_for_verification(&provider, request, violations)
+        .await?;
+    let pacts: Vec<Value> = pacts
+        .iter()
+        .map(|p| pact_json(&base, p, include_pending, deprecated))
+        .collect();
+    Ok(hal(
+        StatusCode::OK,
+        json!({
+            "_embedded": { "pacts": pacts },
+            "_links": {
+                "self": hal::titled(
+                    base.url(&["pacts", "provider", &provider, "for-verification"]),
+                    "Pacts to be verified",
+                ),
+            },
+        }),
+    ))
+}
+
+fn pact_json(base: &Base, p: &VerifiablePact, include_pending: bool, deprecated: bool) -> Value {
+    let url = base.url(&[
+        "pacts",
+        "provider",
+        &p.provider,
+        "consumer",
+        &p.consumer,
+        "pact-version",
+        &p.sha,
+    ]);
+    let with_metadata = format!("{url}/metadata/{}", p.metadata());
+    let notice_url = if p.wip { &with_metadata } else { &url };
+    let notices: Vec<Value> = p
+        .notices(notice_url, include_pending, deprecated)
+        .into_iter()
+        .map(|n| json!({ "when": n.when, "text": n.text }))
+        .collect();
+    let mut properties = Map::new();
+    if include_pending {
+        properties.insert("pending".into(), Value::Bool(p.pending == Some(true)));
+    }
+    if p.wip {
+        properties.insert("wip".into(), Value::Bool(true));
+    }
+    properties.insert("notices".into(), Value::Array(notices));
+    json!({
+        "shortDescription": p.short_description(),
+        "verificationProperties": properties,
+        "_links": { "self": { "href": with_metadata, "name": p.name() } },
+    })
+}
+
+/// Reads the query (camelCase from the body, snake_case from the query
+/// string), reporting every problem at once.
+fn read_request(query: &Value) -> Result<(VerificationRequest, Violations)> {
+    let Some(object) = query.as_object() else {
+        return Err(Error::invalid("body", "must be a JSON object"));
+    };
+    let field = |camel: &str, snake: &str| {
+        object
+            .get(camel)
+            .or_else(|| object.get(snake))
+            .filter(|v| !v.is_null())
+    };
+    let mut violations = Violations::default();
+    let mut request = VerificationRequest {
+        include_pending_status: true,
+        ..VerificationRequest::default()
+    };
+    match field("consumerVersionSelectors", "consumer_version_selectors") {
+        None => {}
+        Some(Value::Array(selectors)) => {
+            for (i, selector) in selectors.iter().enumerate() {
+                match SelectorInput::from_json(selector) {
+                    Ok(input) => request.selectors.push(input),
+                    Err(messages) => {
+                        for message in messages {
+                            violations.add(
+                                "consumerVersionSelectors",
+                                format!("{message} (at index {i})"),
+                            );
+                        }
+                        // Keeps later indexes in step.
+                        request.selectors.push(SelectorInput::default());
+                    }
+                }
+            }
+        }
+        Some(_) => violations.add("consumerVersionSelectors", "must be an array"),
+    }
+    match field("providerVersionBranch", "provider_version_branch") {
+        None => {}
+        Some(Value::String(branch)) => request.provider_version_branch = Some(branch.clone()),
+        Some(_) => violations.add("providerVersionBranch", "must be a string"),
+    }
+    match field("providerVersionTags", "provider_version_tags") {
+        None => {}
+        Some(Value::Array(tags)) => {
+            for (i, tag) in tags.iter().enumerate() {
+                match tag {
+                    Value::String(tag) => request.provider_version_tags.push(tag.clone()),
+                    _ => violations.add(format!("providerVersionTags[{i}]"), "must be a string"),
+                }
+            }
+        }
+        Some(_) => violations.add("providerVersionTags", "must be an array of strings"),
+    }
+    match field("includePendingStatus", "include_pending_status") {
+        None => {}
+        Some(Value::Bool(flag)) => request.include_pending_status = *flag,
+        Some(Value::String(s)) if s == "true" || s == "false" => {
+            request.include_pending_status = s == "true";
+        }
+        Some(_) => violations.add("includePendingStatus", "must be true or false"),
+    }
+    match field("includeWipPactsSince", "include_wip_pacts_since") {
+        None => {}
+        Some(Value::String(date)) => match parse_date(date) {
+            Some(since) => request.include_wip_pacts_since = Some(since),
+            None => violations.add(
+                "includeWipPactsSince",
+                format!("must be a date, such as 2026-01-31, not '{date}'"),
+            ),
+        },
+        Some(_) => violations.add("includeWipPactsSince", "must be a date, such as 2026-01-31"),
+    }
+    Ok((request, violations))
+}
+
+/// A date (midnight UTC) or a date and time, with or without an offset.
+fn parse_date(text: &str) -> Option<DateTime<Utc>> {
+    let text = text.trim();
+    DateTime::parse_from_rfc3339(text)
+        .map(|t| t.with_timezone(&Utc))
+        .ok()
+        .or_else(|| {
+            NaiveDateTime::parse_from_str(text, "%Y-%m-%dT%H:%M:%S")
+                .ok()
+                .map(|t| t.and_utc())
+        })
+        .or_else(|| {
+            NaiveDate::parse_from_str(text, "%Y-%m-%d")
+                .ok()
+                .and_then(|d| d.and_hms_opt(0, 0, 0))
+                .map(|t| t.and_utc())
+        })
+}
+
+/// A Rack nested query as JSON: `a=1`, `list[]=x` (an array of strings)
+/// and `list[][key]=v` (an array of objects; a repeated key starts the
+/// next object).
+fn nested_query(query: &str) -> Value {
+    let decode = |s: &str| {
+        percent_encoding::percent_decode_str(&s.replace('+', " "))
+            .decode_utf8_lossy()
+            .into_owned()
+    };
+    let mut root = Map::new();
+    for pair in query.split('&').filter(|p| !p.is_empty()) {
+        let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
+        let (key, value) = (decode(key), Value::String(decode(value)));
+        let Some((name, rest)) = key.split_once('[') else {
+            root.insert(key, value);
+            continue;
+        };
+        let list = root
+            .entry(name.to_owned())
+            .or_insert_with(|| Value::Array(Vec::new()));
+        let Value::Array(list) = list else { continue };
+        match rest.strip_prefix("][").and_then(|k| k.strip_suffix(']')) {
+            Some(inner) => {
+                let starts_next = match list.last() {
+                    Some(Value::Object(last)) => last.contains_key(inner),
+                    _ => true,
+                };
+                if starts_next {
+                    list.push(Value::Object(Map::new()));
+                }
+                if let Some(Value::Object(last)) = list.last_mut() {
+                    last.insert(inner.to_owned(), value);
+                }
+            }
+            None => list.push(value),
+        }
+    }
+    Value::Object(root)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_rack_nested_queries() {
+        let query = "provider_version_tags[]=main&provider_version_tags[]=prod\
+                     &consumer_version_selectors[][tag]=prod&consumer_version_selectors[][latest]=true\
+                     &consumer_version_selectors[][tag]=feat%2Fx&include_pending_status=false";
+        assert_eq!(
+            nested_query(query),
+            json!({
+                "provider_version_tags": ["main", "prod"],
+                "consumer_version_selectors": [{"tag": "prod", "latest": "true"}, {"tag": "feat/x"}],
+                "include_pending_status": "false",
+            })
+        );
+    }
+
+    #[test]
+    fn reads_dates() {
+        assert_eq!(
+            parse_date("2026-01-31").map(|d| d.to_rfc3339()),
+            Some("2026-01-31T00:00:00+00:00".to_owned())
+        );
+        assert!(parse_date("2026-01-31T10:00:00+02:00").is_some());
+        assert!(parse_date("2026-01-31T10:00:00").is_some());
+        assert!(parse_date("last week").is_none());
+    }
+}

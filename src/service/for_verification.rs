@@ -1,0 +1,443 @@
+//! Pacts for verification: the pacts a provider version must verify, chosen
+//! by consumer version selectors, with their pending status and the work
+//! in progress pacts.
+
+use std::collections::{HashMap, HashSet};
+
+use chrono::{DateTime, Duration, Utc};
+
+use super::{Broker, existing_pacticipant};
+use crate::domain::names;
+use crate::domain::selector::{Kind, Selector, SelectorInput};
+use crate::domain::verifiable::{self, Matched, VerifiablePact};
+use crate::error::{Result, Violations};
+use crate::store::selection::{self, Candidate, Consumer, Group, VerifiedBy};
+use crate::store::{Conn, environments};
+
+/// Only verifications executed this recently remove a pact from the work
+/// in progress pacts: the Pact Broker's
+/// `PACT_BROKER_VERIFIED_BY_OTHER_BRANCH_LOOKBACK_DAYS` default, which keeps
+/// stale branches from being scanned.
+const WIP_VERIFIED_LOOKBACK_DAYS: i64 = 30;
+
+/// What a provider asks for.
+#[derive(Debug, Clone, Default)]
+pub struct VerificationRequest {
+    /// Empty: the default selectors.
+    pub selectors: Vec<SelectorInput>,
+    pub provider_version_branch: Option<String>,
+    pub provider_version_tags: Vec<String>,
+    pub include_pending_status: bool,
+    pub include_wip_pacts_since: Option<DateTime<Utc>>,
+}
+
+/// The validated request.
+struct Query {
+    selectors: Vec<Selector>,
+    branch: Option<String>,
+    tags: Vec<String>,
+    include_pending: bool,
+    wip_since: Option<DateTime<Utc>>,
+}
+
+impl VerificationRequest {
+    /// Checks everything that needs no database; `violations` may already
+    /// hold problems the transport found while reading the request.
+    fn validate(self, mut violations: Violations) -> (Violations, Query) {
+        let wants_status = self.include_pending_status || self.include_wip_pacts_since.is_some();
+        let branch = match self.provider_version_branch {
+            Some(branch) if branch.is_empty() => {
+                if self.provider_version_tags.is_empty() && wants_status {
+                    violations.add("providerVersionBranch", "when pending or WIP pacts are enabled and there are no tags provided, the provider version branch must not be an empty string, as it is used in the calculations for WIP/pending. A value must be provided (recommended), or it must not be set at all.");
+                }
+                None
+            }
+            Some(branch) => violations
+                .check("providerVersionBranch", names::branch(&branch).map(drop))
+                .map(|()| branch),
+            None => None,
+        };
+        for (i, tag) in self.provider_version_tags.iter().enumerate() {
+            violations.check(
+                &format!("providerVersionTags[{i}]"),
+                names::single_line(tag).map(drop),
+            );
+        }
+        let mut selectors = Vec::new();
+        for (i, input) in self.selectors.iter().enumerate() {
+            match input.validate(branch.as_deref()) {
+                Ok(valid) => selectors.extend(valid),
+                Err(messages) => {
+                    for message in messages {
+                        violations.add(
+                            "consumerVersionSelectors",
+                            format!("{message} (at index {i})"),
+                        );
+                    }
+                }
+            }
+        }
+        let query = Query {
+            selectors,
+            branch,
+            tags: self.provider_version_tags,
+            include_pending: self.include_pending_status,
+            wip_since: self.include_wip_pacts_since,
+        };
+        (violations, query)
+    }
+}
+
+impl Broker {
+    /// The pacts `provider` must verify. `violations` holds problems the
+    /// transport found reading the request, reported with the rest.
+    pub async fn pacts_for_verification(
+        &self,
+        provider: &str,
+        request: VerificationRequest,
+        violations: Violations,
+    ) -> Result<Vec<VerifiablePact>> {
+        let inputs = request.selectors.clone();
+        let (mut violations, query) = request.validate(violations);
+        let mut conn = self.store.conn().await?;
+        check_environments(&mut conn, &inputs, &mut violations).await?;
+        violations.into_result()?;
+        let provider = existing_pacticipant(&mut conn, provider).await?;
+        let consumers = selection::consumers(&mut conn, provider.id).await?;
+        let selectors = if query.selectors.is_empty() {
+            default_selectors(&consumers)
+        } else {
+            query.selectors.clone()
+        };
+        let chooser = Chooser {
+            provider_id: provider.id,
+            provider: &provider.name,
+            consumers: &consumers,
+        };
+        let mut chosen = Vec::new();
+        for selector in &selectors {
+            chosen.extend(chooser.choose(&mut conn, selector).await?);
+        }
+        let mut pacts = verifiable::merge(chosen);
+        if query.include_pending {
+            chooser.set_pending(&mut conn, &mut pacts, &query).await?;
+        }
+        if let Some(since) = query.wip_since
+            && (query.branch.is_some() || !query.tags.is_empty())
+        {
+            let wip = chooser.wip(&mut conn, &pacts, &query, since).await?;
+            pacts.extend(wip);
+        }
+        Ok(pacts)
+    }
+}
+
+/// Environments named by selectors must exist.
+async fn check_environments(
+    conn: &mut Conn,
+    inputs: &[SelectorInput],
+    violations: &mut Violations,
+) -> Result<()> {
+    let named: Vec<String> = inputs
+        .iter()
+        .filter_map(|s| s.environment.clone())
+        .collect();
+    if named.is_empty() {
+        return Ok(());
+    }
+    let known: HashSet<String> = environments::find_by_names(conn, &named)
+        .await?
+        .into_iter()
+        .map(|e| e.name)
+        .collect();
+    for (i, input) in inputs.iter().enumerate() {
+        if let Some(name) = &input.environment
+            && !known.contains(name)
+        {
+            violations.add(
+                "consumerVersionSelectors",
+                format!("Environment with name '{name}' does not exist (at index {i})"),
+            );
+        }
+    }
+    Ok(())
+}
+
+/// The Pact Broker's defaults: for each consumer, the head of its main
+/// branch, else its latest version tagged with the main branch's name,
+/// else its latest version; and every version deployed or released.
+fn default_selectors(consumers: &[Consumer]) -> Vec<Selector> {
+    let mut selectors: Vec<Selector> = consumers
+        .iter()
+        .map(|c| {
+            let kind = match &c.main_branch {
+                Some(_) if c.main_branch_exists => Kind::MainBranch,
+                Some(main) if c.main_branch_tagged => Kind::LatestTag {
+                    tag: main.clone(),
+                    fallback: None,
+                },
+                _ => Kind::Latest,
+            };
+            Selector::for_consumer(kind, &c.name)
+        })
+        .collect();
+    selectors.push(Selector::new(Kind::Deployed { environment: None }));
+    selectors.push(Selector::new(Kind::Released { environment: None }));
+    selectors
+}
+
+struct Chooser<'a> {
+    provider_id: i64,
+    provider: &'a str,
+    consumers: &'a [Consumer],
+}
+
+impl Chooser<'_> {
+    /// The consumers a selector applies to.
+    fn consumers_of(&self, selector: &Selector) -> Vec<&Consumer> {
+        self.consumers
+            .iter()
+            .filter(|c| {
+                selector
+                    .consumer
+                    .as_ref()
+                    .is_none_or(|name| *name == c.name)
+            })
+            .collect()
+    }
+
+    fn pact(&self, selector: &Selector, candidate: Candidate, fallback: bool) -> VerifiablePact {
+        let consumer = self
+            .consumers
+            .iter()
+            .find(|c| c.id == candidate.consumer_id)
+            .map(|c| c.name.clone())
+            .unwrap_or_default();
+        VerifiablePact {
+            consumer,
+            provider: self.provider.to_owned(),
+            consumer_version: candidate.consumer_version.clone(),
+            consumer_version_id: candidate.consumer_version_id,
+            content_id: candidate.pact_version_id,
+            sha: candidate.sha,
+            selectors: vec![Matched {
+                selector: selector.clone(),
+                consumer_version_id: candidate.consumer_version_id,
+                consumer_version: candidate.consumer_version,
+                label: candidate.label,
+                fallback,
+            }],
+            pending: None,
+            wip: false,
+            pending_provider_tags: Vec::new(),
+            non_pending_provider_tags: Vec::new(),
+            provider_branch: None,
+        }
+    }
+
+    async fn choose(&self, conn: &mut Conn, selector: &Selector) -> Result<Vec<VerifiablePact>> {
+        let consumers = self.consumers_of(selector);
+        let ids: Vec<i64> = consumers.iter().map(|c| c.id).collect();
+        let provider_id = self.provider_id;
+        let named = |name: &str| -> Vec<(i64, String)> {
+            ids.iter().map(|id| (*id, name.to_owned())).collect()
+        };
+        let (found, fallback) = match &selector.kind {
+            Kind::MainBranch => {
+                let wanted: Vec<(i64, String)> = consumers
+                    .iter()
+                    .filter_map(|c| c.main_branch.clone().map(|b| (c.id, b)))
+                    .collect();
+                (
+                    selection::branch_heads(conn, provider_id, &wanted).await?,
+                    None,
+                )
+            }
+            Kind::Branch { name, fallback } => (
+                selection::branch_heads(conn, provider_id, &named(name)).await?,
+                fallback.as_deref(),
+            ),
+            Kind::AllBranches => (
+                selection::all_branch_heads(conn, provider_id, &ids).await?,
+                None,
+            ),
+            Kind::Latest => (
+                selection::overall_latest(conn, provider_id, &ids).await?,
+                None,
+            ),
+            Kind::LatestTag { tag, fallback } => (
+                selection::tag_heads(conn, provider_id, &named(tag)).await?,
+                fallback.as_deref(),
+            ),
+            Kind::AllTag { tag } => (
+                selection::all_with_tag(conn, provider_id, &ids, tag).await?,
+                None,
+            ),
+            Kind::Deployed { environment } => (
+                selection::deployed(conn, provider_id, &ids, environment.as_deref()).await?,
+                None,
+            ),
+            Kind::Released { environment } => (
+                selection::released(conn, provider_id, &ids, environment.as_deref()).await?,
+                None,
+            ),
+        };
+        let mut pacts: Vec<VerifiablePact> = Vec::new();
+        // A fallback applies to each consumer the selector found nothing for.
+        if let Some(fallback) = fallback {
+            let missing: Vec<(i64, String)> = ids
+                .iter()
+                .filter(|id| !found.iter().any(|c| c.consumer_id == **id))
+                .map(|id| (*id, fallback.to_owned()))
+                .collect();
+            if !missing.is_empty() {
+                let fallen_back = if matches!(selector.kind, Kind::Branch { .. }) {
+                    selection::branch_heads(conn, provider_id, &missing).await?
+                } else {
+                    selection::tag_heads(conn, provider_id, &missing).await?
+                };
+                pacts.extend(
+                    fallen_back
+                        .into_iter()
+                        .map(|c| self.pact(selector, c, true)),
+                );
+            }
+        }
+        pacts.extend(found.into_iter().map(|c| self.pact(selector, c, false)));
+        Ok(pacts)
+    }
+
+    /// Marks each pact pending unless the provider has verified its content
+    /// successfully: on the provider version branch, else with each of the
+    /// provider version tags, else at all.
+    async fn set_pending(
+        &self,
+        conn: &mut Conn,
+        pacts: &mut [VerifiablePact],
+        query: &Query,
+    ) -> Result<()> {
+        let ids: Vec<i64> = pacts.iter().map(|p| p.content_id).collect();
+        let any = |group| VerifiedBy {
+            group,
+            include_wip: true,
+            executed_since: None,
+        };
+        if let Some(branch) = &query.branch {
+            let verified: HashSet<i64> = selection::verified(
+                conn,
+                self.provider_id,
+                &ids,
+                any(Some(Group::Branch(branch))),
+            )
+            .await?
+            .into_iter()
+            .collect();
+            for pact in pacts.iter_mut() {
+                pact.pending = Some(!verified.contains(&pact.content_id));
+                pact.provider_branch = Some(branch.clone());
+            }
+        } else if !query.tags.is_empty() {
+            let mut verified_by_tag: HashMap<&str, HashSet<i64>> = HashMap::new();
+            for tag in &query.tags {
+                let verified =
+                    selection::verified(conn, self.provider_id, &ids, any(Some(Group::Tag(tag))))
+                        .await?;
+                verified_by_tag.insert(tag, verified.into_iter().collect());
+            }
+            for pact in pacts.iter_mut() {
+                let (done, pending): (Vec<String>, Vec<String>) = query
+                    .tags
+                    .iter()
+                    .cloned()
+                    .partition(|tag| verified_by_tag[tag.as_str()].contains(&pact.content_id));
+                pact.pending = Some(!pending.is_empty());
+                pact.pending_provider_tags = pending;
+                pact.non_pending_provider_tags = done;
+            }
+        } else {
+            let verified: HashSet<i64> =
+                selection::verified(conn, self.provider_id, &ids, any(None))
+                    .await?
+                    .into_iter()
+                    .collect();
+            for pact in pacts.iter_mut() {
+                pact.pending = Some(!verified.contains(&pact.content_id));
+            }
+        }
+        Ok(())
+    }
+
+    /// The work in progress pacts: pacts of branch and tag heads published
+    /// since `since` that the selectors did not choose and that the provider
+    /// branch (or each tag) has not verified outside work in progress.
+    async fn wip(
+        &self,
+        conn: &mut Conn,
+        explicit: &[VerifiablePact],
+        query: &Query,
+        since: DateTime<Utc>,
+    ) -> Result<Vec<VerifiablePact>> {
+        let chosen: HashSet<(&str, &str)> = explicit
+            .iter()
+            .map(|p| (p.consumer.as_str(), p.sha.as_str()))
+            .collect();
+        let candidates: Vec<VerifiablePact> =
+            selection::wip_candidates(conn, self.provider_id, since)
+                .await?
+                .into_iter()
+                .map(|w| {
+                    let label = w.candidate.label.clone().unwrap_or_default();
+                    let kind = if w.is_branch {
+                        Kind::Branch {
+                            name: label,
+                            fallback: None,
+                        }
+                    } else {
+                        Kind::LatestTag {
+                            tag: label,
+                            fallback: None,
+                        }
+                    };
+                    self.pact(&Selector::new(kind), w.candidate, false)
+                })
+                .filter(|p| !chosen.contains(&(p.consumer.as_str(), p.sha.as_str())))
+                .collect();
+        if candidates.is_empty() {
+            return Ok(Vec::new());
+        }
+        let ids: Vec<i64> = candidates.iter().map(|p| p.content_id).collect();
+        let not_wip = |group| VerifiedBy {
+            group: Some(group),
+            include_wip: false,
+            executed_since: Some(Utc::now() - Duration::days(WIP_VERIFIED_LOOKBACK_DAYS)),
+        };
+        let mut wip = Vec::new();
+        let groups: Vec<(Group, Option<&String>)> = match &query.branch {
+            Some(branch) => vec![(Group::Branch(branch), None)],
+            None => query
+                .tags
+                .iter()
+                .map(|t| (Group::Tag(t), Some(t)))
+                .collect(),
+        };
+        for (group, tag) in groups {
+            let verified: HashSet<i64> =
+                selection::verified(conn, self.provider_id, &ids, not_wip(group))
+                    .await?
+                    .into_iter()
+                    .collect();
+            for pact in candidates
+                .iter()
+                .filter(|p| !verified.contains(&p.content_id))
+            {
+                let mut pact = pact.clone();
+                pact.wip = true;
+                pact.pending = Some(true);
+                pact.provider_branch = query.branch.clone();
+                pact.pending_provider_tags = tag.into_iter().cloned().collect();
+                wip.push(pact);
+            }
+        }
+        Ok(verifiable::merge(wip))
+    }
+}

@@ -1,0 +1,355 @@
+//! The queries behind pacts for verification: the pacts each kind of
+//! consumer version selector chooses, which pact contents a provider has
+//! already verified, and the candidates for work in progress pacts.
+//!
+//! Each selector query starts from a head table (branch heads, the latest
+//! publication per consumer version, currently deployed or supported
+//! versions) or walks one index from its newest end, so its cost follows
+//! the number of consumers and branches, not the length of history.
+
+use chrono::{DateTime, Utc};
+use diesel::sql_types::{Array, BigInt, Bool, Nullable, Text, Timestamptz};
+use diesel::{QueryableByName, sql_query};
+use diesel_async::RunQueryDsl;
+
+use super::Conn;
+use crate::error::Result;
+
+/// A consumer of the provider.
+#[derive(QueryableByName, Debug, Clone)]
+pub struct Consumer {
+    #[diesel(sql_type = BigInt)]
+    pub id: i64,
+    #[diesel(sql_type = Text)]
+    pub name: String,
+    #[diesel(sql_type = Nullable<Text>)]
+    pub main_branch: Option<String>,
+    /// Its main branch has a version.
+    #[diesel(sql_type = Bool)]
+    pub main_branch_exists: bool,
+    /// Some version is tagged with its main branch's name.
+    #[diesel(sql_type = Bool)]
+    pub main_branch_tagged: bool,
+}
+
+/// The pact of one consumer version, as chosen by a selector.
+#[derive(QueryableByName, Debug, Clone)]
+pub struct Candidate {
+    #[diesel(sql_type = BigInt)]
+    pub consumer_id: i64,
+    #[diesel(sql_type = BigInt)]
+    pub consumer_version_id: i64,
+    #[diesel(sql_type = Text)]
+    pub consumer_version: String,
+    #[diesel(sql_type = BigInt)]
+    pub pact_version_id: i64,
+    #[diesel(sql_type = Text)]
+    pub sha: String,
+    /// The branch, tag or environment that matched.
+    #[diesel(sql_type = Nullable<Text>)]
+    pub label: Option<String>,
+}
+
+/// A work in progress candidate: the pact of a branch head or tag head.
+#[derive(QueryableByName, Debug, Clone)]
+pub struct WipCandidate {
+    #[diesel(embed)]
+    pub candidate: Candidate,
+    /// The label is a branch (else a tag).
+    #[diesel(sql_type = Bool)]
+    pub is_branch: bool,
+}
+
+const CANDIDATE: &str = "lpp.consumer_id, lpp.consumer_version_id, v.number AS consumer_version, \
+     lpp.pact_version_id, pv.sha";
+
+const PACT_OF_VERSION: &str = "JOIN versions v ON v.id = lpp.consumer_version_id \
+     JOIN pact_versions pv ON pv.id = lpp.pact_version_id";
+
+/// The consumers with a pact for the provider, by name.
+pub async fn consumers(conn: &mut Conn, provider_id: i64) -> Result<Vec<Consumer>> {
+    Ok(sql_query(
+        "SELECT p.id, p.name, p.main_branch, \
+           EXISTS (SELECT 1 FROM branch_heads bh \
+                   WHERE bh.pacticipant_id = p.id AND bh.branch_name = p.main_branch) \
+             AS main_branch_exists, \
+           EXISTS (SELECT 1 FROM tags t WHERE t.pacticipant_id = p.id AND t.name = p.main_branch) \
+             AS main_branch_tagged \
+         FROM integrations i JOIN pacticipants p ON p.id = i.consumer_id \
+         WHERE i.provider_id = $1 ORDER BY p.name",
+    )
+    .bind::<BigInt, _>(provider_id)
+    .load(conn)
+    .await?)
+}
+
+/// The pacts of the heads of the named branch of each consumer (a branch
+/// head without a pact for the provider gives nothing).
+pub async fn branch_heads(
+    conn: &mut Conn,
+    provider_id: i64,
+    wanted: &[(i64, String)],
+) -> Result<Vec<Candidate>> {
+    let (ids, names): (Vec<i64>, Vec<String>) = wanted.iter().cloned().unzip();
+    Ok(sql_query(format!(
+        "SELECT {CANDIDATE}, bh.branch_name AS label \
+         FROM unnest($2::bigint[], $3::text[]) AS w(consumer_id, branch_name) \
+         JOIN branch_heads bh ON bh.pacticipant_id = w.consumer_id AND bh.branch_name = w.branch_name \
+         JOIN latest_pact_publications lpp \
+           ON lpp.consumer_version_id = bh.version_id AND lpp.provider_id = $1 \
+         {PACT_OF_VERSION}"
+    ))
+    .bind::<BigInt, _>(provider_id)
+    .bind::<Array<BigInt>, _>(ids)
+    .bind::<Array<Text>, _>(names)
+    .load(conn)
+    .await?)
+}
+
+/// The pacts of the heads of every branch of the consumers.
+pub async fn all_branch_heads(
+    conn: &mut Conn,
+    provider_id: i64,
+    consumer_ids: &[i64],
+) -> Result<Vec<Candidate>> {
+    Ok(sql_query(format!(
+        "SELECT {CANDIDATE}, bh.branch_name AS label \
+         FROM branch_heads bh \
+         JOIN latest_pact_publications lpp \
+           ON lpp.consumer_version_id = bh.version_id AND lpp.provider_id = $1 \
+         {PACT_OF_VERSION} \
+         WHERE bh.pacticipant_id = ANY($2)"
+    ))
+    .bind::<BigInt, _>(provider_id)
+    .bind::<Array<BigInt>, _>(consumer_ids)
+    .load(conn)
+    .await?)
+}
+
+/// The pact of each consumer's latest version with a pact for the
+/// provider.
+pub async fn overall_latest(
+    conn: &mut Conn,
+    provider_id: i64,
+    consumer_ids: &[i64],
+) -> Result<Vec<Candidate>> {
+    Ok(sql_query(format!(
+        "SELECT {CANDIDATE}, NULL::text AS label \
+         FROM unnest($2::bigint[]) AS w(consumer_id) \
+         CROSS JOIN LATERAL ( \
+           SELECT l.* FROM latest_pact_publications l \
+           WHERE l.consumer_id = w.consumer_id AND l.provider_id = $1 \
+           ORDER BY l.consumer_version_id DESC LIMIT 1) lpp \
+         {PACT_OF_VERSION}"
+    ))
+    .bind::<BigInt, _>(provider_id)
+    .bind::<Array<BigInt>, _>(consumer_ids)
+    .load(conn)
+    .await?)
+}
+
+/// The pacts of each consumer's latest version with the named tag (a tag
+/// head without a pact for the provider gives nothing).
+pub async fn tag_heads(
+    conn: &mut Conn,
+    provider_id: i64,
+    wanted: &[(i64, String)],
+) -> Result<Vec<Candidate>> {
+    let (ids, names): (Vec<i64>, Vec<String>) = wanted.iter().cloned().unzip();
+    Ok(sql_query(format!(
+        "SELECT {CANDIDATE}, w.tag AS label \
+         FROM unnest($2::bigint[], $3::text[]) AS w(consumer_id, tag) \
+         CROSS JOIN LATERAL ( \
+           SELECT t.version_id FROM tags t \
+           WHERE t.pacticipant_id = w.consumer_id AND t.name = w.tag \
+           ORDER BY t.pacticipant_id, t.name, t.version_id DESC LIMIT 1) head \
+         JOIN latest_pact_publications lpp \
+           ON lpp.consumer_version_id = head.version_id AND lpp.provider_id = $1 \
+         {PACT_OF_VERSION}"
+    ))
+    .bind::<BigInt, _>(provider_id)
+    .bind::<Array<BigInt>, _>(ids)
+    .bind::<Array<Text>, _>(names)
+    .load(conn)
+    .await?)
+}
+
+/// The pacts of every version of the consumers with the tag.
+pub async fn all_with_tag(
+    conn: &mut Conn,
+    provider_id: i64,
+    consumer_ids: &[i64],
+    tag: &str,
+) -> Result<Vec<Candidate>> {
+    Ok(sql_query(format!(
+        "SELECT {CANDIDATE}, t.name AS label \
+         FROM tags t \
+         JOIN latest_pact_publications lpp \
+           ON lpp.consumer_version_id = t.version_id AND lpp.provider_id = $1 \
+         {PACT_OF_VERSION} \
+         WHERE t.pacticipant_id = ANY($2) AND t.name = $3"
+    ))
+    .bind::<BigInt, _>(provider_id)
+    .bind::<Array<BigInt>, _>(consumer_ids)
+    .bind::<Text, _>(tag)
+    .load(conn)
+    .await?)
+}
+
+/// The pacts of the consumers' versions currently deployed (to the named
+/// environment, else to any), labelled with the environment.
+pub async fn deployed(
+    conn: &mut Conn,
+    provider_id: i64,
+    consumer_ids: &[i64],
+    environment: Option<&str>,
+) -> Result<Vec<Candidate>> {
+    Ok(sql_query(format!(
+        "SELECT {CANDIDATE}, e.name AS label \
+         FROM deployed_versions d \
+         JOIN environments e ON e.id = d.environment_id \
+         JOIN latest_pact_publications lpp \
+           ON lpp.consumer_version_id = d.version_id AND lpp.provider_id = $1 \
+         {PACT_OF_VERSION} \
+         WHERE d.undeployed_at IS NULL AND d.pacticipant_id = ANY($2) \
+           AND ($3::text IS NULL OR e.name = $3)"
+    ))
+    .bind::<BigInt, _>(provider_id)
+    .bind::<Array<BigInt>, _>(consumer_ids)
+    .bind::<Nullable<Text>, _>(environment)
+    .load(conn)
+    .await?)
+}
+
+/// The pacts of the consumers' versions released and still supported (in
+/// the named environment, else in any), labelled with the environment.
+pub async fn released(
+    conn: &mut Conn,
+    provider_id: i64,
+    consumer_ids: &[i64],
+    environment: Option<&str>,
+) -> Result<Vec<Candidate>> {
+    Ok(sql_query(format!(
+        "SELECT {CANDIDATE}, e.name AS label \
+         FROM released_versions r \
+         JOIN environments e ON e.id = r.environment_id \
+         JOIN latest_pact_publications lpp \
+           ON lpp.consumer_version_id = r.version_id AND lpp.provider_id = $1 \
+         {PACT_OF_VERSION} \
+         WHERE r.support_ended_at IS NULL AND r.pacticipant_id = ANY($2) \
+           AND ($3::text IS NULL OR e.name = $3)"
+    ))
+    .bind::<BigInt, _>(provider_id)
+    .bind::<Array<BigInt>, _>(consumer_ids)
+    .bind::<Nullable<Text>, _>(environment)
+    .load(conn)
+    .await?)
+}
+
+/// The pacts published for the provider after `since` whose consumer
+/// version is the head of a branch or of a tag.
+pub async fn wip_candidates(
+    conn: &mut Conn,
+    provider_id: i64,
+    since: DateTime<Utc>,
+) -> Result<Vec<WipCandidate>> {
+    Ok(sql_query(format!(
+        "SELECT {CANDIDATE}, bh.branch_name AS label, true AS is_branch \
+         FROM latest_pact_publications lpp \
+         JOIN branch_heads bh ON bh.version_id = lpp.consumer_version_id \
+         {PACT_OF_VERSION} \
+         WHERE lpp.provider_id = $1 AND lpp.created_at > $2 \
+         UNION ALL \
+         SELECT {CANDIDATE}, t.name AS label, false AS is_branch \
+         FROM latest_pact_publications lpp \
+         JOIN tags t ON t.version_id = lpp.consumer_version_id \
+         {PACT_OF_VERSION} \
+         WHERE lpp.provider_id = $1 AND lpp.created_at > $2 \
+           AND NOT EXISTS (SELECT 1 FROM tags later \
+             WHERE later.pacticipant_id = t.pacticipant_id AND later.name = t.name \
+               AND later.version_id > t.version_id)"
+    ))
+    .bind::<BigInt, _>(provider_id)
+    .bind::<Timestamptz, _>(since)
+    .load(conn)
+    .await?)
+}
+
+/// Which successful verifications count as having verified a pact.
+#[derive(Debug, Clone, Copy)]
+pub struct VerifiedBy<'a> {
+    /// A provider version on this branch, or with this tag; `None`: any
+    /// provider version.
+    pub group: Option<Group<'a>>,
+    /// Also count verifications of work in progress pacts.
+    pub include_wip: bool,
+    /// Only verifications executed since then.
+    pub executed_since: Option<DateTime<Utc>>,
+}
+
+/// A provider branch or tag.
+#[derive(Debug, Clone, Copy)]
+pub enum Group<'a> {
+    Branch(&'a str),
+    Tag(&'a str),
+}
+
+#[derive(QueryableByName)]
+struct Id {
+    #[diesel(sql_type = BigInt)]
+    id: i64,
+}
+
+/// Of `pact_version_ids`, those successfully verified by the provider as
+/// `by` says. For a branch (or tag), a verification from a version on
+/// another branch (or with another tag) counts when it was made before the
+/// branch (or tag) was first used, or at any time if it never was: a new
+/// branch inherits what its base already verified.
+pub async fn verified(
+    conn: &mut Conn,
+    provider_id: i64,
+    pact_version_ids: &[i64],
+    by: VerifiedBy<'_>,
+) -> Result<Vec<i64>> {
+    let filters = "v.pact_version_id = c.id AND v.success AND ($2 OR NOT v.wip) \
+                   AND ($3::timestamptz IS NULL OR v.execution_date >= $3)";
+    let query = match by.group {
+        None => format!(
+            "SELECT c.id FROM unnest($1::bigint[]) AS c(id) WHERE EXISTS ( \
+               SELECT 1 FROM verifications v WHERE {filters})"
+        ),
+        Some(Group::Branch(_)) => format!(
+            "WITH first AS (SELECT created_at FROM branches WHERE pacticipant_id = $5 AND name = $4) \
+             SELECT c.id FROM unnest($1::bigint[]) AS c(id) WHERE EXISTS ( \
+               SELECT 1 FROM verifications v \
+               JOIN branch_versions bv ON bv.version_id = v.provider_version_id \
+               JOIN branches b ON b.id = bv.branch_id \
+               WHERE {filters} AND (b.name = $4 \
+                 OR NOT EXISTS (SELECT 1 FROM first) \
+                 OR v.created_at < (SELECT created_at FROM first)))"
+        ),
+        Some(Group::Tag(_)) => format!(
+            "WITH first AS (SELECT min(created_at) AS created_at FROM tags \
+                            WHERE pacticipant_id = $5 AND name = $4) \
+             SELECT c.id FROM unnest($1::bigint[]) AS c(id) WHERE EXISTS ( \
+               SELECT 1 FROM verifications v \
+               JOIN tags t ON t.version_id = v.provider_version_id \
+               WHERE {filters} AND (t.name = $4 \
+                 OR (SELECT created_at FROM first) IS NULL \
+                 OR v.created_at < (SELECT created_at FROM first)))"
+        ),
+    };
+    let name = match by.group {
+        Some(Group::Branch(name) | Group::Tag(name)) => name,
+        None => "",
+    };
+    let ids: Vec<Id> = sql_query(query)
+        .bind::<Array<BigInt>, _>(pact_version_ids)
+        .bind::<Bool, _>(by.include_wip)
+        .bind::<Nullable<Timestamptz>, _>(by.executed_since)
+        .bind::<Text, _>(name)
+        .bind::<BigInt, _>(provider_id)
+        .load(conn)
+        .await?;
+    Ok(ids.into_iter().map(|i| i.id).collect())
+}
