@@ -56,6 +56,9 @@ pub fn decode(segment: &str) -> Result<Metadata, String> {
             _ => {}
         }
     }
+    // A work in progress pact is always pending; the Pact Broker writes
+    // only `w` into its links.
+    metadata.pending |= metadata.wip;
     Ok(metadata)
 }
 

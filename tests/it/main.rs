@@ -5,6 +5,7 @@ mod support;
 
 mod cli;
 mod concurrency;
+mod for_verification;
 mod local_postgres;
 mod pacticipants;
 mod pacts;
