@@ -68,12 +68,16 @@ pub fn pacticipant_json(base: &Base, p: &Pacticipant) -> Value {
         "_links": {
             "self": hal::named(url(&[]), "Pacticipant", &p.name),
             "pb:versions": hal::titled(url(&["versions"]), "All versions of this pacticipant"),
-            "versions": hal::titled(url(&["versions"]), "All versions of this pacticipant"),
+            "versions": hal::titled(url(&["versions"]), "Deprecated - use pb:versions"),
             "pb:branches": hal::titled(url(&["branches"]), "All branches of this pacticipant"),
             "pb:version": hal::templated(template(&[Name("versions"), Var("version")]), "Get, create or delete a pacticipant version"),
-            "pb:version-tag": hal::templated(template(&[Name("versions"), Var("version"), Name("tags"), Var("tag")]), "Get, create or delete a tag for a version of this pacticipant"),
-            "pb:branch-version": hal::templated(template(&[Name("branches"), Var("branch"), Name("versions"), Var("version")]), "Get or add/create a version for a branch of this pacticipant"),
-            "pb:label": hal::templated(template(&[Name("labels"), Var("label")]), "Get, create or delete a label for this pacticipant"),
+            "pb:version-tag": hal::templated(template(&[Name("versions"), Var("version"), Name("tags"), Var("tag")]), &format!("Get, create or delete a tag for a version of {}", p.name)),
+            "pb:branch-version": hal::templated(template(&[Name("branches"), Var("branch"), Name("versions"), Var("version")]), &format!("Get or add/create a version for a branch of {}", p.name)),
+            "pb:label": hal::templated(template(&[Name("labels"), Var("label")]), &format!("Get, create or delete a label for {}", p.name)),
+            "pb:can-i-deploy-badge": hal::templated(template(&[Name("latest-version"), Var("tag"), Name("can-i-deploy"), Name("to"), Var("environmentTag"), Name("badge")]), &format!("Can I Deploy {} badge", p.name)),
+            "pb:can-i-deploy-branch-to-environment-badge": hal::templated(template(&[Name("branches"), Var("branch"), Name("latest-version"), Name("can-i-deploy"), Name("to-environment"), Var("environment"), Name("badge")]), &format!("Can I Deploy {} from branch to environment badge", p.name)),
+            // The Pact Broker documents each resource's relations in its own context.
+            "curies": [{ "name": "pb", "href": format!("{}/doc/{{rel}}?context=pacticipant", base.0), "templated": true }],
         },
     })
 }

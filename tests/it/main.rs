@@ -3,6 +3,7 @@
 
 mod support;
 
+mod broker_contracts;
 mod cli;
 mod concurrency;
 mod for_verification;

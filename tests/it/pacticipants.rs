@@ -1726,6 +1726,60 @@ async fn a_pacticipant_embeds_its_latest_version_on_both_transports() {
     );
 }
 
+/// The links the Rust verifier's contract with a Pact Broker expects of a
+/// pacticipant, with the Pact Broker's titles: named after the pacticipant,
+/// the can-i-deploy badges, and curies in the pacticipant context.
+#[tokio::test]
+async fn pacticipant_links_carry_the_pact_broker_titles_badges_and_curies() {
+    let app = TestApp::start().await;
+    rest_create(&app, "Pact Broker").await;
+    let (status, body) = app.get("/pacticipants/Pact%20Broker").await;
+    assert_eq!(status, 200, "{body}");
+    let links = &body["_links"];
+    let p = app.url("/pacticipants/Pact%20Broker");
+    let expected = [
+        (
+            "pb:version-tag",
+            format!("{p}/versions/{{version}}/tags/{{tag}}"),
+            "Get, create or delete a tag for a version of Pact Broker",
+        ),
+        (
+            "pb:branch-version",
+            format!("{p}/branches/{{branch}}/versions/{{version}}"),
+            "Get or add/create a version for a branch of Pact Broker",
+        ),
+        (
+            "pb:label",
+            format!("{p}/labels/{{label}}"),
+            "Get, create or delete a label for Pact Broker",
+        ),
+        (
+            "pb:can-i-deploy-badge",
+            format!("{p}/latest-version/{{tag}}/can-i-deploy/to/{{environmentTag}}/badge"),
+            "Can I Deploy Pact Broker badge",
+        ),
+        (
+            "pb:can-i-deploy-branch-to-environment-badge",
+            format!(
+                "{p}/branches/{{branch}}/latest-version/can-i-deploy/to-environment/{{environment}}/badge"
+            ),
+            "Can I Deploy Pact Broker from branch to environment badge",
+        ),
+    ];
+    for (relation, href, title) in expected {
+        assert_eq!(
+            links[relation],
+            json!({"href": href, "title": title, "templated": true}),
+            "{relation}"
+        );
+    }
+    assert_eq!(links["versions"]["title"], "Deprecated - use pb:versions");
+    assert_eq!(
+        links["curies"],
+        json!([{"name": "pb", "href": app.url("/doc/{rel}?context=pacticipant"), "templated": true}])
+    );
+}
+
 // ---------------------------------------------------------------- snapshots
 
 #[tokio::test]
