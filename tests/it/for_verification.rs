@@ -134,7 +134,10 @@ fn summary(body: &Value) -> Vec<(String, String, String)> {
         .collect()
 }
 
-fn expected(rows: &[(&str, &str, &str)]) -> Vec<(String, String, String)> {
+/// (consumer, consumer version, short description)
+type Row<'a> = (&'a str, &'a str, &'a str);
+
+fn expected(rows: &[Row]) -> Vec<(String, String, String)> {
     rows.iter()
         .map(|(c, v, d)| (c.to_string(), v.to_string(), d.to_string()))
         .collect()
@@ -214,7 +217,7 @@ async fn scenario(app: &TestApp) {
 async fn each_selector_chooses_the_pacts_of_the_reference() {
     let app = TestApp::start().await;
     scenario(&app).await;
-    let cases: Vec<(Value, Vec<(&str, &str, &str)>)> = vec![
+    let cases: Vec<(Value, Vec<Row>)> = vec![
         (
             json!({"mainBranch": true}),
             vec![("Foo", "2", "latest from main branch")],
