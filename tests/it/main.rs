@@ -14,4 +14,5 @@ mod protos;
 mod schema;
 mod server;
 mod verifications;
+mod verifiers;
 mod versions;
