@@ -162,9 +162,9 @@ async fn latest_result(app: &TestApp, pact: &Published) -> Option<pb::Verificati
 
 /// Of `pacts`, those whose latest result is from `provider_version`, as
 /// (consumer version, success, pending, wip). The flags come from the
-/// metadata segment of the URL the verifier published to; as in the Pact
-/// Broker, a WIP pact's segment carries only `w`, so its result is recorded
-/// as WIP but not pending (though the verifier treated it as pending).
+/// metadata segment of the URL the verifier published to; a WIP pact's
+/// segment carries only `w` (as in the Pact Broker), and a WIP pact is
+/// always pending, so its result is recorded as both.
 async fn verified_by(
     app: &TestApp,
     pacts: &[&Published],
@@ -332,7 +332,7 @@ async fn the_rust_verifier_verifies_selected_pending_and_wip_pacts() {
             ("Web 1".to_owned(), true, false, false),
             ("Web 2".to_owned(), true, true, false),
             ("Mobile m1".to_owned(), true, true, false),
-            ("Admin a1".to_owned(), true, false, true),
+            ("Admin a1".to_owned(), true, true, true),
         ],
         "the old feature branch pact predates the WIP date; only the deployed pact had been verified on main"
     );
@@ -488,7 +488,7 @@ async fn the_ruby_verifier_verifies_selected_and_wip_pacts() {
         [
             ("Web 1".to_owned(), true, true, false),
             ("Web 2".to_owned(), true, true, false),
-            ("Admin a1".to_owned(), true, false, true),
+            ("Admin a1".to_owned(), true, true, true),
         ]
     );
     assert!(latest_result(&app, &old_feature).await.is_none());
