@@ -81,15 +81,7 @@ pub async fn pacts_for_verification(
     let pacts = pacts
         .into_iter()
         .map(|p| {
-            let url = base.url(&[
-                "pacts",
-                "provider",
-                &p.provider,
-                "consumer",
-                &p.consumer,
-                "pact-version",
-                &p.sha,
-            ]);
+            let url = base.pact_version(&p.provider, &p.consumer, &p.sha);
             let token = p.metadata();
             let pact_url = format!("{url}/metadata/{token}");
             let notices = p

@@ -75,15 +75,7 @@ async fn respond(
 }
 
 fn pact_json(base: &Base, p: &VerifiablePact, include_pending: bool, deprecated: bool) -> Value {
-    let url = base.url(&[
-        "pacts",
-        "provider",
-        &p.provider,
-        "consumer",
-        &p.consumer,
-        "pact-version",
-        &p.sha,
-    ]);
+    let url = base.pact_version(&p.provider, &p.consumer, &p.sha);
     let with_metadata = format!("{url}/metadata/{}", p.metadata());
     let notice_url = if p.wip { &with_metadata } else { &url };
     let notices: Vec<Value> = p

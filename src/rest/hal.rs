@@ -49,6 +49,19 @@ impl Base {
         url
     }
 
+    /// The permalink of a pact's content between a consumer and provider.
+    pub fn pact_version(&self, provider: &str, consumer: &str, sha: &str) -> String {
+        self.url(&[
+            "pacts",
+            "provider",
+            provider,
+            "consumer",
+            consumer,
+            "pact-version",
+            sha,
+        ])
+    }
+
     /// A templated href: names escaped as in [`Base::url`], variables
     /// written as `{var}`.
     pub fn template(&self, segments: &[Segment]) -> String {

@@ -67,15 +67,7 @@ fn pact_url(base: &Base, p: &Pact) -> String {
 }
 
 fn pact_version_url(base: &Base, p: &Pact) -> String {
-    base.url(&[
-        "pacts",
-        "provider",
-        &p.provider,
-        "consumer",
-        &p.consumer,
-        "pact-version",
-        &p.sha,
-    ])
+    base.pact_version(&p.provider, &p.consumer, &p.sha)
 }
 
 fn pact_title(p: &Pact) -> String {

@@ -11,7 +11,7 @@ use crate::domain::names;
 use crate::domain::selector::{Kind, Selector, SelectorInput};
 use crate::domain::verifiable::{self, Matched, VerifiablePact};
 use crate::error::{Result, Violations};
-use crate::store::selection::{self, Candidate, Consumer, Group, VerifiedBy};
+use crate::store::selection::{self, Candidate, Consumer, Group, Placement, VerifiedBy};
 use crate::store::{Conn, environments};
 
 /// Only verifications executed this recently remove a pact from the work
@@ -274,11 +274,25 @@ impl Chooser<'_> {
                 None,
             ),
             Kind::Deployed { environment } => (
-                selection::deployed(conn, provider_id, &ids, environment.as_deref()).await?,
+                selection::placed(
+                    conn,
+                    provider_id,
+                    &ids,
+                    Placement::Deployed,
+                    environment.as_deref(),
+                )
+                .await?,
                 None,
             ),
             Kind::Released { environment } => (
-                selection::released(conn, provider_id, &ids, environment.as_deref()).await?,
+                selection::placed(
+                    conn,
+                    provider_id,
+                    &ids,
+                    Placement::Released,
+                    environment.as_deref(),
+                )
+                .await?,
                 None,
             ),
         };

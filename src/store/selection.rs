@@ -196,47 +196,36 @@ pub async fn all_with_tag(
     .await?)
 }
 
-/// The pacts of the consumers' versions currently deployed (to the named
+/// Where versions of a consumer can be found.
+#[derive(Debug, Clone, Copy)]
+pub enum Placement {
+    /// Currently deployed.
+    Deployed,
+    /// Released and still supported.
+    Released,
+}
+
+/// The pacts of the consumers' versions deployed or released (to the named
 /// environment, else to any), labelled with the environment.
-pub async fn deployed(
+pub async fn placed(
     conn: &mut Conn,
     provider_id: i64,
     consumer_ids: &[i64],
+    placement: Placement,
     environment: Option<&str>,
 ) -> Result<Vec<Candidate>> {
+    let (table, current) = match placement {
+        Placement::Deployed => ("deployed_versions", "undeployed_at IS NULL"),
+        Placement::Released => ("released_versions", "support_ended_at IS NULL"),
+    };
     Ok(sql_query(format!(
         "SELECT {CANDIDATE}, e.name AS label \
-         FROM deployed_versions d \
+         FROM {table} d \
          JOIN environments e ON e.id = d.environment_id \
          JOIN latest_pact_publications lpp \
            ON lpp.consumer_version_id = d.version_id AND lpp.provider_id = $1 \
          {PACT_OF_VERSION} \
-         WHERE d.undeployed_at IS NULL AND d.pacticipant_id = ANY($2) \
-           AND ($3::text IS NULL OR e.name = $3)"
-    ))
-    .bind::<BigInt, _>(provider_id)
-    .bind::<Array<BigInt>, _>(consumer_ids)
-    .bind::<Nullable<Text>, _>(environment)
-    .load(conn)
-    .await?)
-}
-
-/// The pacts of the consumers' versions released and still supported (in
-/// the named environment, else in any), labelled with the environment.
-pub async fn released(
-    conn: &mut Conn,
-    provider_id: i64,
-    consumer_ids: &[i64],
-    environment: Option<&str>,
-) -> Result<Vec<Candidate>> {
-    Ok(sql_query(format!(
-        "SELECT {CANDIDATE}, e.name AS label \
-         FROM released_versions r \
-         JOIN environments e ON e.id = r.environment_id \
-         JOIN latest_pact_publications lpp \
-           ON lpp.consumer_version_id = r.version_id AND lpp.provider_id = $1 \
-         {PACT_OF_VERSION} \
-         WHERE r.support_ended_at IS NULL AND r.pacticipant_id = ANY($2) \
+         WHERE d.{current} AND d.pacticipant_id = ANY($2) \
            AND ($3::text IS NULL OR e.name = $3)"
     ))
     .bind::<BigInt, _>(provider_id)

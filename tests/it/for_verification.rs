@@ -620,7 +620,10 @@ async fn work_in_progress_pacts_are_branch_and_tag_heads_not_yet_verified() {
         )
         .await;
     assert_eq!(status, 201, "{body}");
-    assert_eq!(app.count("verifications WHERE wip AND pact_pending").await, 1);
+    assert_eq!(
+        app.count("verifications WHERE wip AND pact_pending").await,
+        1
+    );
     let (status, _) = app
         .put("/pacticipants/Bar/branches/main/versions/p1", &json!({}))
         .await;
