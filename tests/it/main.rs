@@ -5,6 +5,7 @@ mod support;
 
 mod cli;
 mod concurrency;
+mod latest_verifications;
 mod local_postgres;
 mod pacticipants;
 mod pacts;
