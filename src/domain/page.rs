@@ -62,11 +62,17 @@ impl Page {
 
     /// The token for the page after this one, or "" when `total` is reached.
     pub fn next_token(&self, total: i64) -> String {
-        let next = self.offset.saturating_add(self.size);
-        if next >= total {
-            String::new()
-        } else {
+        self.next_token_if(self.offset.saturating_add(self.size) < total)
+    }
+
+    /// The token for the page after this one when more items follow it,
+    /// else "": for listings that look one item ahead instead of counting.
+    pub fn next_token_if(&self, more: bool) -> String {
+        if more {
+            let next = self.offset.saturating_add(self.size);
             URL_SAFE_NO_PAD.encode(format!("offset:{next}"))
+        } else {
+            String::new()
         }
     }
 }

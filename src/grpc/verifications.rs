@@ -1,5 +1,6 @@
-//! `VerificationService`: pacts for verification, and publishing and
-//! reading verification results.
+//! `VerificationService`: pacts for verification, publishing and reading
+//! verification results, and the latest result of each consumer version's
+//! pact.
 
 use tonic::{Request, Response, Status};
 
@@ -66,10 +67,34 @@ impl VerificationService for Adapter {
 
     async fn list_latest_verification_results(
         &self,
-        _request: Request<pb::ListLatestVerificationResultsRequest>,
+        request: Request<pb::ListLatestVerificationResultsRequest>,
     ) -> Result<Response<pb::ListLatestVerificationResultsResponse>, Status> {
-        Err(Status::unimplemented(
-            "ListLatestVerificationResults is not available in this version of pactwire yet",
-        ))
+        let r = request.into_inner();
+        let page = convert::page(r.page_size, &r.page_token)?;
+        let (branch, tag) = (
+            optional(r.consumer_version_branch),
+            optional(r.consumer_version_tag),
+        );
+        let listed = self
+            .0
+            .list_latest_verifications(
+                &r.consumer,
+                &r.provider,
+                branch.as_deref(),
+                tag.as_deref(),
+                page,
+            )
+            .await?;
+        Ok(Response::new(pb::ListLatestVerificationResultsResponse {
+            next_page_token: page.next_token_if(listed.more),
+            latest_verification_results: listed
+                .items
+                .into_iter()
+                .map(|latest| pb::LatestVerificationResult {
+                    consumer_version: latest.consumer_version,
+                    verification_result: Some(convert::verification(latest.verification)),
+                })
+                .collect(),
+        }))
     }
 }

@@ -113,6 +113,7 @@ fn pact_json(base: &Base, p: &Pact, metadata: Option<&str>) -> Result<Value> {
             "pb:latest-pact-version": hal::titled(with(&["latest"]), "Latest version of this pact"),
             "pb:all-pact-versions": hal::titled(with(&["versions"]), "All versions of this pact"),
             "pb:publish-verification-results": hal::titled(base.url(&results), "Publish verification results"),
+            "pb:latest-verification-results": hal::link(format!("{}/verification-results/latest", pact_version_url(base, p))),
             "pb:latest-tagged-pact-version": hal::templated(base.template(&[Name("pacts"), Name("provider"), Name(&p.provider), Name("consumer"), Name(&p.consumer), Name("latest"), Var("tag")]), "Latest version of this pact for a given consumer version tag"),
             "curies": hal::curies(base),
         }),

@@ -1,6 +1,10 @@
 //! Verification results under a pact's content permalink:
-//! `POST .../pact-version/{sha}[/metadata/{metadata}]/verification-results`
-//! and `GET .../verification-results/{number}`.
+//! `POST .../pact-version/{sha}[/metadata/{metadata}]/verification-results`,
+//! `GET, DELETE .../verification-results/{number}`; the latest result of a
+//! pact chosen by content, consumer version, latest or tag
+//! (`.../verification-results/latest`); and the latest results of a consumer
+//! version with all its providers
+//! (`/verification-results/consumer/{c}/version/{v}/latest`).
 
 use axum::Router;
 use axum::extract::State;
@@ -14,10 +18,12 @@ use serde_json::{Value, json};
 use super::hal::{self, Base};
 use super::{AppState, JsonBody, Path, created_or_ok, hal as respond};
 use crate::error::{Error, Result};
+use crate::service::PactSelector;
 use crate::service::verifications::{Verification, VerificationInput};
 
 pub fn routes() -> Router<AppState> {
-    let content = "/pacts/provider/{provider}/consumer/{consumer}/pact-version/{sha}";
+    let pair = "/pacts/provider/{provider}/consumer/{consumer}";
+    let content = format!("{pair}/pact-version/{{sha}}");
     Router::new()
         .route(&format!("{content}/verification-results"), post(publish))
         .route(
@@ -25,12 +31,32 @@ pub fn routes() -> Router<AppState> {
             post(publish_with_metadata),
         )
         .route(
+            &format!("{content}/verification-results/latest"),
+            get(latest_of_content),
+        )
+        .route(
             &format!("{content}/verification-results/{{number}}"),
-            get(show),
+            get(show).delete(delete),
         )
         .route(
             &format!("{content}/metadata/{{metadata}}/verification-results/{{number}}"),
-            get(show_with_metadata),
+            get(show_with_metadata).delete(delete_with_metadata),
+        )
+        .route(
+            &format!("{pair}/version/{{version}}/verification-results/latest"),
+            get(latest_of_version),
+        )
+        .route(
+            &format!("{pair}/latest/verification-results/latest"),
+            get(latest_of_latest),
+        )
+        .route(
+            &format!("{pair}/latest/{{tag}}/verification-results/latest"),
+            get(latest_of_tagged),
+        )
+        .route(
+            "/verification-results/consumer/{consumer}/version/{version}/latest",
+            get(summary),
         )
 }
 
@@ -154,34 +180,126 @@ async fn publish_with_metadata(
     save(&state, &base, (&p, &c, &sha), body, Some(metadata)).await
 }
 
+fn ok(base: &Base, verification: &Verification) -> Response {
+    respond(StatusCode::OK, verification_json(base, verification))
+}
+
 async fn show(
     State(state): State<AppState>,
     base: Base,
     Path((p, c, sha, number)): Path<(String, String, String, i64)>,
 ) -> Result<Response> {
-    read(&state, &base, (&p, &c, &sha), number).await
+    let verification = state
+        .broker
+        .get_verification(&c, &p, &sha, Some(number))
+        .await?;
+    Ok(ok(&base, &verification))
 }
 
 async fn show_with_metadata(
-    State(state): State<AppState>,
+    state: State<AppState>,
     base: Base,
     Path((p, c, sha, _metadata, number)): Path<(String, String, String, String, i64)>,
 ) -> Result<Response> {
-    read(&state, &base, (&p, &c, &sha), number).await
+    show(state, base, Path((p, c, sha, number))).await
 }
 
-async fn read(
+async fn delete(
+    State(state): State<AppState>,
+    Path((p, c, sha, number)): Path<(String, String, String, i64)>,
+) -> Result<StatusCode> {
+    state
+        .broker
+        .delete_verification(&c, &p, &sha, number)
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+async fn delete_with_metadata(
+    state: State<AppState>,
+    Path((p, c, sha, _metadata, number)): Path<(String, String, String, String, i64)>,
+) -> Result<StatusCode> {
+    delete(state, Path((p, c, sha, number))).await
+}
+
+async fn latest_of_content(
+    State(state): State<AppState>,
+    base: Base,
+    Path((p, c, sha)): Path<(String, String, String)>,
+) -> Result<Response> {
+    let verification = state.broker.get_verification(&c, &p, &sha, None).await?;
+    Ok(ok(&base, &verification))
+}
+
+async fn latest_of_pact(
     state: &AppState,
     base: &Base,
-    (provider, consumer, sha): (&str, &str, &str),
-    number: i64,
+    (provider, consumer): (&str, &str),
+    selector: PactSelector,
 ) -> Result<Response> {
     let verification = state
         .broker
-        .get_verification(consumer, provider, sha, Some(number))
+        .latest_verification_of_pact(consumer, provider, &selector)
         .await?;
-    Ok(respond(
-        StatusCode::OK,
-        verification_json(base, &verification),
-    ))
+    Ok(ok(base, &verification))
+}
+
+async fn latest_of_version(
+    State(state): State<AppState>,
+    base: Base,
+    Path((p, c, v)): Path<(String, String, String)>,
+) -> Result<Response> {
+    latest_of_pact(&state, &base, (&p, &c), PactSelector::ConsumerVersion(v)).await
+}
+
+async fn latest_of_latest(
+    State(state): State<AppState>,
+    base: Base,
+    Path((p, c)): Path<(String, String)>,
+) -> Result<Response> {
+    latest_of_pact(&state, &base, (&p, &c), PactSelector::Latest).await
+}
+
+async fn latest_of_tagged(
+    State(state): State<AppState>,
+    base: Base,
+    Path((p, c, tag)): Path<(String, String, String)>,
+) -> Result<Response> {
+    latest_of_pact(&state, &base, (&p, &c), PactSelector::Tag(tag)).await
+}
+
+/// The Pact Broker's verification summary of a consumer version: overall
+/// success, the providers by outcome, and each latest result.
+async fn summary(
+    State(state): State<AppState>,
+    base: Base,
+    Path((c, v)): Path<(String, String)>,
+) -> Result<Response> {
+    let summary = state.broker.verification_summary(&c, &v).await?;
+    let providers = |success: bool| {
+        summary
+            .verifications
+            .iter()
+            .filter(|v| v.success == success)
+            .map(|v| v.provider.as_str())
+            .collect::<Vec<_>>()
+    };
+    let body = json!({
+        "success": summary.success,
+        "providerSummary": {
+            "successful": providers(true),
+            "failed": providers(false),
+            "unknown": summary.unverified,
+        },
+        "_embedded": {
+            "verificationResults": summary.verifications.iter().map(|v| verification_json(&base, v)).collect::<Vec<_>>(),
+        },
+        "_links": {
+            "self": hal::titled(
+                base.url(&["verification-results", "consumer", &summary.consumer, "version", &summary.consumer_version, "latest"]),
+                &format!("Latest verification results for consumer {} version {}", summary.consumer, summary.consumer_version),
+            ),
+        },
+    });
+    Ok(respond(StatusCode::OK, body))
 }

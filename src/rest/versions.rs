@@ -78,6 +78,7 @@ pub fn version_json(base: &Base, v: &Version) -> Value {
             "self": hal::named(base.url(&["pacticipants", p, "versions", &v.number]), "Version", &v.number),
             "pb:pacticipant": hal::named(base.url(&["pacticipants", p]), "Pacticipant", p),
             "pb:tag": hal::templated(base.template(&[Name("pacticipants"), Name(p), Name("versions"), Name(&v.number), Name("tags"), Var("tag")]), "Get, create or delete a tag for this pacticipant version"),
+            "pb:latest-verification-results-where-pacticipant-is-consumer": hal::titled(base.url(&["verification-results", "consumer", p, "version", &v.number, "latest"]), "Latest verification results for consumer version"),
         },
     })
 }

@@ -396,34 +396,7 @@ impl Broker {
         let mut conn = self.store.conn().await?;
         let consumer_row = existing_pacticipant(&mut conn, consumer).await?;
         let provider_row = existing_pacticipant(&mut conn, provider).await?;
-        let value = match selector {
-            PactSelector::ConsumerVersion(v)
-            | PactSelector::Tag(v)
-            | PactSelector::Branch(v)
-            | PactSelector::Sha(v) => Some(v),
-            PactSelector::Latest => None,
-        };
-        if value.is_some_and(|v| !names::can_exist(v)) {
-            // No version, tag, branch or content hash is named so.
-            return Err(Error::NotFound(pact_not_found(
-                consumer, provider, selector,
-            )));
-        }
-        let which = match selector {
-            PactSelector::ConsumerVersion(v) => Which::ConsumerVersion(v),
-            PactSelector::Latest => Which::Latest,
-            PactSelector::Tag(t) => Which::Tag(t),
-            PactSelector::Branch(b) => Which::Branch(b),
-            PactSelector::Sha(s) => Which::Sha(s),
-        };
-        let record = store::find(
-            &mut conn,
-            (consumer_row.id, &consumer_row.name),
-            (provider_row.id, &provider_row.name),
-            which,
-        )
-        .await?
-        .ok_or_else(|| Error::NotFound(pact_not_found(consumer, provider, selector)))?;
+        let record = existing_pact(&mut conn, &consumer_row, &provider_row, selector).await?;
         describe_pact(&mut conn, &consumer_row, record).await
     }
 
@@ -650,6 +623,42 @@ fn pact_of(record: PactRecord, version: &Version) -> Pact {
         consumer_version_branches: version.branches.iter().map(|b| b.name.clone()).collect(),
         consumer_version_tags: version.tags.iter().map(|t| t.name.clone()).collect(),
     }
+}
+
+/// The pact between the two chosen by `selector`, or NOT_FOUND.
+pub(super) async fn existing_pact(
+    conn: &mut Conn,
+    consumer: &PacticipantRow,
+    provider: &PacticipantRow,
+    selector: &PactSelector,
+) -> Result<PactRecord> {
+    let not_found = || Error::NotFound(pact_not_found(&consumer.name, &provider.name, selector));
+    let value = match selector {
+        PactSelector::ConsumerVersion(v)
+        | PactSelector::Tag(v)
+        | PactSelector::Branch(v)
+        | PactSelector::Sha(v) => Some(v),
+        PactSelector::Latest => None,
+    };
+    if value.is_some_and(|v| !names::can_exist(v)) {
+        // No version, tag, branch or content hash is named so.
+        return Err(not_found());
+    }
+    let which = match selector {
+        PactSelector::ConsumerVersion(v) => Which::ConsumerVersion(v),
+        PactSelector::Latest => Which::Latest,
+        PactSelector::Tag(t) => Which::Tag(t),
+        PactSelector::Branch(b) => Which::Branch(b),
+        PactSelector::Sha(s) => Which::Sha(s),
+    };
+    store::find(
+        conn,
+        (consumer.id, &consumer.name),
+        (provider.id, &provider.name),
+        which,
+    )
+    .await?
+    .ok_or_else(not_found)
 }
 
 async fn describe_pact(

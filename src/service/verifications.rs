@@ -1,15 +1,19 @@
 //! Verification results: a provider version's verdict on pact content.
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, Utc};
 use diesel_async::AsyncConnection;
 use serde_json::Value;
 
+use super::pacts::{PactSelector, existing_pact};
 use super::versions::check_build_url;
-use super::{Broker, existing_pacticipant};
+use super::{Broker, existing_pacticipant, existing_version};
+use crate::domain::page::Page;
 use crate::domain::{metadata, names};
 use crate::error::{Error, Result, Violations};
 use crate::store::models::PacticipantRow;
-use crate::store::verifications::{NewVerification, VerificationRow};
+use crate::store::verifications::{ConsumerVersions, Detailed, NewVerification, VerificationRow};
 use crate::store::{Conn, verifications as store, versions as version_store};
 
 /// A published verification result.
@@ -30,6 +34,55 @@ pub struct Verification {
     pub pending: bool,
     pub verification_date: DateTime<Utc>,
     pub created_at: DateTime<Utc>,
+}
+
+/// The latest result of the pact of one consumer version.
+#[derive(Debug, Clone)]
+pub struct LatestVerification {
+    pub consumer_version: String,
+    pub verification: Verification,
+}
+
+/// One page of latest results, and whether more follow it.
+#[derive(Debug, Clone)]
+pub struct LatestVerifications {
+    pub items: Vec<LatestVerification>,
+    pub more: bool,
+}
+
+/// The latest results of the pacts of one consumer version.
+#[derive(Debug, Clone)]
+pub struct VerificationSummary {
+    pub consumer: String,
+    pub consumer_version: String,
+    /// The latest result of each verified pact, by provider name (case
+    /// ignored).
+    pub verifications: Vec<Verification>,
+    /// The providers whose pact has no result yet, by name.
+    pub unverified: Vec<String>,
+    /// Whether the latest result of every pact of the version passed; true
+    /// when it has no pacts, as in the Pact Broker.
+    pub success: bool,
+}
+
+impl VerificationSummary {
+    fn new(
+        consumer: String,
+        consumer_version: String,
+        mut verifications: Vec<Verification>,
+        mut unverified: Vec<String>,
+    ) -> Self {
+        verifications.sort_by_key(|v| v.provider.to_lowercase());
+        unverified.sort_by_key(|p| p.to_lowercase());
+        let success = unverified.is_empty() && verifications.iter().all(|v| v.success);
+        VerificationSummary {
+            consumer,
+            consumer_version,
+            verifications,
+            unverified,
+            success,
+        }
+    }
 }
 
 /// A verification result to publish.
@@ -203,27 +256,189 @@ impl Broker {
         let mut conn = self.store.conn().await?;
         let consumer_row = existing_pacticipant(&mut conn, consumer).await?;
         let provider_row = existing_pacticipant(&mut conn, provider).await?;
-        let content_id = existing_content(&mut conn, &consumer_row, &provider_row, sha).await?;
-        let number = match number {
-            Some(number) => Some(number),
-            None => store::latest_number(&mut conn, content_id).await?,
-        };
-        let found = match number {
-            Some(number) => store::find(&mut conn, content_id, number).await?,
-            None => None,
-        };
-        let (row, provider_version) = found.ok_or_else(|| {
-            let which = number.map_or("No verification result".to_owned(), |n| {
-                format!("No verification result {n}")
-            });
-            Error::NotFound(format!("{which} of pact content '{sha}' found"))
-        })?;
-        Ok(verification_of(
-            row,
-            &consumer_row.name,
-            &provider_row.name,
-            sha,
-            provider_version,
-        ))
+        read(&mut conn, (&consumer_row, &provider_row), sha, number).await
     }
+
+    /// The latest verification result of the content of the pact chosen by
+    /// `selector`.
+    pub async fn latest_verification_of_pact(
+        &self,
+        consumer: &str,
+        provider: &str,
+        selector: &PactSelector,
+    ) -> Result<Verification> {
+        let mut conn = self.store.conn().await?;
+        let consumer_row = existing_pacticipant(&mut conn, consumer).await?;
+        let provider_row = existing_pacticipant(&mut conn, provider).await?;
+        let pact = existing_pact(&mut conn, &consumer_row, &provider_row, selector).await?;
+        read(&mut conn, (&consumer_row, &provider_row), &pact.sha, None).await
+    }
+
+    /// For each consumer version with a verified pact between the two (on
+    /// `branch` and with `tag` when given), newest first, the latest result
+    /// of its pact's content: one page, and whether more follow.
+    pub async fn list_latest_verifications(
+        &self,
+        consumer: &str,
+        provider: &str,
+        branch: Option<&str>,
+        tag: Option<&str>,
+        page: Page,
+    ) -> Result<LatestVerifications> {
+        let mut conn = self.store.conn().await?;
+        let consumer_row = existing_pacticipant(&mut conn, consumer).await?;
+        let provider_row = existing_pacticipant(&mut conn, provider).await?;
+        let none = LatestVerifications {
+            items: Vec::new(),
+            more: false,
+        };
+        if [branch, tag]
+            .into_iter()
+            .flatten()
+            .any(|name| !names::can_exist(name))
+        {
+            // No version is on such a branch or carries such a tag.
+            return Ok(none);
+        }
+        let branch_id = match branch {
+            None => None,
+            Some(name) => match version_store::find_branch(&mut conn, consumer_row.id, name).await?
+            {
+                Some(row) => Some(row.id),
+                None => return Ok(none),
+            },
+        };
+        // One more than the page, to tell whether another page follows
+        // without counting the whole history.
+        let mut rows = store::latest_per_consumer_version(
+            &mut conn,
+            (consumer_row.id, provider_row.id),
+            ConsumerVersions { branch_id, tag },
+            page.offset,
+            page.size + 1,
+        )
+        .await?;
+        let more = rows.len() as i64 > page.size;
+        rows.truncate(page.size as usize);
+        let items = rows
+            .into_iter()
+            .map(
+                |(consumer_version, (row, provider_version, sha))| LatestVerification {
+                    consumer_version,
+                    verification: verification_of(
+                        row,
+                        &consumer_row.name,
+                        &provider_row.name,
+                        &sha,
+                        provider_version,
+                    ),
+                },
+            )
+            .collect();
+        Ok(LatestVerifications { items, more })
+    }
+
+    /// The latest result of the pact of a consumer version with each of its
+    /// providers.
+    pub async fn verification_summary(
+        &self,
+        consumer: &str,
+        consumer_version: &str,
+    ) -> Result<VerificationSummary> {
+        let mut conn = self.store.conn().await?;
+        // One snapshot, so a result deleted between the two reads is not
+        // taken for a missing one.
+        conn.build_transaction()
+            .read_only()
+            .repeatable_read()
+            .run(async |conn| {
+                let consumer_row = existing_pacticipant(conn, consumer).await?;
+                let version = existing_version(conn, &consumer_row, consumer_version).await?;
+                let providers = store::latest_per_provider(conn, version.id).await?;
+                let ids: Vec<i64> = providers.iter().filter_map(|(_, id)| *id).collect();
+                let mut detailed: HashMap<i64, Detailed> = store::detailed(conn, &ids)
+                    .await?
+                    .into_iter()
+                    .map(|d| (d.0.id, d))
+                    .collect();
+                let mut verifications = Vec::new();
+                let mut unverified = Vec::new();
+                for (provider, id) in providers {
+                    match id.and_then(|id| detailed.remove(&id)) {
+                        Some((row, provider_version, sha)) => verifications.push(verification_of(
+                            row,
+                            &consumer_row.name,
+                            &provider,
+                            &sha,
+                            provider_version,
+                        )),
+                        None => unverified.push(provider),
+                    }
+                }
+                Ok(VerificationSummary::new(
+                    consumer_row.name,
+                    version.number,
+                    verifications,
+                    unverified,
+                ))
+            })
+            .await
+    }
+
+    /// Deletes a verification result of pact content; the previous result
+    /// of that content by the same provider version becomes its latest.
+    pub async fn delete_verification(
+        &self,
+        consumer: &str,
+        provider: &str,
+        sha: &str,
+        number: i64,
+    ) -> Result<()> {
+        let mut conn = self.store.conn().await?;
+        conn.transaction(async |conn| {
+            let consumer_row = existing_pacticipant(conn, consumer).await?;
+            let provider_row = existing_pacticipant(conn, provider).await?;
+            let content_id = existing_content(conn, &consumer_row, &provider_row, sha).await?;
+            if store::delete(conn, content_id, number).await? {
+                Ok(())
+            } else {
+                Err(result_not_found(sha, Some(number)))
+            }
+        })
+        .await
+    }
+}
+
+/// A verification result of the content with `sha` by its number, or the
+/// latest when `number` is `None`; NOT_FOUND when there is none.
+async fn read(
+    conn: &mut Conn,
+    (consumer, provider): (&PacticipantRow, &PacticipantRow),
+    sha: &str,
+    number: Option<i64>,
+) -> Result<Verification> {
+    let content_id = existing_content(conn, consumer, provider, sha).await?;
+    let number = match number {
+        Some(number) => Some(number),
+        None => store::latest_number(conn, content_id).await?,
+    };
+    let found = match number {
+        Some(number) => store::find(conn, content_id, number).await?,
+        None => None,
+    };
+    let (row, provider_version) = found.ok_or_else(|| result_not_found(sha, number))?;
+    Ok(verification_of(
+        row,
+        &consumer.name,
+        &provider.name,
+        sha,
+        provider_version,
+    ))
+}
+
+fn result_not_found(sha: &str, number: Option<i64>) -> Error {
+    let which = number.map_or("No verification result".to_owned(), |n| {
+        format!("No verification result {n}")
+    });
+    Error::NotFound(format!("{which} of pact content '{sha}' found"))
 }

@@ -6,7 +6,10 @@ use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 
 use super::Conn;
-use super::schema::{latest_verifications, pact_versions, verifications, versions};
+use super::schema::{
+    branch_versions, latest_pact_publications, latest_verifications, pact_versions, pacticipants,
+    tags, verifications, versions,
+};
 use crate::error::Result;
 
 #[derive(Queryable, Selectable, Debug, Clone)]
@@ -126,4 +129,250 @@ pub async fn latest_number(conn: &mut Conn, pact_version_id: i64) -> Result<Opti
         .first(conn)
         .await
         .optional()?)
+}
+
+/// A verification with the number of the provider version that ran it and
+/// the hash of the content it verified.
+pub type Detailed = (VerificationRow, String, String);
+
+/// The id of the latest verification of the content whose id is in
+/// `$pact_version_id`, as a scalar subquery: one probe of the
+/// (pact_version_id, id DESC) index per row of the walk around it.
+macro_rules! latest_of_content {
+    ($pact_version_id:expr) => {{
+        let newest = diesel::alias!(verifications as newest);
+        newest
+            .filter(
+                newest
+                    .field(verifications::pact_version_id)
+                    .eq($pact_version_id),
+            )
+            .order(newest.field(verifications::id).desc())
+            .select(newest.field(verifications::id))
+            .limit(1)
+            .single_value()
+    }};
+}
+
+/// Joins, to a query over `latest_pact_publications`, the latest
+/// verification of each publication's content (leaving out unverified
+/// ones), with its provider version and content hash; selects the consumer
+/// version number and the [`Detailed`] verification.
+macro_rules! with_latest_verification {
+    ($query:expr) => {{
+        let provider_versions = diesel::alias!(versions as provider_versions);
+        $query
+            .inner_join(verifications::table.on(verifications::id.nullable().eq(
+                latest_of_content!(latest_pact_publications::pact_version_id),
+            )))
+            .inner_join(
+                versions::table.on(versions::id.eq(latest_pact_publications::consumer_version_id)),
+            )
+            .inner_join(
+                provider_versions.on(provider_versions
+                    .field(versions::id)
+                    .eq(verifications::provider_version_id)),
+            )
+            .inner_join(
+                pact_versions::table
+                    .on(pact_versions::id.eq(latest_pact_publications::pact_version_id)),
+            )
+            .select((
+                versions::number,
+                (
+                    VerificationRow::as_select(),
+                    provider_versions.field(versions::number),
+                    pact_versions::sha,
+                ),
+            ))
+    }};
+}
+
+/// Which consumer versions of a consumer to list.
+#[derive(Debug, Clone, Copy)]
+pub struct ConsumerVersions<'a> {
+    /// Only versions on the branch with this id.
+    pub branch_id: Option<i64>,
+    /// Only versions with this tag.
+    pub tag: Option<&'a str>,
+}
+
+/// For each consumer version with a verified pact between the two, newest
+/// first, the latest verification of its pact's content; `limit` of them
+/// from `offset`. The walk starts at the newest end of the index of the
+/// filter most likely to be narrow (the tag's versions, else the branch's
+/// versions, else the pair's latest publications), probes the rest per row
+/// and stops once the page is full: unverified or filtered out versions on
+/// the way cost a few probes each.
+pub async fn latest_per_consumer_version(
+    conn: &mut Conn,
+    (consumer_id, provider_id): (i64, i64),
+    only: ConsumerVersions<'_>,
+    offset: i64,
+    limit: i64,
+) -> Result<Vec<(String, Detailed)>> {
+    // The pact with the provider of the version in `$column`: a probe of
+    // the latest publications' primary key.
+    macro_rules! published_for {
+        ($column:expr) => {
+            latest_pact_publications::consumer_version_id
+                .eq($column)
+                .and(latest_pact_publications::provider_id.eq(provider_id))
+        };
+    }
+    let rows = match only {
+        ConsumerVersions {
+            branch_id,
+            tag: Some(tag),
+        } => {
+            let mut query =
+                with_latest_verification!(tags::table.inner_join(
+                    latest_pact_publications::table.on(published_for!(tags::version_id))
+                ))
+                .filter(tags::pacticipant_id.eq(consumer_id))
+                .filter(tags::name.eq(tag))
+                .into_boxed();
+            if let Some(branch_id) = branch_id {
+                // Whether the version is on the branch: a probe of the
+                // (version_id, branch_id) index.
+                query = query.filter(
+                    branch_versions::table
+                        .filter(branch_versions::version_id.eq(tags::version_id))
+                        .filter(branch_versions::branch_id.eq(branch_id))
+                        .select(branch_versions::version_id)
+                        .limit(1)
+                        .single_value()
+                        .is_not_null(),
+                );
+            }
+            query
+                // The whole key of the (pacticipant, name, version) index.
+                .order((tags::pacticipant_id, tags::name, tags::version_id.desc()))
+                .offset(offset)
+                .limit(limit)
+                .load(conn)
+                .await?
+        }
+        ConsumerVersions {
+            branch_id: Some(branch_id),
+            tag: None,
+        } => {
+            with_latest_verification!(branch_versions::table.inner_join(
+                latest_pact_publications::table.on(published_for!(branch_versions::version_id)),
+            ))
+            .filter(branch_versions::branch_id.eq(branch_id))
+            // The whole key of the (branch, version) index.
+            .order((
+                branch_versions::branch_id.desc(),
+                branch_versions::version_id.desc(),
+            ))
+            .offset(offset)
+            .limit(limit)
+            .load(conn)
+            .await?
+        }
+        ConsumerVersions {
+            branch_id: None,
+            tag: None,
+        } => {
+            with_latest_verification!(latest_pact_publications::table)
+                .filter(latest_pact_publications::consumer_id.eq(consumer_id))
+                .filter(latest_pact_publications::provider_id.eq(provider_id))
+                .order(latest_pact_publications::consumer_version_id.desc())
+                .offset(offset)
+                .limit(limit)
+                .load(conn)
+                .await?
+        }
+    };
+    Ok(rows)
+}
+
+/// Each provider that the consumer version has a pact with, by name, with
+/// the id of the latest verification of that pact's content if there is
+/// one: a walk of the consumer version's entries in the latest
+/// publications' primary key.
+pub async fn latest_per_provider(
+    conn: &mut Conn,
+    consumer_version_id: i64,
+) -> Result<Vec<(String, Option<i64>)>> {
+    Ok(latest_pact_publications::table
+        .inner_join(
+            pacticipants::table.on(pacticipants::id.eq(latest_pact_publications::provider_id)),
+        )
+        .filter(latest_pact_publications::consumer_version_id.eq(consumer_version_id))
+        .select((
+            pacticipants::name,
+            latest_of_content!(latest_pact_publications::pact_version_id),
+        ))
+        .load(conn)
+        .await?)
+}
+
+/// The verifications with these ids, [`Detailed`], in no particular order.
+pub async fn detailed(conn: &mut Conn, ids: &[i64]) -> Result<Vec<Detailed>> {
+    Ok(verifications::table
+        .inner_join(versions::table.on(versions::id.eq(verifications::provider_version_id)))
+        .inner_join(pact_versions::table.on(pact_versions::id.eq(verifications::pact_version_id)))
+        .filter(verifications::id.eq_any(ids))
+        .select((
+            VerificationRow::as_select(),
+            versions::number,
+            pact_versions::sha,
+        ))
+        .load(conn)
+        .await?)
+}
+
+/// Deletes the verification with this number if it verified this content.
+/// The latest result for its content and provider version then falls back
+/// to the previous one.
+pub async fn delete(conn: &mut Conn, pact_version_id: i64, number: i64) -> Result<bool> {
+    let deleted: Option<(i64, i64, i64)> = diesel::delete(
+        verifications::table
+            .filter(verifications::number.eq(number))
+            .filter(verifications::pact_version_id.eq(pact_version_id)),
+    )
+    .returning((
+        verifications::provider_version_id,
+        verifications::consumer_id,
+        verifications::provider_id,
+    ))
+    .get_result(conn)
+    .await
+    .optional()?;
+    let Some((provider_version_id, consumer_id, provider_id)) = deleted else {
+        return Ok(false);
+    };
+    // A few rows: what one provider version verified.
+    let previous: Option<i64> = verifications::table
+        .filter(verifications::provider_version_id.eq(provider_version_id))
+        .filter(verifications::pact_version_id.eq(pact_version_id))
+        .order(verifications::id.desc())
+        .select(verifications::id)
+        .first(conn)
+        .await
+        .optional()?;
+    if let Some(previous) = previous {
+        // The cascade removed the latest row if it named the deleted result.
+        // A row still there already names the latest (the deleted result
+        // was older, or a concurrent publish recorded a newer one), so it
+        // stays.
+        diesel::insert_into(latest_verifications::table)
+            .values((
+                latest_verifications::pact_version_id.eq(pact_version_id),
+                latest_verifications::provider_version_id.eq(provider_version_id),
+                latest_verifications::verification_id.eq(previous),
+                latest_verifications::consumer_id.eq(consumer_id),
+                latest_verifications::provider_id.eq(provider_id),
+            ))
+            .on_conflict((
+                latest_verifications::pact_version_id,
+                latest_verifications::provider_version_id,
+            ))
+            .do_nothing()
+            .execute(conn)
+            .await?;
+    }
+    Ok(true)
 }

@@ -7,6 +7,7 @@ mod broker_contracts;
 mod cli;
 mod concurrency;
 mod for_verification;
+mod latest_verifications;
 mod local_postgres;
 mod pacticipants;
 mod pacts;
