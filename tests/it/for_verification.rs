@@ -2,15 +2,13 @@
 //! reference, de-duplication, defaults, pending by branch, tags or
 //! neither, work in progress pacts, notices, links, and bad input.
 
-use base64::Engine;
-use base64::engine::general_purpose::STANDARD;
 use pactwire::grpc::pb;
 use pactwire::grpc::pb::verification_service_client::VerificationServiceClient;
-use pactwire::store::{Store, deployments, environments, versions};
 use serde_json::{Value, json};
 use tonic::Code;
 
 use crate::support::TestApp;
+use crate::support::contracts::{self, Places};
 
 const PROVIDER: &str = "Bar";
 
@@ -24,26 +22,13 @@ async fn publish(
     tags: &[&str],
     content: &str,
 ) {
-    let pact = json!({
-        "consumer": {"name": consumer},
-        "provider": {"name": PROVIDER},
-        "interactions": [{"description": format!("request {content}"), "request": {"method": "GET", "path": format!("/{content}")}, "response": {"status": 200}}],
-        "metadata": {"pactSpecification": {"version": "2.0.0"}},
-    });
-    let mut body = json!({
-        "pacticipantName": consumer,
-        "pacticipantVersionNumber": version,
-        "tags": tags,
-        "contracts": [{
-            "consumerName": consumer, "providerName": PROVIDER, "specification": "pact",
-            "contentType": "application/json", "content": STANDARD.encode(pact.to_string()),
-        }],
-    });
-    if let Some(branch) = branch {
-        body["branch"] = json!(branch);
-    }
-    let (status, reply) = app.post("/contracts/publish", &body).await;
-    assert_eq!(status, 200, "{reply}");
+    let interactions = json!([{
+        "description": format!("request {content}"),
+        "request": {"method": "GET", "path": format!("/{content}")},
+        "response": {"status": 200},
+    }]);
+    let pact = contracts::pact(consumer, PROVIDER, interactions);
+    contracts::publish(app, &pact, version, branch, tags).await;
 }
 
 async fn set_main_branch(app: &TestApp, pacticipant: &str, branch: &str) {
@@ -55,54 +40,6 @@ async fn set_main_branch(app: &TestApp, pacticipant: &str, branch: &str) {
         )
         .await;
     assert_eq!(status, 200, "{body}");
-}
-
-async fn store(app: &TestApp) -> Store {
-    Store::connect(&app.db.url, 2).await.expect("connecting")
-}
-
-async fn create_environment(app: &TestApp, name: &str) -> i64 {
-    let store = store(app).await;
-    let mut conn = store.conn().await.unwrap();
-    environments::insert(&mut conn, name, None, name == "prod")
-        .await
-        .unwrap()
-        .id
-}
-
-async fn version_row(
-    app: &TestApp,
-    pacticipant: &str,
-    number: &str,
-) -> pactwire::store::models::VersionRow {
-    let store = store(app).await;
-    let mut conn = store.conn().await.unwrap();
-    let p = pactwire::store::pacticipants::find(&mut conn, pacticipant)
-        .await
-        .unwrap()
-        .unwrap();
-    versions::find(&mut conn, p.id, number)
-        .await
-        .unwrap()
-        .unwrap()
-}
-
-async fn deploy(app: &TestApp, pacticipant: &str, number: &str, environment: i64) -> String {
-    let version = version_row(app, pacticipant, number).await;
-    let store = store(app).await;
-    let mut conn = store.conn().await.unwrap();
-    deployments::record_deployment(&mut conn, &version, environment, None)
-        .await
-        .unwrap()
-}
-
-async fn release(app: &TestApp, pacticipant: &str, number: &str, environment: i64) -> String {
-    let version = version_row(app, pacticipant, number).await;
-    let store = store(app).await;
-    let mut conn = store.conn().await.unwrap();
-    deployments::record_release(&mut conn, &version, environment)
-        .await
-        .unwrap()
 }
 
 async fn post(app: &TestApp, body: Value) -> (u16, Value) {
@@ -201,16 +138,12 @@ async fn scenario(app: &TestApp) {
     assert_eq!(status, 201, "{body}");
     publish(app, "Baz", "1", Some("develop"), &[], "d").await;
     set_main_branch(app, "Foo", "main").await;
-    let prod = create_environment(app, "prod").await;
-    let test = create_environment(app, "test").await;
-    deploy(app, "Foo", "1", prod).await;
-    deploy(app, "Baz", "1", test).await;
-    let ended = release(app, "Foo", "2", prod).await;
-    let store = store(app).await;
-    deployments::record_support_ended(&mut store.conn().await.unwrap(), &ended)
-        .await
-        .unwrap();
-    release(app, "Foo", "3", test).await;
+    let places = Places::of(app).await;
+    places.deploy("Foo", "1", "prod").await;
+    places.deploy("Baz", "1", "test").await;
+    let ended = places.release("Foo", "2", "prod").await;
+    places.end_support(&ended).await;
+    places.release("Foo", "3", "test").await;
 }
 
 #[tokio::test]
@@ -329,8 +262,7 @@ async fn identical_content_is_verified_once_for_every_selector_that_chose_it() {
     publish(&app, "Foo", "1", Some("main"), &[], "same").await;
     publish(&app, "Foo", "2", Some("main"), &[], "same").await;
     set_main_branch(&app, "Foo", "main").await;
-    let prod = create_environment(&app, "prod").await;
-    deploy(&app, "Foo", "1", prod).await;
+    Places::of(&app).await.deploy("Foo", "1", "prod").await;
     let (status, body) = post(
         &app,
         json!({"consumerVersionSelectors": [{"mainBranch": true}, {"deployed": true}], "includePendingStatus": false}),
@@ -386,8 +318,7 @@ async fn without_selectors_the_defaults_apply() {
     // Qux: no main branch: its latest; and an older version deployed.
     publish(&app, "Qux", "1", None, &[], "e").await;
     publish(&app, "Qux", "2", None, &[], "f").await;
-    let prod = create_environment(&app, "prod").await;
-    deploy(&app, "Qux", "1", prod).await;
+    Places::of(&app).await.deploy("Qux", "1", "prod").await;
     for body in [json!({}), json!({"consumerVersionSelectors": []})] {
         let (status, reply) = post(&app, body).await;
         assert_eq!(status, 200, "{reply}");

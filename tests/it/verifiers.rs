@@ -8,17 +8,14 @@
 
 use std::process::Command;
 
-use base64::Engine;
-use base64::engine::general_purpose::STANDARD;
 use chrono::{SecondsFormat, Utc};
 use pactwire::grpc::pb;
 use pactwire::grpc::pb::verification_service_client::VerificationServiceClient;
-use pactwire::store::{Store, deployments, environments, pacticipants, versions};
 use serde_json::{Value, json};
 use tonic::Code;
 
-use crate::support::TestApp;
-use crate::support::tools;
+use crate::support::contracts::{self, Places};
+use crate::support::{TestApp, tools};
 
 const PROVIDER: &str = "Orders";
 
@@ -74,73 +71,21 @@ async fn publish(
     tags: &[&str],
     item: &str,
 ) -> Published {
-    let pact = json!({
-        "consumer": {"name": consumer},
-        "provider": {"name": PROVIDER},
-        "interactions": [{
-            "description": format!("a request for {item}"),
-            "request": {"method": "GET", "path": format!("/items/{item}")},
-            "response": {
-                "status": 200,
-                "headers": {"Content-Type": "application/json"},
-                "body": {"name": item},
-            },
-        }],
-        "metadata": {"pactSpecification": {"version": "2.0.0"}},
-    });
-    let (status, body) = app
-        .post(
-            "/contracts/publish",
-            &json!({
-                "pacticipantName": consumer,
-                "pacticipantVersionNumber": version,
-                "branch": branch,
-                "tags": tags,
-                "contracts": [{
-                    "consumerName": consumer, "providerName": PROVIDER, "specification": "pact",
-                    "contentType": "application/json", "content": STANDARD.encode(pact.to_string()),
-                }],
-            }),
-        )
-        .await;
-    assert_eq!(status, 200, "{body}");
-    let (status, pact) = app
-        .get(&format!(
-            "/pacts/provider/{PROVIDER}/consumer/{consumer}/version/{version}"
-        ))
-        .await;
-    assert_eq!(status, 200, "{pact}");
+    let interactions = json!([{
+        "description": format!("a request for {item}"),
+        "request": {"method": "GET", "path": format!("/items/{item}")},
+        "response": {
+            "status": 200,
+            "headers": {"Content-Type": "application/json"},
+            "body": {"name": item},
+        },
+    }]);
+    let pact = contracts::pact(consumer, PROVIDER, interactions);
     Published {
         consumer: consumer.to_owned(),
         version: version.to_owned(),
-        sha: pact["_links"]["pb:pact-version"]["name"]
-            .as_str()
-            .expect("a content hash")
-            .to_owned(),
+        sha: contracts::publish(app, &pact, version, Some(branch), tags).await,
     }
-}
-
-/// Records, through the store (there is no API for it yet), that
-/// `consumer` `version` is deployed to `environment`.
-async fn deploy(app: &TestApp, consumer: &str, version: &str, environment: &str) {
-    let store = Store::connect(&app.db.url, 1)
-        .await
-        .expect("connecting to the test database");
-    let mut conn = store.conn().await.expect("a connection");
-    let environment = environments::insert(&mut conn, environment, None, true)
-        .await
-        .expect("an environment");
-    let pacticipant = pacticipants::find(&mut conn, consumer)
-        .await
-        .expect("reading the consumer")
-        .expect("the consumer");
-    let version = versions::find(&mut conn, pacticipant.id, version)
-        .await
-        .expect("reading the version")
-        .expect("the version");
-    deployments::record_deployment(&mut conn, &version, environment.id, None)
-        .await
-        .expect("recording the deployment");
 }
 
 /// The latest verification result for the content of `pact`, if any.
@@ -262,7 +207,10 @@ async fn the_rust_verifier_verifies_selected_pending_and_wip_pacts() {
         consumer(&app, name).await;
     }
     let deployed = publish(&app, "Web", "1", "main", &["prod"], "web-1").await;
-    deploy(&app, "Web", "1", "production").await;
+    Places::of(&app)
+        .await
+        .deploy("Web", "1", "production")
+        .await;
     let main_head = publish(&app, "Web", "2", "main", &[], "web-2").await;
     let old_feature = publish(&app, "Mobile", "m0", "old-x", &[], "mobile-old").await;
     let since = wip_since_now().await;
@@ -436,7 +384,10 @@ async fn the_ruby_verifier_verifies_selected_and_wip_pacts() {
         consumer(&app, name).await;
     }
     let deployed = publish(&app, "Web", "1", "main", &["prod"], "web-1").await;
-    deploy(&app, "Web", "1", "production").await;
+    Places::of(&app)
+        .await
+        .deploy("Web", "1", "production")
+        .await;
     let main_head = publish(&app, "Web", "2", "main", &[], "web-2").await;
     let old_feature = publish(&app, "Admin", "a0", "old-x", &[], "admin-old").await;
     let since = wip_since_now().await;
