@@ -385,6 +385,20 @@ async fn verify(
     assert_eq!(status, 201, "{body}");
 }
 
+/// Publishes a successful result by `provider_version` through the link of
+/// a pact handed out for verification.
+async fn verify_through_link(app: &TestApp, pact: &Value, provider_version: &str) {
+    let href = pact["_links"]["self"]["href"].as_str().unwrap();
+    let path = href.strip_prefix(&app.base).unwrap();
+    let (status, result) = app
+        .post(
+            &format!("{path}/verification-results"),
+            &json!({"success": true, "providerApplicationVersion": provider_version}),
+        )
+        .await;
+    assert_eq!(status, 201, "{result}");
+}
+
 async fn pending(app: &TestApp, query: Value) -> Vec<bool> {
     let mut body = query;
     body["consumerVersionSelectors"] = json!([{"latest": true}]);
@@ -463,19 +477,7 @@ async fn pending_follows_successful_verifications_by_branch_tags_or_any() {
         "{texts:?}"
     );
     // The pending flag rides in the pact URL into the published result.
-    let href = reply["_embedded"]["pacts"][0]["_links"]["self"]["href"]
-        .as_str()
-        .unwrap();
-    let (status, result) = app
-        .post(
-            &format!(
-                "{}/verification-results",
-                href.strip_prefix(&app.base).unwrap()
-            ),
-            &json!({"success": true, "providerApplicationVersion": "p5"}),
-        )
-        .await;
-    assert_eq!(status, 201, "{result}");
+    verify_through_link(&app, &reply["_embedded"]["pacts"][0], "p5").await;
     assert_eq!(
         app.count("verifications WHERE pact_pending AND NOT wip")
             .await,
@@ -537,20 +539,7 @@ async fn work_in_progress_pacts_are_branch_and_tag_heads_not_yet_verified() {
     assert_eq!(wip(&app, later).await.len(), 1);
     // A WIP verification keeps the pact WIP: fetch it through its WIP link.
     let (_, reply) = post(&app, query.clone()).await;
-    let wip_href = reply["_embedded"]["pacts"][1]["_links"]["self"]["href"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    let (status, body) = app
-        .post(
-            &format!(
-                "{}/verification-results",
-                wip_href.strip_prefix(&app.base).unwrap()
-            ),
-            &json!({"success": true, "providerApplicationVersion": "p1"}),
-        )
-        .await;
-    assert_eq!(status, 201, "{body}");
+    verify_through_link(&app, &reply["_embedded"]["pacts"][1], "p1").await;
     assert_eq!(
         app.count("verifications WHERE wip AND pact_pending").await,
         1
