@@ -88,6 +88,15 @@ pub struct ServeArgs {
     /// Pact Broker's setting of the same name).
     #[arg(long, env = "PACT_BROKER_ALLOW_DANGEROUS_CONTRACT_MODIFICATION", default_value_t = false, action = clap::ArgAction::Set)]
     pub allow_dangerous_contract_modification: bool,
+    /// How many days back a successful verification takes a pact out of
+    /// the work in progress pacts (the Pact Broker's setting of the same
+    /// name); older ones are not read, so stale branches cost nothing.
+    #[arg(
+        long,
+        env = "PACT_BROKER_VERIFIED_BY_OTHER_BRANCH_LOOKBACK_DAYS",
+        default_value_t = 30
+    )]
+    pub verified_by_other_branch_lookback_days: u32,
 }
 
 #[derive(clap::ValueEnum, Clone, Copy, PartialEq, Eq, Debug)]
@@ -103,6 +112,7 @@ pub struct BrokerSettings {
     pub base_url: Option<String>,
     pub max_request_body_size: usize,
     pub allow_dangerous_contract_modification: bool,
+    pub verified_by_other_branch_lookback_days: u32,
 }
 
 impl ServeArgs {
@@ -116,6 +126,7 @@ impl ServeArgs {
                 .map(|url| url.trim_end_matches('/').to_owned()),
             max_request_body_size: self.max_request_body_size,
             allow_dangerous_contract_modification: self.allow_dangerous_contract_modification,
+            verified_by_other_branch_lookback_days: self.verified_by_other_branch_lookback_days,
         }
     }
 }
@@ -126,6 +137,7 @@ impl Default for BrokerSettings {
             base_url: None,
             max_request_body_size: 10 * 1024 * 1024,
             allow_dangerous_contract_modification: false,
+            verified_by_other_branch_lookback_days: 30,
         }
     }
 }

@@ -14,12 +14,6 @@ use crate::error::{Result, Violations};
 use crate::store::selection::{self, Candidate, Consumer, Group, Placement, VerifiedBy};
 use crate::store::{Conn, environments};
 
-/// Only verifications executed this recently remove a pact from the work
-/// in progress pacts: the Pact Broker's
-/// `PACT_BROKER_VERIFIED_BY_OTHER_BRANCH_LOOKBACK_DAYS` default, which keeps
-/// stale branches from being scanned.
-const WIP_VERIFIED_LOOKBACK_DAYS: i64 = 30;
-
 /// What a provider asks for.
 #[derive(Debug, Clone, Default)]
 pub struct VerificationRequest {
@@ -110,6 +104,7 @@ impl Broker {
             query.selectors.clone()
         };
         let chooser = Chooser {
+            lookback_days: self.settings().verified_by_other_branch_lookback_days,
             provider_id: provider.id,
             provider: &provider.name,
             consumers: &consumers,
@@ -187,6 +182,9 @@ fn default_selectors(consumers: &[Consumer]) -> Vec<Selector> {
 }
 
 struct Chooser<'a> {
+    /// Only verifications executed this many days back take a pact out of
+    /// the work in progress pacts.
+    lookback_days: u32,
     provider_id: i64,
     provider: &'a str,
     consumers: &'a [Consumer],
@@ -423,7 +421,7 @@ impl Chooser<'_> {
         let not_wip = |group| VerifiedBy {
             group: Some(group),
             include_wip: false,
-            executed_since: Some(Utc::now() - Duration::days(WIP_VERIFIED_LOOKBACK_DAYS)),
+            executed_since: Some(Utc::now() - Duration::days(i64::from(self.lookback_days))),
         };
         let mut wip = Vec::new();
         let groups: Vec<(Group, Option<&String>)> = match &query.branch {

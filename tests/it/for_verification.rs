@@ -549,7 +549,21 @@ async fn work_in_progress_pacts_are_branch_and_tag_heads_not_yet_verified() {
         .await;
     assert_eq!(status, 201);
     assert_eq!(wip(&app, query.clone()).await.len(), 3);
-    // A verification outside WIP by the provider branch removes it.
+    // So does one outside WIP executed before the look-back window.
+    let (_, pact) = app.get("/pacts/provider/Bar/consumer/Foo/version/2").await;
+    let href = pact["_links"]["pb:publish-verification-results"]["href"]
+        .as_str()
+        .unwrap();
+    let long_ago = (chrono::Utc::now() - chrono::Duration::days(31)).to_rfc3339();
+    let (status, body) = app
+        .post(
+            href.strip_prefix(&app.base).unwrap(),
+            &json!({"success": true, "providerApplicationVersion": "p1", "verificationDate": long_ago}),
+        )
+        .await;
+    assert_eq!(status, 201, "{body}");
+    assert_eq!(wip(&app, query.clone()).await.len(), 3);
+    // A recent verification outside WIP by the provider branch removes it.
     verify(&app, "2", "p2", Some("main"), &[], true).await;
     assert_eq!(
         wip(&app, query.clone()).await,
