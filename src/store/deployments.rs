@@ -3,61 +3,72 @@
 
 use chrono::Utc;
 use diesel::prelude::*;
-use diesel_async::RunQueryDsl;
+use diesel_async::{AsyncConnection, RunQueryDsl};
 
 use super::Conn;
 use super::models::VersionRow;
-use super::schema::{deployed_versions, released_versions};
+use super::schema::{deployed_versions, pacticipants, released_versions};
 use crate::error::Result;
 
 /// Records that `version` is deployed to an environment (as one
-/// application instance, when given), ending the current deployment of
-/// the same pacticipant, environment and instance. Returns the uuid of the
-/// deployed version; recording the current deployment again changes
-/// nothing.
+/// application instance, when given; a blank instance is none), ending the
+/// current deployment of the same pacticipant, environment and instance.
+/// Returns the uuid of the deployed version; recording the current
+/// deployment again changes nothing.
 pub async fn record_deployment(
     conn: &mut Conn,
     version: &VersionRow,
     environment_id: i64,
     application_instance: Option<&str>,
 ) -> Result<String> {
-    let current = deployed_versions::table
-        .filter(deployed_versions::pacticipant_id.eq(version.pacticipant_id))
-        .filter(deployed_versions::environment_id.eq(environment_id))
-        .filter(deployed_versions::undeployed_at.is_null())
-        .filter(
-            deployed_versions::application_instance
-                .is_not_distinct_from(application_instance.map(str::to_owned)),
-        )
-        .select((
-            deployed_versions::id,
-            deployed_versions::version_id,
-            deployed_versions::uuid,
-        ))
-        .for_update()
-        .first::<(i64, i64, String)>(conn)
-        .await
-        .optional()?;
-    if let Some((id, version_id, uuid)) = current {
-        if version_id == version.id {
-            return Ok(uuid);
-        }
-        diesel::update(deployed_versions::table.find(id))
-            .set(deployed_versions::undeployed_at.eq(Utc::now()))
-            .execute(conn)
+    let instance = application_instance.filter(|i| !i.is_empty());
+    conn.transaction(async |conn| {
+        // Deployments of one pacticipant take turns, so two of them cannot
+        // both find no current deployment and both insert one.
+        pacticipants::table
+            .find(version.pacticipant_id)
+            .select(pacticipants::id)
+            .for_no_key_update()
+            .first::<i64>(conn)
             .await?;
-    }
-    Ok(diesel::insert_into(deployed_versions::table)
-        .values((
-            deployed_versions::uuid.eq(uuid::Uuid::new_v4().to_string()),
-            deployed_versions::version_id.eq(version.id),
-            deployed_versions::pacticipant_id.eq(version.pacticipant_id),
-            deployed_versions::environment_id.eq(environment_id),
-            deployed_versions::application_instance.eq(application_instance),
-        ))
-        .returning(deployed_versions::uuid)
-        .get_result(conn)
-        .await?)
+        let current = deployed_versions::table
+            .filter(deployed_versions::pacticipant_id.eq(version.pacticipant_id))
+            .filter(deployed_versions::environment_id.eq(environment_id))
+            .filter(deployed_versions::undeployed_at.is_null())
+            .filter(
+                deployed_versions::application_instance
+                    .is_not_distinct_from(instance.map(str::to_owned)),
+            )
+            .select((
+                deployed_versions::id,
+                deployed_versions::version_id,
+                deployed_versions::uuid,
+            ))
+            .first::<(i64, i64, String)>(conn)
+            .await
+            .optional()?;
+        if let Some((id, version_id, uuid)) = current {
+            if version_id == version.id {
+                return Ok(uuid);
+            }
+            diesel::update(deployed_versions::table.find(id))
+                .set(deployed_versions::undeployed_at.eq(Utc::now()))
+                .execute(conn)
+                .await?;
+        }
+        Ok(diesel::insert_into(deployed_versions::table)
+            .values((
+                deployed_versions::uuid.eq(uuid::Uuid::new_v4().to_string()),
+                deployed_versions::version_id.eq(version.id),
+                deployed_versions::pacticipant_id.eq(version.pacticipant_id),
+                deployed_versions::environment_id.eq(environment_id),
+                deployed_versions::application_instance.eq(instance),
+            ))
+            .returning(deployed_versions::uuid)
+            .get_result(conn)
+            .await?)
+    })
+    .await
 }
 
 /// Records that a deployed version no longer runs; false when it was not
@@ -74,14 +85,15 @@ pub async fn record_undeployment(conn: &mut Conn, uuid: &str) -> Result<bool> {
     Ok(ended > 0)
 }
 
-/// Records that `version` is released to an environment; releases add up.
-/// Returns the uuid of the released version.
+/// Records that `version` is released to an environment; releases add up,
+/// and releasing a version again makes it supported again. Returns the
+/// uuid of the released version.
 pub async fn record_release(
     conn: &mut Conn,
     version: &VersionRow,
     environment_id: i64,
 ) -> Result<String> {
-    diesel::insert_into(released_versions::table)
+    Ok(diesel::insert_into(released_versions::table)
         .values((
             released_versions::uuid.eq(uuid::Uuid::new_v4().to_string()),
             released_versions::version_id.eq(version.id),
@@ -92,14 +104,10 @@ pub async fn record_release(
             released_versions::version_id,
             released_versions::environment_id,
         ))
-        .do_nothing()
-        .execute(conn)
-        .await?;
-    Ok(released_versions::table
-        .filter(released_versions::version_id.eq(version.id))
-        .filter(released_versions::environment_id.eq(environment_id))
-        .select(released_versions::uuid)
-        .first(conn)
+        .do_update()
+        .set(released_versions::support_ended_at.eq(None::<chrono::DateTime<Utc>>))
+        .returning(released_versions::uuid)
+        .get_result(conn)
         .await?)
 }
 

@@ -257,6 +257,74 @@ async fn each_selector_chooses_the_pacts_of_the_reference() {
 }
 
 #[tokio::test]
+async fn deployments_replace_each_other_and_releases_can_be_supported_again() {
+    let app = TestApp::start().await;
+    for version in ["1", "2", "3"] {
+        publish(&app, "Foo", version, None, &[], version).await;
+    }
+    let places = Places::of(&app).await;
+    let deployed = || async {
+        let (status, body) = post(
+            &app,
+            json!({"consumerVersionSelectors": [{"deployed": true}]}),
+        )
+        .await;
+        assert_eq!(status, 200, "{body}");
+        summary(&body)
+    };
+    places.deploy("Foo", "1", "prod").await;
+    // A blank application instance is no instance: it replaces version 1.
+    let current = places.deploy_instance("Foo", "2", "prod", Some("")).await;
+    assert_eq!(
+        deployed().await,
+        expected(&[("Foo", "2", "deployed to prod")])
+    );
+    places
+        .deploy_instance("Foo", "3", "prod", Some("blue"))
+        .await;
+    assert_eq!(
+        deployed().await,
+        expected(&[
+            ("Foo", "2", "deployed to prod"),
+            ("Foo", "3", "deployed to prod")
+        ])
+    );
+    places.undeploy(&current).await;
+    assert_eq!(
+        deployed().await,
+        expected(&[("Foo", "3", "deployed to prod")])
+    );
+    // Concurrent deployments to one place: one of them is current.
+    let (a, b) = tokio::join!(
+        places.deploy("Foo", "1", "test"),
+        places.deploy("Foo", "2", "test")
+    );
+    assert_ne!(a, b);
+    assert_eq!(
+        app.count("deployed_versions d JOIN environments e ON e.id = d.environment_id WHERE e.name = 'test' AND d.undeployed_at IS NULL").await,
+        1
+    );
+    // Support ends, and comes back when the version is released again.
+    let released = places.release("Foo", "1", "prod").await;
+    places.end_support(&released).await;
+    let supported = || async {
+        let (status, body) = post(
+            &app,
+            json!({"consumerVersionSelectors": [{"released": true}]}),
+        )
+        .await;
+        assert_eq!(status, 200, "{body}");
+        summary(&body)
+    };
+    assert_eq!(supported().await, expected(&[]));
+    assert_eq!(places.release("Foo", "1", "prod").await, released);
+    assert_eq!(
+        supported().await,
+        expected(&[("Foo", "1", "released in prod")])
+    );
+}
+
+#[tokio::test]
 async fn identical_content_is_verified_once_for_every_selector_that_chose_it() {
     let app = TestApp::start().await;
     publish(&app, "Foo", "1", Some("main"), &[], "same").await;

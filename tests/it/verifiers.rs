@@ -395,7 +395,11 @@ async fn the_ruby_verifier_verifies_selected_and_wip_pacts() {
     let port = start_provider().await;
 
     let mut command = tools::pact_ruby("pact-provider-verifier");
+    // It writes log/pact.log under its working directory.
+    let logs = std::path::PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("ruby-verifier");
+    std::fs::create_dir_all(&logs).expect("a directory for the verifier's log");
     command
+        .current_dir(&logs)
         .args(["--provider-base-url", &format!("http://127.0.0.1:{port}")])
         .args(["--pact-broker-base-url", &app.base])
         .args(["--provider", PROVIDER])

@@ -65,7 +65,7 @@ pub struct Places {
 impl Places {
     pub async fn of(app: &TestApp) -> Places {
         Places {
-            store: Store::connect(&app.db.url, 1)
+            store: Store::connect(&app.db.url, 4)
                 .await
                 .expect("connecting to the test database"),
         }
@@ -103,12 +103,33 @@ impl Places {
     /// Records that the version is deployed to `environment`; returns the
     /// deployed version's uuid.
     pub async fn deploy(&self, pacticipant: &str, number: &str, environment: &str) -> String {
+        self.deploy_instance(pacticipant, number, environment, None)
+            .await
+    }
+
+    /// Records a deployment as one application instance.
+    pub async fn deploy_instance(
+        &self,
+        pacticipant: &str,
+        number: &str,
+        environment: &str,
+        instance: Option<&str>,
+    ) -> String {
         let version = self.version(pacticipant, number).await;
         let environment = self.environment(environment).await;
         let mut conn = self.store.conn().await.expect("a connection");
-        deployments::record_deployment(&mut conn, &version, environment, None)
+        deployments::record_deployment(&mut conn, &version, environment, instance)
             .await
             .expect("recording the deployment")
+    }
+
+    pub async fn undeploy(&self, deployed_version: &str) {
+        let mut conn = self.store.conn().await.expect("a connection");
+        assert!(
+            deployments::record_undeployment(&mut conn, deployed_version)
+                .await
+                .expect("recording the undeployment")
+        );
     }
 
     /// Records that the version is released to `environment`; returns the
