@@ -5,6 +5,8 @@
 
 use serde_json::Value;
 
+use super::names;
+
 /// A selector as a client sent it, before validation.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SelectorInput {
@@ -76,16 +78,6 @@ impl Selector {
         Selector {
             kind,
             consumer: Some(consumer.to_owned()),
-        }
-    }
-
-    /// The environment the selector names, if any.
-    pub fn environment(&self) -> Option<&str> {
-        match &self.kind {
-            Kind::Deployed { environment } | Kind::Released { environment } => {
-                environment.as_deref()
-            }
-            _ => None,
         }
     }
 }
@@ -299,6 +291,25 @@ impl SelectorInput {
         }
         if self.branch.is_some() && self.latest == Some(false) {
             errors.push("cannot specify a branch with latest=false".into());
+        }
+        let names = [
+            ("tag", self.tag.as_deref()),
+            ("fallbackTag", self.fallback_tag.as_deref()),
+            ("fallbackBranch", self.fallback_branch.as_deref()),
+            ("consumer", self.consumer.as_deref()),
+            ("environment", self.environment.as_deref()),
+            (
+                "branch",
+                match &self.branch {
+                    Some(BranchInput::Named(name)) => Some(name.as_str()),
+                    _ => None,
+                },
+            ),
+        ];
+        for (key, value) in names {
+            if let Some(Err(message)) = value.map(names::single_line) {
+                errors.push(format!("{key} {message}"));
+            }
         }
         if deployed && released {
             errors.push("cannot specify both deployed=true and released=true".into());
@@ -527,6 +538,14 @@ mod tests {
                 "consumer cannot be blank",
             ),
             (json!("main"), "must be an object"),
+            (
+                json!({"tag": "a\u{0}b"}),
+                "tag cannot contain control characters",
+            ),
+            (
+                json!({"branch": "x".repeat(300)}),
+                "branch cannot be longer than 255 characters",
+            ),
         ];
         for (selector, expected) in cases {
             let message = error(selector.clone());

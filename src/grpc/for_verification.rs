@@ -70,9 +70,15 @@ pub async fn pacts_for_verification(
             .collect(),
         provider_version_branch: optional(r.provider_version_branch),
         provider_version_tags: r.provider_version_tags,
-        include_pending_status: include_pending,
+        include_pending_status: Some(include_pending),
         include_wip_pacts_since: r.include_wip_pacts_since.and_then(|t| {
-            chrono::DateTime::from_timestamp(t.seconds, u32::try_from(t.nanos).unwrap_or(0))
+            let since = u32::try_from(t.nanos)
+                .ok()
+                .and_then(|nanos| chrono::DateTime::from_timestamp(t.seconds, nanos));
+            if since.is_none() {
+                violations.add("include_wip_pacts_since", "is not a valid timestamp");
+            }
+            since
         }),
     };
     let pacts = broker

@@ -51,7 +51,7 @@ async fn respond(
     deprecated: bool,
 ) -> Result<Response> {
     let (request, violations) = read_request(query)?;
-    let include_pending = request.include_pending_status;
+    let include_pending = request.include_pending_status.unwrap_or(true);
     let pacts = state
         .broker
         .pacts_for_verification(&provider, request, violations)
@@ -111,10 +111,7 @@ fn read_request(query: &Value) -> Result<(VerificationRequest, Violations)> {
             .filter(|v| !v.is_null())
     };
     let mut violations = Violations::default();
-    let mut request = VerificationRequest {
-        include_pending_status: true,
-        ..VerificationRequest::default()
-    };
+    let mut request = VerificationRequest::default();
     match field("consumerVersionSelectors", "consumer_version_selectors") {
         None => {}
         Some(Value::Array(selectors)) => {
@@ -155,9 +152,9 @@ fn read_request(query: &Value) -> Result<(VerificationRequest, Violations)> {
     }
     match field("includePendingStatus", "include_pending_status") {
         None => {}
-        Some(Value::Bool(flag)) => request.include_pending_status = *flag,
+        Some(Value::Bool(flag)) => request.include_pending_status = Some(*flag),
         Some(Value::String(s)) if s == "true" || s == "false" => {
-            request.include_pending_status = s == "true";
+            request.include_pending_status = Some(s == "true");
         }
         Some(_) => violations.add("includePendingStatus", "must be true or false"),
     }

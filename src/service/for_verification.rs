@@ -21,7 +21,8 @@ pub struct VerificationRequest {
     pub selectors: Vec<SelectorInput>,
     pub provider_version_branch: Option<String>,
     pub provider_version_tags: Vec<String>,
-    pub include_pending_status: bool,
+    /// `None`: not said, which means yes (the Pact Broker's default).
+    pub include_pending_status: Option<bool>,
     pub include_wip_pacts_since: Option<DateTime<Utc>>,
 }
 
@@ -38,7 +39,10 @@ impl VerificationRequest {
     /// Checks everything that needs no database; `violations` may already
     /// hold problems the transport found while reading the request.
     fn validate(self, mut violations: Violations) -> (Violations, Query) {
-        let wants_status = self.include_pending_status || self.include_wip_pacts_since.is_some();
+        // Only an explicit request for pending status makes a blank branch
+        // an error: clients that send one without asking keep working.
+        let wants_status =
+            self.include_pending_status == Some(true) || self.include_wip_pacts_since.is_some();
         let branch = match self.provider_version_branch {
             Some(branch) if branch.is_empty() => {
                 if self.provider_version_tags.is_empty() && wants_status {
@@ -75,7 +79,7 @@ impl VerificationRequest {
             selectors,
             branch,
             tags: self.provider_version_tags,
-            include_pending: self.include_pending_status,
+            include_pending: self.include_pending_status.unwrap_or(true),
             wip_since: self.include_wip_pacts_since,
         };
         (violations, query)

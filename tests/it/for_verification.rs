@@ -295,6 +295,7 @@ async fn deployments_replace_each_other_and_releases_can_be_supported_again() {
         expected(&[("Foo", "3", "deployed to prod")])
     );
     // Concurrent deployments to one place: one of them is current.
+    places.environment("test").await;
     let (a, b) = tokio::join!(
         places.deploy("Foo", "1", "test"),
         places.deploy("Foo", "2", "test")
@@ -751,9 +752,14 @@ async fn bad_queries_get_precise_errors() {
             "must be true or false",
         ),
         (
-            json!({"consumerVersionSelectors": [{"latest": true}], "providerVersionBranch": ""}),
+            json!({"consumerVersionSelectors": [{"latest": true}], "providerVersionBranch": "", "includePendingStatus": true}),
             "providerVersionBranch",
             "must not be an empty string",
+        ),
+        (
+            json!({"consumerVersionSelectors": [{"tag": "a\u{0}"}]}),
+            "consumerVersionSelectors",
+            "tag cannot contain control characters (at index 0)",
         ),
         (
             json!({"consumerVersionSelectors": [{"latest": true}], "providerVersionBranch": " main"}),
@@ -773,6 +779,13 @@ async fn bad_queries_get_precise_errors() {
         let messages = reply["errors"][field].to_string();
         assert!(messages.contains(message), "{body}: {reply}");
     }
+    // A blank branch is only an error when pending status is asked for.
+    let (status, reply) = post(
+        &app,
+        json!({"consumerVersionSelectors": [{"latest": true}], "providerVersionBranch": ""}),
+    )
+    .await;
+    assert_eq!(status, 200, "{reply}");
     // Unknown provider: 404 (after the query itself is valid).
     let (status, reply) = app
         .post(
@@ -821,6 +834,19 @@ async fn bad_queries_get_precise_errors() {
             .contains("cannot specify both deployed=true and released=true"),
         "{status:?}"
     );
+    let status = client
+        .get_pacts_for_verification(pb::GetPactsForVerificationRequest {
+            provider: PROVIDER.into(),
+            provider_version_branch: "main".into(),
+            include_wip_pacts_since: Some(prost_types::Timestamp {
+                seconds: 0,
+                nanos: -1,
+            }),
+            ..Default::default()
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(status.code(), Code::InvalidArgument, "{status:?}");
     let status = client
         .get_pacts_for_verification(pb::GetPactsForVerificationRequest {
             provider: "Nobody".into(),
