@@ -1,2 +1,3 @@
+DROP INDEX verifications_successful_idx;
 DROP INDEX released_versions_pacticipant_supported_idx;
 DROP INDEX latest_pact_publications_provider_created_idx;

@@ -422,10 +422,13 @@ impl Chooser<'_> {
             return Ok(Vec::new());
         }
         let ids: Vec<i64> = candidates.iter().map(|p| p.content_id).collect();
+        // Branches only look back so far, so stale branches are not read;
+        // tags count as they were when each result was published.
         let not_wip = |group| VerifiedBy {
             group: Some(group),
             include_wip: false,
-            executed_since: Some(Utc::now() - Duration::days(i64::from(self.lookback_days))),
+            executed_since: matches!(group, Group::Branch(_))
+                .then(|| Utc::now() - Duration::days(i64::from(self.lookback_days))),
         };
         let mut wip = Vec::new();
         let groups: Vec<(Group, Option<&String>)> = match &query.branch {
@@ -433,7 +436,7 @@ impl Chooser<'_> {
             None => query
                 .tags
                 .iter()
-                .map(|t| (Group::Tag(t), Some(t)))
+                .map(|t| (Group::TagWhenVerified(t), Some(t)))
                 .collect(),
         };
         for (group, tag) in groups {

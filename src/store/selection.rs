@@ -295,7 +295,10 @@ pub struct VerifiedBy<'a> {
 #[derive(Debug, Clone, Copy)]
 pub enum Group<'a> {
     Branch(&'a str),
+    /// Provider versions with the tag now.
     Tag(&'a str),
+    /// Provider versions that had the tag when they published the result.
+    TagWhenVerified(&'a str),
 }
 
 #[derive(QueryableByName)]
@@ -303,6 +306,12 @@ struct Id {
     #[diesel(sql_type = BigInt)]
     id: i64,
 }
+
+/// When the provider first used tag `$4`: the tag of its oldest version
+/// with it, read from the end of the (pacticipant, name, version) index.
+const FIRST_TAG: &str = "WITH first AS (SELECT created_at FROM tags \
+     WHERE pacticipant_id = $5 AND name = $4 \
+     ORDER BY pacticipant_id, name, version_id LIMIT 1)";
 
 /// Of `pact_version_ids`, those successfully verified by the provider as
 /// `by` says. For a branch (or tag), a verification from a version on
@@ -336,15 +345,23 @@ pub async fn verified(
             ),
         ),
         Some(Group::Tag(_)) => (
-            "WITH first AS (SELECT min(created_at) AS created_at FROM tags \
-                            WHERE pacticipant_id = $5 AND name = $4)"
-                .to_owned(),
+            FIRST_TAG.to_owned(),
             format!(
                 "SELECT 1 FROM verifications v \
                  JOIN tags t ON t.version_id = v.provider_version_id \
                  WHERE {filters} AND (t.name = $4 \
                    OR (SELECT created_at FROM first) IS NULL \
                    OR v.created_at < (SELECT created_at FROM first))"
+            ),
+        ),
+        Some(Group::TagWhenVerified(_)) => (
+            FIRST_TAG.to_owned(),
+            format!(
+                "SELECT 1 FROM verifications v \
+                 WHERE {filters} AND ($4 = ANY(v.provider_version_tags) \
+                   OR (cardinality(v.provider_version_tags) > 0 \
+                       AND ((SELECT created_at FROM first) IS NULL \
+                            OR v.execution_date < (SELECT created_at FROM first))))"
             ),
         ),
     };
@@ -358,7 +375,7 @@ pub async fn verified(
          CROSS JOIN LATERAL ({counting} LIMIT 1) hit"
     );
     let name = match by.group {
-        Some(Group::Branch(name) | Group::Tag(name)) => name,
+        Some(Group::Branch(name) | Group::Tag(name) | Group::TagWhenVerified(name)) => name,
         None => "",
     };
     let ids: Vec<Id> = sql_query(query)

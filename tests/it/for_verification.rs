@@ -659,11 +659,26 @@ async fn work_in_progress_pacts_are_branch_and_tag_heads_not_yet_verified() {
         "includeWipPactsSince": since,
     });
     assert_eq!(
-        wip(&app, tags).await,
+        wip(&app, tags.clone()).await,
         [
             row("1", "latest from main branch", false),
             row("2", "latest from branch feat-y", true),
             row("3", "latest with tag beta", true),
+        ]
+    );
+    // A result from a version tagged `main` when it was published takes
+    // the pact out; a tag added after publishing does not.
+    verify(&app, "3", "p9", None, &["main"], true).await;
+    verify(&app, "2", "p10", None, &[], true).await;
+    let (status, _) = app
+        .put("/pacticipants/Bar/versions/p10/tags/main", &json!({}))
+        .await;
+    assert_eq!(status, 201);
+    assert_eq!(
+        wip(&app, tags).await,
+        [
+            row("1", "latest from main branch", false),
+            row("2", "latest from branch feat-y", true),
         ]
     );
 }
