@@ -9,6 +9,7 @@ pub mod config;
 pub mod domain;
 pub mod error;
 pub mod grpc;
+pub mod links;
 pub mod rest;
 pub mod service;
 pub mod store;

@@ -7,7 +7,7 @@ use super::convert::optional;
 use super::{Origin, pb};
 use crate::domain::selector::{BranchInput, SelectorInput};
 use crate::error::Violations;
-use crate::rest::Base;
+use crate::links::{self, Base};
 use crate::service::Broker;
 use crate::service::for_verification::VerificationRequest;
 
@@ -87,11 +87,10 @@ pub async fn pacts_for_verification(
     let pacts = pacts
         .into_iter()
         .map(|p| {
-            let url = base.pact_version(&p.provider, &p.consumer, &p.sha);
-            let token = p.metadata();
-            let pact_url = format!("{url}/metadata/{token}");
+            let (pact_url, notice_url) = links::verifiable_pact(&base, &p);
+            let verification_token = p.metadata();
             let notices = p
-                .notices(if p.wip { &pact_url } else { &url }, include_pending, false)
+                .notices(&notice_url, include_pending, false)
                 .into_iter()
                 .map(|n| pb::VerificationNotice {
                     when: n.when.to_owned(),
@@ -104,7 +103,7 @@ pub async fn pacts_for_verification(
                 wip: p.wip,
                 notices,
                 pact_url,
-                verification_token: token,
+                verification_token,
                 consumer: p.consumer,
                 provider: p.provider,
                 consumer_version: p.consumer_version,

@@ -15,6 +15,7 @@ use super::{AppState, Base, JsonBody, Path, hal};
 use crate::domain::selector::SelectorInput;
 use crate::domain::verifiable::VerifiablePact;
 use crate::error::{Error, Result, Violations};
+use crate::links;
 use crate::service::for_verification::VerificationRequest;
 
 pub fn routes() -> Router<AppState> {
@@ -75,11 +76,9 @@ async fn respond(
 }
 
 fn pact_json(base: &Base, p: &VerifiablePact, include_pending: bool, deprecated: bool) -> Value {
-    let url = base.pact_version(&p.provider, &p.consumer, &p.sha);
-    let with_metadata = format!("{url}/metadata/{}", p.metadata());
-    let notice_url = if p.wip { &with_metadata } else { &url };
+    let (href, notice_url) = links::verifiable_pact(base, p);
     let notices: Vec<Value> = p
-        .notices(notice_url, include_pending, deprecated)
+        .notices(&notice_url, include_pending, deprecated)
         .into_iter()
         .map(|n| json!({ "when": n.when, "text": n.text }))
         .collect();
@@ -94,7 +93,7 @@ fn pact_json(base: &Base, p: &VerifiablePact, include_pending: bool, deprecated:
     json!({
         "shortDescription": p.short_description(),
         "verificationProperties": properties,
-        "_links": { "self": { "href": with_metadata, "name": p.name() } },
+        "_links": { "self": { "href": href, "name": p.name() } },
     })
 }
 
