@@ -114,8 +114,8 @@ impl Broker {
             consumers: &consumers,
         };
         let mut chosen = Vec::new();
-        for selector in &selectors {
-            chosen.extend(chooser.choose(&mut conn, selector).await?);
+        for group in same_query(&selectors) {
+            chosen.extend(chooser.choose(&mut conn, &group).await?);
         }
         let mut pacts = verifiable::merge(chosen);
         if query.include_pending {
@@ -185,6 +185,29 @@ fn default_selectors(consumers: &[Consumer]) -> Vec<Selector> {
     selectors
 }
 
+/// Groups selectors that one query answers: those of the same kind, and
+/// for every-version-with-tag and deployed or released selectors, the same
+/// tag or environment. The default selectors (one per consumer) then cost
+/// a few queries, not a few per consumer.
+fn same_query(selectors: &[Selector]) -> Vec<Vec<&Selector>> {
+    let key = |s: &Selector| {
+        let detail = match &s.kind {
+            Kind::AllTag { tag } => Some(tag.clone()),
+            Kind::Deployed { environment } | Kind::Released { environment } => environment.clone(),
+            _ => None,
+        };
+        (std::mem::discriminant(&s.kind), detail)
+    };
+    let mut groups: Vec<Vec<&Selector>> = Vec::new();
+    for selector in selectors {
+        match groups.iter_mut().find(|g| key(g[0]) == key(selector)) {
+            Some(group) => group.push(selector),
+            None => groups.push(vec![selector]),
+        }
+    }
+    groups
+}
+
 struct Chooser<'a> {
     /// Only verifications executed this many days back take a pact out of
     /// the work in progress pacts.
@@ -237,90 +260,124 @@ impl Chooser<'_> {
         }
     }
 
-    async fn choose(&self, conn: &mut Conn, selector: &Selector) -> Result<Vec<VerifiablePact>> {
-        let consumers = self.consumers_of(selector);
-        let ids: Vec<i64> = consumers.iter().map(|c| c.id).collect();
-        let provider_id = self.provider_id;
-        let named = |name: &str| -> Vec<(i64, String)> {
-            ids.iter().map(|id| (*id, name.to_owned())).collect()
+    /// The (consumer, branch or tag name) pairs a selector asks about:
+    /// its own name, or each consumer's main branch.
+    fn wanted(&self, selector: &Selector, name: Option<&str>) -> Vec<(i64, String)> {
+        self.consumers_of(selector)
+            .into_iter()
+            .filter_map(|c| match (&selector.kind, name) {
+                (Kind::MainBranch, _) => c.main_branch.clone().map(|b| (c.id, b)),
+                (_, Some(name)) => Some((c.id, name.to_owned())),
+                (_, None) => Some((c.id, String::new())),
+            })
+            .collect()
+    }
+
+    /// The pacts chosen by selectors that one query answers (see
+    /// `same_query`): the query asks about every consumer and name they
+    /// want, and each result goes to the selectors that wanted it.
+    async fn choose(&self, conn: &mut Conn, group: &[&Selector]) -> Result<Vec<VerifiablePact>> {
+        let first = group[0];
+        let name = |s: &Selector| match &s.kind {
+            Kind::Branch { name, .. } => Some(name.clone()),
+            Kind::LatestTag { tag, .. } | Kind::AllTag { tag } => Some(tag.clone()),
+            _ => None,
         };
-        let (found, fallback) = match &selector.kind {
-            Kind::MainBranch => {
-                let wanted: Vec<(i64, String)> = consumers
-                    .iter()
-                    .filter_map(|c| c.main_branch.clone().map(|b| (c.id, b)))
-                    .collect();
-                (
-                    selection::branch_heads(conn, provider_id, &wanted).await?,
-                    None,
-                )
+        let mut wanted: Vec<(i64, String)> = Vec::new();
+        for selector in group {
+            for pair in self.wanted(selector, name(selector).as_deref()) {
+                if !wanted.contains(&pair) {
+                    wanted.push(pair);
+                }
             }
-            Kind::Branch { name, fallback } => (
-                selection::branch_heads(conn, provider_id, &named(name)).await?,
-                fallback.as_deref(),
-            ),
-            Kind::AllBranches => (
-                selection::all_branch_heads(conn, provider_id, &ids).await?,
-                None,
-            ),
-            Kind::Latest => (
-                selection::overall_latest(conn, provider_id, &ids).await?,
-                None,
-            ),
-            Kind::LatestTag { tag, fallback } => (
-                selection::tag_heads(conn, provider_id, &named(tag)).await?,
-                fallback.as_deref(),
-            ),
-            Kind::AllTag { tag } => (
-                selection::all_with_tag(conn, provider_id, &ids, tag).await?,
-                None,
-            ),
-            Kind::Deployed { environment } => (
+        }
+        let ids: Vec<i64> = wanted.iter().map(|(id, _)| *id).collect();
+        let found = self.query(conn, &first.kind, &wanted, &ids).await?;
+        let mut pacts = Vec::new();
+        let mut fallbacks: Vec<(&Selector, (i64, String))> = Vec::new();
+        for selector in group {
+            let asked = self.wanted(selector, name(selector).as_deref());
+            let matches = |c: &Candidate| {
+                asked.iter().any(|(id, want)| {
+                    *id == c.consumer_id
+                        && (want.is_empty() || c.label.as_deref() == Some(want.as_str()))
+                })
+            };
+            let mine: Vec<&Candidate> = found.iter().filter(|c| matches(c)).collect();
+            // A fallback applies to each consumer the selector found nothing for.
+            let fallback = match &selector.kind {
+                Kind::Branch { fallback, .. } | Kind::LatestTag { fallback, .. } => {
+                    fallback.as_deref()
+                }
+                _ => None,
+            };
+            if let Some(fallback) = fallback {
+                for (id, _) in &asked {
+                    if !mine.iter().any(|c| c.consumer_id == *id) {
+                        fallbacks.push((selector, (*id, fallback.to_owned())));
+                    }
+                }
+            }
+            pacts.extend(
+                mine.into_iter()
+                    .map(|c| self.pact(selector, c.clone(), false)),
+            );
+        }
+        if !fallbacks.is_empty() {
+            let pairs: Vec<(i64, String)> = fallbacks.iter().map(|(_, p)| p.clone()).collect();
+            let found = if matches!(first.kind, Kind::Branch { .. }) {
+                selection::branch_heads(conn, self.provider_id, &pairs).await?
+            } else {
+                selection::tag_heads(conn, self.provider_id, &pairs).await?
+            };
+            for (selector, (id, name)) in &fallbacks {
+                let hits = found
+                    .iter()
+                    .filter(|c| c.consumer_id == *id && c.label.as_deref() == Some(name.as_str()));
+                pacts.extend(hits.map(|c| self.pact(selector, c.clone(), true)));
+            }
+        }
+        Ok(pacts)
+    }
+
+    /// Runs the query of a kind of selector for these consumers and names.
+    async fn query(
+        &self,
+        conn: &mut Conn,
+        kind: &Kind,
+        wanted: &[(i64, String)],
+        ids: &[i64],
+    ) -> Result<Vec<Candidate>> {
+        let provider_id = self.provider_id;
+        Ok(match kind {
+            Kind::MainBranch | Kind::Branch { .. } => {
+                selection::branch_heads(conn, provider_id, wanted).await?
+            }
+            Kind::AllBranches => selection::all_branch_heads(conn, provider_id, ids).await?,
+            Kind::Latest => selection::overall_latest(conn, provider_id, ids).await?,
+            Kind::LatestTag { .. } => selection::tag_heads(conn, provider_id, wanted).await?,
+            Kind::AllTag { tag } => selection::all_with_tag(conn, provider_id, ids, tag).await?,
+            Kind::Deployed { environment } => {
                 selection::placed(
                     conn,
                     provider_id,
-                    &ids,
+                    ids,
                     Placement::Deployed,
                     environment.as_deref(),
                 )
-                .await?,
-                None,
-            ),
-            Kind::Released { environment } => (
+                .await?
+            }
+            Kind::Released { environment } => {
                 selection::placed(
                     conn,
                     provider_id,
-                    &ids,
+                    ids,
                     Placement::Released,
                     environment.as_deref(),
                 )
-                .await?,
-                None,
-            ),
-        };
-        let mut pacts: Vec<VerifiablePact> = Vec::new();
-        // A fallback applies to each consumer the selector found nothing for.
-        if let Some(fallback) = fallback {
-            let missing: Vec<(i64, String)> = ids
-                .iter()
-                .filter(|id| !found.iter().any(|c| c.consumer_id == **id))
-                .map(|id| (*id, fallback.to_owned()))
-                .collect();
-            if !missing.is_empty() {
-                let fallen_back = if matches!(selector.kind, Kind::Branch { .. }) {
-                    selection::branch_heads(conn, provider_id, &missing).await?
-                } else {
-                    selection::tag_heads(conn, provider_id, &missing).await?
-                };
-                pacts.extend(
-                    fallen_back
-                        .into_iter()
-                        .map(|c| self.pact(selector, c, true)),
-                );
+                .await?
             }
-        }
-        pacts.extend(found.into_iter().map(|c| self.pact(selector, c, false)));
-        Ok(pacts)
+        })
     }
 
     /// Marks each pact pending unless the provider has verified its content

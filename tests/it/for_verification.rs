@@ -257,6 +257,32 @@ async fn each_selector_chooses_the_pacts_of_the_reference() {
 }
 
 #[tokio::test]
+async fn selectors_of_one_kind_are_answered_together_and_each_gets_its_own_pacts() {
+    let app = TestApp::start().await;
+    scenario(&app).await;
+    let selectors = [
+        json!({"branch": "feat-x"}),
+        json!({"branch": "develop"}),
+        json!({"branch": "nope", "fallbackBranch": "develop"}),
+        json!({"tag": "nope", "latest": true, "fallbackTag": "prod"}),
+        json!({"consumer": "Baz", "latest": true}),
+    ];
+    let want = expected(&[
+        (
+            "Baz",
+            "1",
+            "latest, latest from branch develop, latest from branch develop",
+        ),
+        ("Foo", "2", "latest with tag prod"),
+        ("Foo", "3", "latest from branch feat-x"),
+    ]);
+    let (status, body) = post(&app, json!({"consumerVersionSelectors": selectors})).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(summary(&body), want);
+    assert_eq!(grpc_summary(&app, &selectors, "").await, want);
+}
+
+#[tokio::test]
 async fn deployments_replace_each_other_and_releases_can_be_supported_again() {
     let app = TestApp::start().await;
     for version in ["1", "2", "3"] {
