@@ -97,37 +97,46 @@ impl Broker {
     ) -> Result<Vec<VerifiablePact>> {
         let inputs = request.selectors.clone();
         let (mut violations, query) = request.validate(violations);
+        let lookback_days = self.settings().verified_by_other_branch_lookback_days;
         let mut conn = self.store.conn().await?;
-        check_environments(&mut conn, &inputs, &mut violations).await?;
-        violations.into_result()?;
-        let provider = existing_pacticipant(&mut conn, provider).await?;
-        let consumers = selection::consumers(&mut conn, provider.id).await?;
-        let selectors = if query.selectors.is_empty() {
-            default_selectors(&consumers)
-        } else {
-            query.selectors.clone()
-        };
-        let chooser = Chooser {
-            lookback_days: self.settings().verified_by_other_branch_lookback_days,
-            provider_id: provider.id,
-            provider: &provider.name,
-            consumers: &consumers,
-        };
-        let mut chosen = Vec::new();
-        for group in same_query(&selectors) {
-            chosen.extend(chooser.choose(&mut conn, &group).await?);
-        }
-        let mut pacts = verifiable::merge(chosen);
-        if query.include_pending {
-            chooser.set_pending(&mut conn, &mut pacts, &query).await?;
-        }
-        if let Some(since) = query.wip_since
-            && (query.branch.is_some() || !query.tags.is_empty())
-        {
-            let wip = chooser.wip(&mut conn, &pacts, &query, since).await?;
-            pacts.extend(wip);
-        }
-        Ok(pacts)
+        // One snapshot: a publication landing mid-request cannot make the
+        // heads, the pending status and the WIP pacts disagree.
+        conn.build_transaction()
+            .read_only()
+            .repeatable_read()
+            .run(async |conn| {
+                check_environments(conn, &inputs, &mut violations).await?;
+                violations.into_result()?;
+                let provider = existing_pacticipant(conn, provider).await?;
+                let consumers = selection::consumers(conn, provider.id).await?;
+                let selectors = if query.selectors.is_empty() {
+                    default_selectors(&consumers)
+                } else {
+                    query.selectors.clone()
+                };
+                let chooser = Chooser {
+                    lookback_days,
+                    provider_id: provider.id,
+                    provider: &provider.name,
+                    consumers: &consumers,
+                };
+                let mut chosen = Vec::new();
+                for group in same_query(&selectors) {
+                    chosen.extend(chooser.choose(conn, &group).await?);
+                }
+                let mut pacts = verifiable::merge(chosen);
+                if query.include_pending {
+                    chooser.set_pending(conn, &mut pacts, &query).await?;
+                }
+                if let Some(since) = query.wip_since
+                    && (query.branch.is_some() || !query.tags.is_empty())
+                {
+                    let wip = chooser.wip(conn, &pacts, &query, since).await?;
+                    pacts.extend(wip);
+                }
+                Ok(pacts)
+            })
+            .await
     }
 }
 
