@@ -16,7 +16,8 @@ pub struct Metadata {
 }
 
 /// Encodes a metadata segment as the Pact Broker does: a Rack nested query
-/// of the `selectors` (each an `s[]` entry) and then the `flat` keys.
+/// of the `selectors` (each an `s[]` entry) and then the `flat` keys, in
+/// URL-safe base64 without padding.
 pub fn encode(flat: &[(&str, String)], selectors: &[Vec<(&str, String)>]) -> String {
     let component = |s: &str| {
         percent_encoding::utf8_percent_encode(s, percent_encoding::NON_ALPHANUMERIC).to_string()
@@ -30,7 +31,7 @@ pub fn encode(flat: &[(&str, String)], selectors: &[Vec<(&str, String)>]) -> Str
     for (key, value) in flat {
         pairs.push(format!("{key}={}", component(value)));
     }
-    URL_SAFE.encode(pairs.join("&"))
+    URL_SAFE_NO_PAD.encode(pairs.join("&"))
 }
 
 /// Decodes a metadata segment; the message says what is wrong with it.
@@ -109,7 +110,7 @@ mod tests {
             &[("p", "true".into())],
             &[vec![("b", "feat/x".into()), ("cv", "7".into())]],
         );
-        let query = String::from_utf8(URL_SAFE.decode(&segment).unwrap()).unwrap();
+        let query = String::from_utf8(URL_SAFE_NO_PAD.decode(&segment).unwrap()).unwrap();
         assert_eq!(query, "s%5B%5D%5Bb%5D=feat%2Fx&s%5B%5D%5Bcv%5D=7&p=true");
         assert_eq!(
             decode(&segment),
