@@ -42,6 +42,59 @@ pub fn text(value: &str) -> Result<&str, String> {
     Ok(value)
 }
 
+/// Environment names: single line and, as the Pact Broker requires, no
+/// white space (they appear unquoted in CLI arguments and selectors).
+pub fn environment(value: &str) -> Result<&str, String> {
+    single_line(value)?;
+    if value.chars().any(char::is_whitespace) {
+        return Err("cannot contain spaces".into());
+    }
+    Ok(value)
+}
+
+/// The display name the Pact Broker derives from a name: words split at
+/// case changes and at `-`, `_`, `.` and spaces, each capitalised, so
+/// `preProduction` and `pre-production` both read "Pre Production".
+pub fn display_name(name: &str) -> String {
+    use std::sync::LazyLock;
+    static RULES: LazyLock<[(regex::Regex, &str); 3]> = LazyLock::new(|| {
+        [
+            (r"([A-Z])([A-Z])([a-z])", "$1 $2$3"),
+            (r"([a-z\d])([A-Z])(\S)", "$1 $2$3"),
+            (r"(\S)([-_\s.])(\S)", "$1 $3"),
+        ]
+        .map(|(pattern, replacement)| {
+            (
+                regex::Regex::new(pattern).expect("a valid regex"),
+                replacement,
+            )
+        })
+    });
+    let mut spaced = name.to_owned();
+    for (pattern, replacement) in RULES.iter() {
+        spaced = pattern.replace_all(&spaced, *replacement).into_owned();
+    }
+    spaced
+        .split_whitespace()
+        .map(capitalise)
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// Ruby's `camelcase(true)` on one word: a run of underscores before a
+/// lower case letter goes and the letter is upper cased, as is the first.
+fn capitalise(word: &str) -> String {
+    use std::sync::LazyLock;
+    static UNDERSCORES: LazyLock<regex::Regex> =
+        LazyLock::new(|| regex::Regex::new("_+([a-z])").expect("a valid regex"));
+    let joined = UNDERSCORES.replace_all(word, |c: &regex::Captures| c[1].to_ascii_uppercase());
+    let mut chars = joined.chars();
+    match chars.next() {
+        Some(c) => c.to_ascii_uppercase().to_string() + chars.as_str(),
+        None => String::new(),
+    }
+}
+
 /// Whether something could have been stored under `value`: names with a
 /// control character are refused on the way in, so a lookup by one can
 /// answer "not found" without asking the database (which cannot even hold
@@ -128,6 +181,37 @@ mod tests {
             ("\0", false),
         ] {
             assert_eq!(text(value).is_ok(), ok, "{value:?}");
+        }
+    }
+
+    #[test]
+    fn environment_names_have_no_spaces() {
+        assert!(environment("production").is_ok());
+        assert_eq!(
+            environment("pre prod").unwrap_err(),
+            "cannot contain spaces"
+        );
+        assert_eq!(
+            environment("pre\tprod").unwrap_err(),
+            "cannot contain control characters"
+        );
+        assert_eq!(environment("").unwrap_err(), "cannot be blank");
+    }
+
+    #[test]
+    fn display_names_are_derived_like_the_pact_brokers() {
+        for (name, display) in [
+            ("production", "Production"),
+            ("pre-production", "Pre Production"),
+            ("pre_production", "Pre Production"),
+            ("preProduction", "Pre Production"),
+            ("HTTPServer", "HTTP Server"),
+            ("test.eu", "Test Eu"),
+            ("prod2", "Prod2"),
+            ("_x", "X"),
+            ("a__", "A _"),
+        ] {
+            assert_eq!(display_name(name), display, "{name}");
         }
     }
 

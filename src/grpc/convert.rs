@@ -178,3 +178,58 @@ pub fn verification(v: crate::service::verifications::Verification) -> pb::Verif
         create_time: timestamp(v.created_at),
     }
 }
+
+pub fn environment(e: crate::service::environments::Environment) -> pb::Environment {
+    pb::Environment {
+        uuid: e.uuid,
+        name: e.name,
+        display_name: e.display_name,
+        production: e.production,
+        contacts: e
+            .contacts
+            .into_iter()
+            .flatten()
+            .map(|c| pb::Contact {
+                name: c.name,
+                // Details given over REST may hold any JSON; proto details
+                // are strings, so other values travel as their JSON text.
+                details: c
+                    .details
+                    .into_iter()
+                    .flatten()
+                    .map(|(k, v)| match v {
+                        serde_json::Value::String(s) => (k, s),
+                        other => (k, other.to_string()),
+                    })
+                    .collect(),
+            })
+            .collect(),
+        create_time: timestamp(e.created_at),
+        update_time: timestamp(e.updated_at),
+    }
+}
+
+pub fn deployed_version(d: crate::service::deployments::DeployedVersion) -> pb::DeployedVersion {
+    pb::DeployedVersion {
+        uuid: d.uuid,
+        pacticipant: d.pacticipant,
+        version: d.version,
+        environment: d.environment.name,
+        application_instance: d.application_instance.unwrap_or_default(),
+        currently_deployed: d.currently_deployed,
+        create_time: timestamp(d.created_at),
+        undeploy_time: d.undeployed_at.and_then(timestamp),
+    }
+}
+
+pub fn released_version(r: crate::service::deployments::ReleasedVersion) -> pb::ReleasedVersion {
+    pb::ReleasedVersion {
+        uuid: r.uuid,
+        pacticipant: r.pacticipant,
+        version: r.version,
+        environment: r.environment.name,
+        currently_supported: r.currently_supported,
+        create_time: timestamp(r.created_at),
+        support_end_time: r.support_ended_at.and_then(timestamp),
+    }
+}

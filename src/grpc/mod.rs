@@ -2,6 +2,7 @@
 //! reflection and clear UNIMPLEMENTED answers for capabilities not built yet.
 
 mod convert;
+mod deployments;
 mod for_verification;
 mod pacticipants;
 mod pacts;
@@ -25,6 +26,7 @@ pub mod pb {
         tonic::include_file_descriptor_set!("pactwire_descriptor");
 }
 
+use pb::deployment_service_server::DeploymentServiceServer;
 use pb::pact_service_server::PactServiceServer;
 use pb::pacticipant_service_server::PacticipantServiceServer;
 use pb::verification_service_server::VerificationServiceServer;
@@ -89,6 +91,10 @@ pub fn router(
                 .max_decoding_message_size(max_message_size),
         )
         .add_service(
+            DeploymentServiceServer::new(deployments::Adapter(broker.clone()))
+                .max_decoding_message_size(max_message_size),
+        )
+        .add_service(
             PactServiceServer::new(pacts::Adapter(broker))
                 .max_decoding_message_size(max_message_size),
         );
@@ -113,7 +119,6 @@ async fn not_built_yet(uri: axum::http::Uri) -> axum::response::Response {
         .unwrap_or_default();
     let capability = match service {
         "pactwire.v1.MatrixService" => Some("the matrix and can-i-deploy"),
-        "pactwire.v1.DeploymentService" => Some("environments, deployments and releases"),
         "pactwire.v1.WebhookService" => Some("webhooks and secrets"),
         "pactwire.v1.EventService" => Some("verification request and event streams"),
         _ => None,

@@ -77,6 +77,8 @@ const RELATIONS: &[(&str, &str, &str)] = &[
         "/pacts/provider/{provider}/for-verification",
         "DEPRECATED - please use pb:provider-pacts-for-verification",
     ),
+    ("pb:environments", "/environments", "Environments"),
+    ("pb:environment", "/environments/{uuid}", "Environment"),
 ];
 
 pub fn routes() -> Router<AppState> {

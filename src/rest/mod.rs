@@ -1,6 +1,8 @@
 //! The REST/HAL gateway: the Pact Broker's paths, link relations, JSON
 //! fields and status codes, over the same service layer as gRPC.
 
+mod deployments;
+mod environments;
 mod error;
 mod for_verification;
 mod hal;
@@ -46,6 +48,8 @@ pub fn router(broker: Broker, max_body_size: usize) -> Router {
         .merge(pacts::routes())
         .merge(verifications::routes())
         .merge(for_verification::routes())
+        .merge(environments::routes())
+        .merge(deployments::routes())
         .fallback(not_found)
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),

@@ -8,6 +8,7 @@ use axum::routing::get;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
+use super::deployments::add_version_places;
 use super::hal::Segment::{Name, Var};
 use super::hal::{self, Base};
 use super::{
@@ -155,7 +156,10 @@ async fn show_version(
     Path((p, v)): Path<(String, String)>,
 ) -> Result<Response> {
     let version = state.broker.get_version(&p, &v).await?;
-    Ok(respond(StatusCode::OK, version_json(&base, &version)))
+    let mut body = version_json(&base, &version);
+    let places = state.broker.version_places(&p, &v).await?;
+    add_version_places(&base, &mut body, &places);
+    Ok(respond(StatusCode::OK, body))
 }
 
 #[derive(Deserialize, Default)]
@@ -228,10 +232,13 @@ async fn save_version(
         ..body.into()
     };
     let (version, created) = state.broker.put_version(p, v, input, tag_update).await?;
+    let mut body = version_json(base, &version);
+    let places = state.broker.version_places(p, v).await?;
+    add_version_places(base, &mut body, &places);
     Ok(created_or_ok(
         created,
         base.url(&["pacticipants", p, "versions", v]),
-        version_json(base, &version),
+        body,
     ))
 }
 

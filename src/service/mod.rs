@@ -1,6 +1,8 @@
 //! The use cases of the broker: the only API of the core, shared by the
 //! gRPC and REST adapters. Each file holds one domain noun.
 
+pub mod deployments;
+pub mod environments;
 pub mod for_verification;
 pub mod pacticipants;
 pub mod pacts;

@@ -6,6 +6,7 @@ mod support;
 mod broker_contracts;
 mod cli;
 mod concurrency;
+mod deployments;
 mod for_verification;
 mod latest_verifications;
 mod local_postgres;

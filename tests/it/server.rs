@@ -158,9 +158,9 @@ async fn capabilities_not_built_yet_answer_unimplemented_with_a_reason() {
     let app = TestApp::start().await;
     for (method, body, reason) in [
         (
-            "pactwire.v1.DeploymentService/ListEnvironments",
+            "pactwire.v1.WebhookService/ListWebhooks",
             "{}",
-            "environments, deployments and releases",
+            "webhooks and secrets",
         ),
         (
             "pactwire.v1.MatrixService/CanIDeploy",

@@ -3,6 +3,7 @@
 
 use pactwire::app::RunningServer;
 use pactwire::config::BrokerSettings;
+use pactwire::grpc::pb::deployment_service_client::DeploymentServiceClient;
 use pactwire::grpc::pb::pact_service_client::PactServiceClient;
 use pactwire::grpc::pb::pacticipant_service_client::PacticipantServiceClient;
 use pactwire::grpc::pb::version_service_client::VersionServiceClient;
@@ -72,6 +73,10 @@ impl TestApp {
 
     pub async fn pacts(&self) -> PactServiceClient<Channel> {
         PactServiceClient::new(self.channel().await)
+    }
+
+    pub async fn deployments(&self) -> DeploymentServiceClient<Channel> {
+        DeploymentServiceClient::new(self.channel().await)
     }
 
     /// Sends `body` as it is, with an optional content type and Accept

@@ -1,11 +1,9 @@
-//! Test data: pacts published through the API, and environments,
-//! deployments and releases recorded through the store (their API comes
-//! with the deployments capability).
+//! Test data: pacts published, and environments, deployments and
+//! releases recorded, through the API.
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
-use pactwire::store::models::VersionRow;
-use pactwire::store::{Store, deployments, environments, pacticipants, versions};
+use pactwire::grpc::pb;
 use serde_json::{Value, json};
 
 use super::TestApp;
@@ -57,47 +55,44 @@ pub async fn publish(
         .to_owned()
 }
 
-/// Records where versions run, through the store.
-pub struct Places {
-    store: Store,
+/// Records where versions run, through the deployments API: gRPC by
+/// name, and REST for ending a deployment or release by its uuid.
+pub struct Places<'a> {
+    app: &'a TestApp,
 }
 
-impl Places {
-    pub async fn of(app: &TestApp) -> Places {
-        Places {
-            store: Store::connect(&app.db.url, 4)
-                .await
-                .expect("connecting to the test database"),
-        }
+impl<'a> Places<'a> {
+    pub async fn of(app: &'a TestApp) -> Places<'a> {
+        Places { app }
     }
 
-    /// The id of the environment `name`, created when new.
-    pub async fn environment(&self, name: &str) -> i64 {
-        let mut conn = self.store.conn().await.expect("a connection");
-        let known = environments::find_by_names(&mut conn, &[name.to_owned()])
-            .await
-            .expect("reading environments");
-        match known.first() {
-            Some(environment) => environment.id,
-            None => {
-                environments::insert(&mut conn, name, None, name == "production")
+    /// The uuid of the environment `name`, created when new.
+    pub async fn environment(&self, name: &str) -> String {
+        let mut client = self.app.deployments().await;
+        let found = client
+            .get_environment(pb::GetEnvironmentRequest {
+                key: Some(pb::get_environment_request::Key::Name(name.to_owned())),
+            })
+            .await;
+        let environment = match found {
+            Ok(found) => found.into_inner().environment,
+            Err(status) if status.code() == tonic::Code::NotFound => {
+                client
+                    .create_environment(pb::CreateEnvironmentRequest {
+                        environment: Some(pb::Environment {
+                            name: name.to_owned(),
+                            production: name == "production",
+                            ..Default::default()
+                        }),
+                    })
                     .await
                     .expect("creating an environment")
-                    .id
+                    .into_inner()
+                    .environment
             }
-        }
-    }
-
-    async fn version(&self, pacticipant: &str, number: &str) -> VersionRow {
-        let mut conn = self.store.conn().await.expect("a connection");
-        let pacticipant = pacticipants::find(&mut conn, pacticipant)
-            .await
-            .expect("reading the pacticipant")
-            .expect("the pacticipant");
-        versions::find(&mut conn, pacticipant.id, number)
-            .await
-            .expect("reading the version")
-            .expect("the version")
+            Err(status) => panic!("reading the environment: {status}"),
+        };
+        environment.expect("an environment").uuid
     }
 
     /// Records that the version is deployed to `environment`; returns the
@@ -115,40 +110,67 @@ impl Places {
         environment: &str,
         instance: Option<&str>,
     ) -> String {
-        let version = self.version(pacticipant, number).await;
-        let environment = self.environment(environment).await;
-        let mut conn = self.store.conn().await.expect("a connection");
-        deployments::record_deployment(&mut conn, &version, environment, instance)
+        self.environment(environment).await;
+        self.app
+            .deployments()
+            .await
+            .record_deployment(pb::RecordDeploymentRequest {
+                pacticipant: pacticipant.to_owned(),
+                version: number.to_owned(),
+                environment: environment.to_owned(),
+                application_instance: instance.unwrap_or_default().to_owned(),
+            })
             .await
             .expect("recording the deployment")
+            .into_inner()
+            .deployed_version
+            .expect("a deployed version")
+            .uuid
     }
 
     pub async fn undeploy(&self, deployed_version: &str) {
-        let mut conn = self.store.conn().await.expect("a connection");
-        assert!(
-            deployments::record_undeployment(&mut conn, deployed_version)
-                .await
-                .expect("recording the undeployment")
-        );
+        let body = json!({"currentlyDeployed": false});
+        self.merge_patch(&format!("/deployed-versions/{deployed_version}"), &body)
+            .await;
     }
 
     /// Records that the version is released to `environment`; returns the
     /// released version's uuid.
     pub async fn release(&self, pacticipant: &str, number: &str, environment: &str) -> String {
-        let version = self.version(pacticipant, number).await;
-        let environment = self.environment(environment).await;
-        let mut conn = self.store.conn().await.expect("a connection");
-        deployments::record_release(&mut conn, &version, environment)
+        self.environment(environment).await;
+        self.app
+            .deployments()
+            .await
+            .record_release(pb::RecordReleaseRequest {
+                pacticipant: pacticipant.to_owned(),
+                version: number.to_owned(),
+                environment: environment.to_owned(),
+            })
             .await
             .expect("recording the release")
+            .into_inner()
+            .released_version
+            .expect("a released version")
+            .uuid
     }
 
     pub async fn end_support(&self, released_version: &str) {
-        let mut conn = self.store.conn().await.expect("a connection");
-        assert!(
-            deployments::record_support_ended(&mut conn, released_version)
-                .await
-                .expect("ending support")
-        );
+        let body = json!({"currentlySupported": false});
+        self.merge_patch(&format!("/released-versions/{released_version}"), &body)
+            .await;
+    }
+
+    async fn merge_patch(&self, path: &str, body: &Value) {
+        let reply = self
+            .app
+            .call(
+                reqwest::Method::PATCH,
+                path,
+                Some("application/merge-patch+json"),
+                None,
+                &body.to_string(),
+            )
+            .await;
+        assert_eq!(reply.status, 200, "{}", reply.body);
     }
 }
