@@ -97,6 +97,35 @@ pub struct ServeArgs {
         default_value_t = 30
     )]
     pub verified_by_other_branch_lookback_days: u32,
+    /// Tagging a version with the name of an environment records a
+    /// deployment there (the Pact Broker's setting of the same name), for
+    /// teams moving from tags to environments.
+    #[arg(long, env = "PACT_BROKER_CREATE_DEPLOYED_VERSIONS_FOR_TAGS", default_value_t = true, action = clap::ArgAction::Set)]
+    pub create_deployed_versions_for_tags: bool,
+    /// A pacticipant without a main branch gets the first of
+    /// `main_branch_candidates` used as a branch or tag of its versions
+    /// (the Pact Broker's setting of the same name).
+    #[arg(long, env = "PACT_BROKER_AUTO_DETECT_MAIN_BRANCH", default_value_t = true, action = clap::ArgAction::Set)]
+    pub auto_detect_main_branch: bool,
+    /// The branch names taken for a main branch, space separated.
+    #[arg(
+        long,
+        env = "PACT_BROKER_MAIN_BRANCH_CANDIDATES",
+        default_value = "develop main master"
+    )]
+    pub main_branch_candidates: String,
+    /// The first tag of a version without a branch becomes its branch when
+    /// it comes soon after the version (the Pact Broker's setting of the
+    /// same name), for tools that only know tags.
+    #[arg(long, env = "PACT_BROKER_USE_FIRST_TAG_AS_BRANCH", default_value_t = true, action = clap::ArgAction::Set)]
+    pub use_first_tag_as_branch: bool,
+    /// How soon, in seconds after the version was created.
+    #[arg(
+        long,
+        env = "PACT_BROKER_USE_FIRST_TAG_AS_BRANCH_TIME_LIMIT",
+        default_value_t = 10
+    )]
+    pub use_first_tag_as_branch_time_limit: u32,
 }
 
 #[derive(clap::ValueEnum, Clone, Copy, PartialEq, Eq, Debug)]
@@ -113,6 +142,11 @@ pub struct BrokerSettings {
     pub max_request_body_size: usize,
     pub allow_dangerous_contract_modification: bool,
     pub verified_by_other_branch_lookback_days: u32,
+    pub create_deployed_versions_for_tags: bool,
+    pub auto_detect_main_branch: bool,
+    pub main_branch_candidates: Vec<String>,
+    pub use_first_tag_as_branch: bool,
+    pub use_first_tag_as_branch_time_limit: u32,
 }
 
 impl ServeArgs {
@@ -127,6 +161,15 @@ impl ServeArgs {
             max_request_body_size: self.max_request_body_size,
             allow_dangerous_contract_modification: self.allow_dangerous_contract_modification,
             verified_by_other_branch_lookback_days: self.verified_by_other_branch_lookback_days,
+            create_deployed_versions_for_tags: self.create_deployed_versions_for_tags,
+            auto_detect_main_branch: self.auto_detect_main_branch,
+            main_branch_candidates: self
+                .main_branch_candidates
+                .split_whitespace()
+                .map(str::to_owned)
+                .collect(),
+            use_first_tag_as_branch: self.use_first_tag_as_branch,
+            use_first_tag_as_branch_time_limit: self.use_first_tag_as_branch_time_limit,
         }
     }
 }
@@ -138,6 +181,11 @@ impl Default for BrokerSettings {
             max_request_body_size: 10 * 1024 * 1024,
             allow_dangerous_contract_modification: false,
             verified_by_other_branch_lookback_days: 30,
+            create_deployed_versions_for_tags: true,
+            auto_detect_main_branch: true,
+            main_branch_candidates: ["develop", "main", "master"].map(str::to_owned).to_vec(),
+            use_first_tag_as_branch: true,
+            use_first_tag_as_branch_time_limit: 10,
         }
     }
 }

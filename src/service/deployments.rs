@@ -186,9 +186,14 @@ impl Broker {
             let pacticipant = existing_pacticipant(conn, pacticipant).await?;
             let version = existing_version(conn, &pacticipant, version).await?;
             let environment = environments::existing(conn, environment).await?;
-            let (uuid, ended) =
-                store::record_deployment(conn, &version, environment.id, application_instance)
-                    .await?;
+            let (uuid, ended) = store::record_deployment(
+                conn,
+                &version,
+                environment.id,
+                application_instance,
+                false,
+            )
+            .await?;
             let mut undeployed = Vec::new();
             if let Some(ended) = ended {
                 undeployed.push(deployed_by_uuid(conn, &ended).await?);

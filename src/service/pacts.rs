@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 use diesel_async::AsyncConnection;
 
-use super::versions::{Version, check_build_url, describe_version};
+use super::versions::{Version, branch_version, check_build_url, describe_version, tag_version};
 use super::{Broker, Listed, existing_pacticipant, existing_version};
 use crate::domain::notice::{Notice, NoticeKind};
 use crate::domain::page::Page;
@@ -312,10 +312,10 @@ impl Broker {
             // until commit, so concurrent publishes on one branch wait for the
             // shortest time.
             if let Some(branch) = &input.branch {
-                version_store::add_to_branch(conn, &version_row, branch, false).await?;
+                branch_version(conn, &self.settings, &version_row, branch, false).await?;
             }
             for tag in &input.tags {
-                version_store::add_tag(conn, &version_row, tag).await?;
+                tag_version(conn, &self.settings, &version_row, tag).await?;
             }
             let version = describe_version(conn, &consumer.name, version_row).await?;
             let mut notices = vec![version_notice(&consumer.name, &version, created)];

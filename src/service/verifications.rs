@@ -7,7 +7,7 @@ use diesel_async::AsyncConnection;
 use serde_json::Value;
 
 use super::pacts::{PactSelector, existing_pact};
-use super::versions::check_build_url;
+use super::versions::{branch_version, check_build_url, tag_version};
 use super::{Broker, existing_pacticipant, existing_version};
 use crate::domain::page::Page;
 use crate::domain::{metadata, names};
@@ -205,10 +205,10 @@ impl Broker {
                 version_store::find_or_create(conn, provider_row.id, &input.provider_version, None)
                     .await?;
             if let Some(branch) = &input.provider_version_branch {
-                version_store::add_to_branch(conn, &version, branch, false).await?;
+                branch_version(conn, &self.settings, &version, branch, false).await?;
             }
             for tag in &input.provider_version_tags {
-                version_store::add_tag(conn, &version, tag).await?;
+                tag_version(conn, &self.settings, &version, tag).await?;
             }
             let tags: Vec<String> = version_store::tags_of(conn, &[version.id])
                 .await?

@@ -4,12 +4,14 @@ use chrono::{DateTime, Utc};
 use diesel_async::AsyncConnection;
 
 use super::{Broker, Listed, existing_pacticipant, existing_version};
+use crate::config::BrokerSettings;
 use crate::domain::names;
 use crate::domain::page::Page;
 use crate::error::{Error, Result, Violations};
-use crate::store::models::{BranchRow, PacticipantRow, VersionRow};
+use crate::store::models::{BranchRow, PacticipantRow, TagRow, VersionRow};
 use crate::store::{
-    Conn, pacticipants as pacticipant_store, pacts as pact_store, versions as store,
+    Conn, deployments as deployment_store, environments as environment_store,
+    pacticipants as pacticipant_store, pacts as pact_store, versions as store,
 };
 
 #[derive(Debug, Clone)]
@@ -125,6 +127,55 @@ pub(crate) fn check_build_url(url: &str) -> Result<(), String> {
     }
 }
 
+/// Adds a version to a branch; with `auto_detect_main_branch`, a candidate
+/// branch becomes the main branch of a pacticipant that has none, as in
+/// the Pact Broker. True when newly added.
+pub(crate) async fn branch_version(
+    conn: &mut Conn,
+    settings: &BrokerSettings,
+    version: &VersionRow,
+    branch: &str,
+    auto_created: bool,
+) -> Result<bool> {
+    let added = store::add_to_branch(conn, version, branch, auto_created).await?;
+    maybe_set_main_branch(conn, settings, version.pacticipant_id, branch).await?;
+    Ok(added)
+}
+
+/// Tags a version as the Pact Broker's tag service does: with
+/// `use_first_tag_as_branch`, the first tag of a version without a branch,
+/// applied soon after the version was created, becomes its branch (for
+/// tools that know only tags); a candidate tag may set the main branch.
+pub(crate) async fn tag_version(
+    conn: &mut Conn,
+    settings: &BrokerSettings,
+    version: &VersionRow,
+    tag: &str,
+) -> Result<(TagRow, bool)> {
+    let limit = chrono::Duration::seconds(settings.use_first_tag_as_branch_time_limit.into());
+    if settings.use_first_tag_as_branch
+        && Utc::now() - version.created_at <= limit
+        && store::is_unlabelled(conn, version.id).await?
+    {
+        branch_version(conn, settings, version, tag, true).await?;
+    }
+    maybe_set_main_branch(conn, settings, version.pacticipant_id, tag).await?;
+    store::add_tag(conn, version, tag).await
+}
+
+async fn maybe_set_main_branch(
+    conn: &mut Conn,
+    settings: &BrokerSettings,
+    pacticipant_id: i64,
+    name: &str,
+) -> Result<()> {
+    if settings.auto_detect_main_branch && settings.main_branch_candidates.iter().any(|c| c == name)
+    {
+        pacticipant_store::set_main_branch_if_unset(conn, pacticipant_id, name).await?;
+    }
+    Ok(())
+}
+
 /// What a version PUT carries.
 #[derive(Debug, Default, Clone)]
 pub struct VersionInput {
@@ -185,7 +236,7 @@ impl Broker {
                 row
             };
             if let Some(branch) = &input.branch {
-                store::add_to_branch(conn, &row, branch, false).await?;
+                branch_version(conn, &self.settings, &row, branch, false).await?;
             }
             if tag_update == TagUpdate::Replace && !created {
                 store::remove_tags_except(conn, row.id, &input.tags).await?;
@@ -291,7 +342,7 @@ impl Broker {
         conn.transaction(async |conn| {
             let (pacticipant, _) = pacticipant_store::find_or_create(conn, pacticipant).await?;
             let (row, _) = store::find_or_create(conn, pacticipant.id, number, None).await?;
-            let created = store::add_to_branch(conn, &row, branch, false).await?;
+            let created = branch_version(conn, &self.settings, &row, branch, false).await?;
             Ok((
                 describe_version(conn, &pacticipant.name, row).await?,
                 created,
@@ -377,7 +428,15 @@ impl Broker {
         conn.transaction(async |conn| {
             let (pacticipant, _) = pacticipant_store::find_or_create(conn, pacticipant).await?;
             let (row, _) = store::find_or_create(conn, pacticipant.id, number, None).await?;
-            let (_, created) = store::add_tag(conn, &row, tag).await?;
+            let (_, created) = tag_version(conn, &self.settings, &row, tag).await?;
+            // Tagging with an environment's name records a deployment
+            // there, as in the Pact Broker, for teams moving from tags to
+            // environments.
+            if self.settings.create_deployed_versions_for_tags
+                && let Some(environment) = environment_store::find_by_name(conn, tag).await?
+            {
+                deployment_store::record_deployment(conn, &row, environment.id, None, true).await?;
+            }
             let tag = find_tag(conn, &pacticipant, row, tag).await?;
             Ok((tag, created))
         })

@@ -175,6 +175,7 @@ pub async fn find_released(
 /// Records that `version` is deployed to an environment (as one
 /// application instance, when given; a blank instance is none), ending the
 /// current deployment of the same pacticipant, environment and instance.
+/// `auto_created` marks deployments recorded by tagging.
 /// Returns the uuid of the deployed version and that of the deployment it
 /// ended, if any; recording the current deployment again changes nothing.
 pub async fn record_deployment(
@@ -182,6 +183,7 @@ pub async fn record_deployment(
     version: &VersionRow,
     environment_id: i64,
     application_instance: Option<&str>,
+    auto_created: bool,
 ) -> Result<(String, Option<String>)> {
     let instance = application_instance.filter(|i| !i.is_empty());
     conn.transaction(async |conn| {
@@ -227,6 +229,7 @@ pub async fn record_deployment(
                 deployed_versions::pacticipant_id.eq(version.pacticipant_id),
                 deployed_versions::environment_id.eq(environment_id),
                 deployed_versions::application_instance.eq(instance),
+                deployed_versions::auto_created.eq(auto_created),
             ))
             .returning(deployed_versions::uuid)
             .get_result(conn)

@@ -63,6 +63,20 @@ pub async fn update(
         .await?)
 }
 
+/// Sets the main branch of a pacticipant that has none; one statement, so
+/// two requests cannot both set it.
+pub async fn set_main_branch_if_unset(conn: &mut Conn, id: i64, branch: &str) -> Result<()> {
+    diesel::update(
+        pacticipants::table
+            .find(id)
+            .filter(pacticipants::main_branch.is_null()),
+    )
+    .set(pacticipants::main_branch.eq(branch))
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
 pub async fn delete(conn: &mut Conn, id: i64) -> Result<()> {
     diesel::delete(pacticipants::table.find(id))
         .execute(conn)

@@ -303,6 +303,18 @@ pub async fn tags_of(conn: &mut Conn, version_ids: &[i64]) -> Result<Vec<TagInfo
         .collect())
 }
 
+/// Whether a version has neither tags nor branches.
+pub async fn is_unlabelled(conn: &mut Conn, version_id: i64) -> Result<bool> {
+    use diesel::dsl::{exists, not, select};
+    Ok(select(
+        not(exists(tags::table.filter(tags::version_id.eq(version_id)))).and(not(exists(
+            branch_versions::table.filter(branch_versions::version_id.eq(version_id)),
+        ))),
+    )
+    .get_result(conn)
+    .await?)
+}
+
 /// Tags a version; true when the tag is new.
 pub async fn add_tag(conn: &mut Conn, version: &VersionRow, name: &str) -> Result<(TagRow, bool)> {
     let inserted = diesel::insert_into(tags::table)

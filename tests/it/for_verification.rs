@@ -2,6 +2,7 @@
 //! reference, de-duplication, defaults, pending by branch, tags or
 //! neither, work in progress pacts, notices, links, and bad input.
 
+use pactwire::config::BrokerSettings;
 use pactwire::grpc::pb;
 use pactwire::grpc::pb::verification_service_client::VerificationServiceClient;
 use serde_json::{Value, json};
@@ -148,7 +149,12 @@ async fn scenario(app: &TestApp) {
 
 #[tokio::test]
 async fn each_selector_chooses_the_pacts_of_the_reference() {
-    let app = TestApp::start().await;
+    // Baz stays without a main branch: `develop` would become it.
+    let app = TestApp::start_with(BrokerSettings {
+        auto_detect_main_branch: false,
+        ..BrokerSettings::default()
+    })
+    .await;
     scenario(&app).await;
     let cases: Vec<(Value, Vec<Row>)> = vec![
         (
@@ -401,7 +407,12 @@ async fn identical_content_is_verified_once_for_every_selector_that_chose_it() {
 
 #[tokio::test]
 async fn without_selectors_the_defaults_apply() {
-    let app = TestApp::start().await;
+    // Baz's `master` stays a tag rather than becoming a branch.
+    let app = TestApp::start_with(BrokerSettings {
+        use_first_tag_as_branch: false,
+        ..BrokerSettings::default()
+    })
+    .await;
     // Foo: main branch with a head.
     publish(&app, "Foo", "1", Some("main"), &[], "a").await;
     publish(&app, "Foo", "2", Some("feat"), &[], "b").await;
@@ -601,7 +612,12 @@ async fn wip(app: &TestApp, body: Value) -> Vec<(String, String, bool)> {
 
 #[tokio::test]
 async fn work_in_progress_pacts_are_branch_and_tag_heads_not_yet_verified() {
-    let app = TestApp::start().await;
+    // Foo 3's `beta` stays a tag rather than becoming a branch.
+    let app = TestApp::start_with(BrokerSettings {
+        use_first_tag_as_branch: false,
+        ..BrokerSettings::default()
+    })
+    .await;
     let since = "2020-01-01";
     publish(&app, "Foo", "1", Some("main"), &[], "a").await;
     set_main_branch(&app, "Foo", "main").await;
