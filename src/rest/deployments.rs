@@ -121,16 +121,15 @@ pub fn released_version_json(base: &Base, r: &ReleasedVersion, embed: Embed) -> 
     Value::Object(body)
 }
 
-/// The version resource's links to where the version is and can go:
-/// `pb:record-deployment` and `pb:record-release` are arrays named after
-/// each environment, which is how the CLIs find the one to record to.
-pub fn add_version_places(base: &Base, version: &mut Value, places: &VersionPlaces) {
-    let Some(links) = version.get_mut("_links").and_then(Value::as_object_mut) else {
-        return;
-    };
-    let deployed: Vec<Value> = places
-        .deployed
-        .iter()
+/// `pb:deployed-environments` links: where a version or pacticipant is or
+/// was deployed. Snake case keys, as the Pact Broker writes them.
+pub fn deployed_environment_links<'a>(
+    base: &Base,
+    deployed: impl IntoIterator<Item = &'a DeployedVersion>,
+    with_instance: bool,
+) -> Value {
+    deployed
+        .into_iter()
         .map(|d| {
             let display = &d.environment.display_name;
             let mut link = json!({
@@ -139,15 +138,21 @@ pub fn add_version_places(base: &Base, version: &mut Value, places: &VersionPlac
                 "href": base.url(&["deployed-versions", &d.uuid]),
                 "currently_deployed": d.currently_deployed,
             });
-            if let Some(instance) = &d.application_instance {
+            if with_instance && let Some(instance) = &d.application_instance {
                 link["application_instance"] = json!(instance);
             }
             link
         })
-        .collect();
-    let released: Vec<Value> = places
-        .released
-        .iter()
+        .collect()
+}
+
+/// `pb:released-environments` links: where a version is or was released.
+pub fn released_environment_links<'a>(
+    base: &Base,
+    released: impl IntoIterator<Item = &'a ReleasedVersion>,
+) -> Value {
+    released
+        .into_iter()
         .map(|r| {
             let display = &r.environment.display_name;
             json!({
@@ -157,8 +162,17 @@ pub fn add_version_places(base: &Base, version: &mut Value, places: &VersionPlac
                 "currently_supported": r.currently_supported,
             })
         })
-        .collect();
-    let record = |kind: &str, verb: &str| -> Vec<Value> {
+        .collect()
+}
+
+/// The version resource's links to where the version is and can go:
+/// `pb:record-deployment` and `pb:record-release` are arrays named after
+/// each environment, which is how the CLIs find the one to record to.
+pub fn add_version_places(base: &Base, version: &mut Value, places: &VersionPlaces) {
+    let Some(links) = version.get_mut("_links").and_then(Value::as_object_mut) else {
+        return;
+    };
+    let record = |kind: &str, verb: &str| -> Value {
         places
             .environments
             .iter()
@@ -171,15 +185,21 @@ pub fn add_version_places(base: &Base, version: &mut Value, places: &VersionPlac
             })
             .collect()
     };
-    links.insert("pb:deployed-environments".into(), Value::Array(deployed));
-    links.insert("pb:released-environments".into(), Value::Array(released));
+    links.insert(
+        "pb:deployed-environments".into(),
+        deployed_environment_links(base, &places.deployed, true),
+    );
+    links.insert(
+        "pb:released-environments".into(),
+        released_environment_links(base, &places.released),
+    );
     links.insert(
         "pb:record-deployment".into(),
-        Value::Array(record("deployed-versions", "deployment")),
+        record("deployed-versions", "deployment"),
     );
     links.insert(
         "pb:record-release".into(),
-        Value::Array(record("released-versions", "release")),
+        record("released-versions", "release"),
     );
 }
 

@@ -9,6 +9,7 @@ use axum::routing::get;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
+use super::deployments::deployed_environment_links;
 use super::hal::Segment::{self, Name, Var};
 use super::hal::{self, Base};
 use super::versions::version_json;
@@ -16,6 +17,7 @@ use super::{
     AppState, JsonBody, PageQuery, Path, Query, created_or_ok, hal as respond, pagination,
 };
 use crate::error::{Error, Result};
+use crate::service::deployments::PlaceQuery;
 use crate::service::{Pacticipant, PacticipantDetails, PacticipantPatch};
 
 pub fn routes() -> Router<AppState> {
@@ -244,7 +246,8 @@ async fn show(
     Path(name): Path<String>,
 ) -> Result<Response> {
     let found = state.broker.get_pacticipant(&name).await?;
-    Ok(respond(StatusCode::OK, pacticipant_json(&base, &found)))
+    let body = with_deployed_environments(&state, &base, pacticipant_json(&base, &found)).await?;
+    Ok(respond(StatusCode::OK, body))
 }
 
 async fn replace(
@@ -275,11 +278,29 @@ async fn upsert(
     patch: PacticipantPatch,
 ) -> Result<Response> {
     let (p, created) = state.broker.update_pacticipant(name, patch, true).await?;
+    let body = with_deployed_environments(state, base, pacticipant_json(base, &p)).await?;
     Ok(created_or_ok(
         created,
         base.url(&["pacticipants", &p.name]),
-        pacticipant_json(base, &p),
+        body,
     ))
+}
+
+/// The pacticipant resource links to where its versions are deployed now,
+/// as the Pact Broker's does (its collections do not).
+async fn with_deployed_environments(
+    state: &AppState,
+    base: &Base,
+    mut body: Value,
+) -> Result<Value> {
+    let name = body["name"].as_str().unwrap_or_default().to_owned();
+    let query = PlaceQuery {
+        pacticipant: Some(&name),
+        ..PlaceQuery::default()
+    };
+    let (deployed, _) = state.broker.currently_deployed(query, None).await?;
+    body["_links"]["pb:deployed-environments"] = deployed_environment_links(base, &deployed, false);
+    Ok(body)
 }
 
 async fn delete(State(state): State<AppState>, Path(name): Path<String>) -> Result<StatusCode> {

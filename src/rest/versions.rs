@@ -8,7 +8,9 @@ use axum::routing::get;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::deployments::add_version_places;
+use super::deployments::{
+    add_version_places, deployed_environment_links, released_environment_links,
+};
 use super::hal::Segment::{Name, Var};
 use super::hal::{self, Base};
 use super::{
@@ -120,17 +122,45 @@ fn branch_json(base: &Base, b: &Branch) -> Value {
     })
 }
 
-fn versions_collection(base: &Base, path: &[&str], listed: Listed<Version>) -> Response {
+/// A page of versions of `pacticipant`, each with where it was deployed
+/// and released, as the Pact Broker lists them.
+async fn versions_collection(
+    state: &AppState,
+    base: &Base,
+    pacticipant: &str,
+    path: &[&str],
+    listed: Listed<Version>,
+) -> Result<Response> {
     let (page, mut links) = pagination(base, path, listed.page, listed.total);
     links["self"] = hal::link(base.url(path));
-    respond(
+    let numbers: Vec<String> = listed.items.iter().map(|v| v.number.clone()).collect();
+    let (deployed, released) = state
+        .broker
+        .places_of_versions(pacticipant, &numbers)
+        .await?;
+    let versions: Vec<Value> = listed
+        .items
+        .iter()
+        .map(|v| {
+            let mut body = version_json(base, v);
+            body["_links"]["pb:deployed-environments"] = deployed_environment_links(
+                base,
+                deployed.iter().filter(|d| d.version == v.number),
+                true,
+            );
+            body["_links"]["pb:released-environments"] =
+                released_environment_links(base, released.iter().filter(|r| r.version == v.number));
+            body
+        })
+        .collect();
+    Ok(respond(
         StatusCode::OK,
         json!({
-            "_embedded": { "versions": listed.items.iter().map(|v| version_json(base, v)).collect::<Vec<_>>() },
+            "_embedded": { "versions": versions },
             "_links": links,
             "page": page,
         }),
-    )
+    ))
 }
 
 async fn list_versions(
@@ -143,11 +173,7 @@ async fn list_versions(
         .broker
         .list_versions(&p, None, None, query.page()?)
         .await?;
-    Ok(versions_collection(
-        &base,
-        &["pacticipants", &p, "versions"],
-        listed,
-    ))
+    versions_collection(&state, &base, &p, &["pacticipants", &p, "versions"], listed).await
 }
 
 async fn show_version(
@@ -343,11 +369,14 @@ async fn list_branch_versions(
         .broker
         .list_versions(&p, Some(&b), None, query.page()?)
         .await?;
-    Ok(versions_collection(
+    versions_collection(
+        &state,
         &base,
+        &p,
         &["pacticipants", &p, "branches", &b, "versions"],
         listed,
-    ))
+    )
+    .await
 }
 
 async fn branch_head(

@@ -441,6 +441,27 @@ impl Broker {
         ))
     }
 
+    /// The deployments and releases, current or not, of some versions of a
+    /// pacticipant: what a listing of versions links to.
+    pub async fn places_of_versions(
+        &self,
+        pacticipant: &str,
+        numbers: &[String],
+    ) -> Result<(Vec<DeployedVersion>, Vec<ReleasedVersion>)> {
+        let mut conn = self.store.conn().await?;
+        let filter = Filter {
+            pacticipant: Some(pacticipant),
+            versions: Some(numbers),
+            ..Filter::default()
+        };
+        let deployed = store::deployed(&mut conn, &filter, None).await?;
+        let released = store::released(&mut conn, &filter, None).await?;
+        Ok((
+            describe_deployed(&mut conn, deployed).await?,
+            describe_released(&mut conn, released).await?,
+        ))
+    }
+
     /// Every environment, and the deployments and releases of one version.
     pub async fn version_places(&self, pacticipant: &str, version: &str) -> Result<VersionPlaces> {
         let mut conn = self.store.conn().await?;

@@ -44,6 +44,8 @@ pub struct Filter<'a> {
     pub environment_id: Option<i64>,
     pub pacticipant: Option<&'a str>,
     pub version: Option<&'a str>,
+    /// Any of these version numbers.
+    pub versions: Option<&'a [String]>,
     pub version_id: Option<i64>,
     /// Deployments only: `Some(None)` is the unnamed instance.
     pub application_instance: Option<Option<&'a str>>,
@@ -80,6 +82,9 @@ pub async fn deployed(
     }
     if let Some(number) = filter.version {
         query = query.filter(versions::number.eq(number.to_owned()));
+    }
+    if let Some(numbers) = filter.versions {
+        query = query.filter(versions::number.eq_any(numbers));
     }
     if let Some(id) = filter.version_id {
         query = query.filter(deployed_versions::version_id.eq(id));
@@ -126,6 +131,9 @@ pub async fn released(
     }
     if let Some(number) = filter.version {
         query = query.filter(versions::number.eq(number.to_owned()));
+    }
+    if let Some(numbers) = filter.versions {
+        query = query.filter(versions::number.eq_any(numbers));
     }
     if let Some(id) = filter.version_id {
         query = query.filter(released_versions::version_id.eq(id));

@@ -407,6 +407,36 @@ async fn a_deployment_ends_the_previous_one_of_the_same_application_instance() {
         version["_links"]["pb:deployed-environments"][0]["currently_deployed"],
         true
     );
+
+    // Listings of versions link each to its deployments, current or not;
+    // the pacticipant to the current ones.
+    let (_, versions) = app.get("/pacticipants/Foo/versions").await;
+    let deployed_in_listing: Vec<(Value, Value)> = versions["_embedded"]["versions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| {
+            let links = &v["_links"]["pb:deployed-environments"];
+            (v["number"].clone(), json!(links.as_array().unwrap().len()))
+        })
+        .collect();
+    assert_eq!(
+        deployed_in_listing,
+        [
+            (json!("4"), json!(0)),
+            (json!("3"), json!(1)),
+            (json!("2"), json!(1)),
+            (json!("1"), json!(1)),
+        ]
+    );
+    let (_, foo) = app.get("/pacticipants/Foo").await;
+    let current: Vec<&Value> = foo["_links"]["pb:deployed-environments"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| &l["currently_deployed"])
+        .collect();
+    assert_eq!(current, [&json!(true), &json!(true)], "{foo}");
 }
 
 #[tokio::test]
