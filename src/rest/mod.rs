@@ -5,8 +5,10 @@ mod error;
 mod for_verification;
 mod hal;
 mod index;
+mod matrix;
 mod pacticipants;
 mod pacts;
+mod query;
 mod verifications;
 mod versions;
 
@@ -46,6 +48,7 @@ pub fn router(broker: Broker, max_body_size: usize) -> Router {
         .merge(pacts::routes())
         .merge(verifications::routes())
         .merge(for_verification::routes())
+        .merge(matrix::routes())
         .fallback(not_found)
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),

@@ -2,6 +2,7 @@
 //! gRPC and REST adapters. Each file holds one domain noun.
 
 pub mod for_verification;
+pub mod matrix;
 pub mod pacticipants;
 pub mod pacts;
 pub mod verifications;

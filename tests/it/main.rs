@@ -9,6 +9,7 @@ mod concurrency;
 mod for_verification;
 mod latest_verifications;
 mod local_postgres;
+mod matrix;
 mod pacticipants;
 mod pacts;
 mod protos;
