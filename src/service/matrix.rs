@@ -94,7 +94,17 @@ impl Broker {
         window: RowWindow,
     ) -> Result<MatrixAnswer> {
         let mut violations = violations;
+        let mut query = query;
         check_shape(&query, &mut violations);
+        // Several versions of a pacticipant can be live in an environment
+        // (instances, supported releases); keeping only the newest provider
+        // version per consumer version would hide the others. So the Ruby
+        // CLI's `cvp` gets the same answer as the Rust CLI's `cvpv`.
+        if matches!(query.destination, Some(Destination::Environment(_)))
+            && query.latest_by == Some(LatestBy::Cvp)
+        {
+            query.latest_by = Some(LatestBy::Cvpv);
+        }
         let mut conn = self.store.conn().await?;
         conn.build_transaction()
             .read_only()

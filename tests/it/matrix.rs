@@ -2,6 +2,8 @@
 //! `/matrix/provider/{p}/consumer/{c}`) and gRPC (`MatrixService`), as
 //! tables of scenarios, and with the real Pact CLIs.
 
+use pactwire::grpc::pb;
+use pactwire::grpc::pb::matrix_service_client::MatrixServiceClient;
 use serde_json::{Value, json};
 
 use crate::support::TestApp;
@@ -91,4 +93,427 @@ async fn matrix_smoke_over_rest() {
         body["matrix"][0]["provider"]["version"]["environments"][0]["name"],
         "prod"
     );
+}
+
+/// A verdict in short: deployable, success, failed, unknown, reason.
+#[derive(Debug, Clone, PartialEq)]
+struct Verdict {
+    deployable: Option<bool>,
+    success: i64,
+    failed: i64,
+    unknown: i64,
+    reason: String,
+}
+
+fn verdict(deployable: Option<bool>, counts: (i64, i64, i64), reason: &str) -> Verdict {
+    Verdict {
+        deployable,
+        success: counts.0,
+        failed: counts.1,
+        unknown: counts.2,
+        reason: reason.to_owned(),
+    }
+}
+
+fn rest_verdict(body: &Value) -> Verdict {
+    let (deployable, success, failed, unknown) = summary_of(body);
+    Verdict {
+        deployable: deployable.as_bool(),
+        success,
+        failed,
+        unknown,
+        reason: body["summary"]["reason"].as_str().unwrap().to_owned(),
+    }
+}
+
+fn grpc_verdict(summary: &pb::MatrixSummary) -> Verdict {
+    Verdict {
+        deployable: summary.deployable,
+        success: summary.success_count.into(),
+        failed: summary.failed_count.into(),
+        unknown: summary.unknown_count.into(),
+        reason: summary.reason.clone(),
+    }
+}
+
+/// Asks whether `pacticipant` `version` can be deployed to `environment`
+/// in five ways: REST `/can-i-deploy`, REST `/matrix` as the Ruby CLI asks
+/// (`latestby=cvp`) and as the Rust CLI asks (`latestby=cvpv`), gRPC
+/// `CanIDeploy` and gRPC `QueryMatrix`. Asserts they agree and returns the
+/// verdict.
+async fn ask(
+    app: &TestApp,
+    pacticipant: &str,
+    version: &str,
+    environment: &str,
+    ignore: &[&str],
+) -> Verdict {
+    let ignore_can_i_deploy: String = ignore.iter().map(|i| format!("&ignore[]={i}")).collect();
+    let ignore_matrix: String = ignore
+        .iter()
+        .map(|i| format!("&ignore[][pacticipant]={i}"))
+        .collect();
+    let mut verdicts = Vec::new();
+    let (status, body) = app
+        .get(&format!(
+            "/can-i-deploy?pacticipant={pacticipant}&version={version}&environment={environment}{ignore_can_i_deploy}"
+        ))
+        .await;
+    assert_eq!(status, 200, "{body}");
+    verdicts.push(("can-i-deploy", rest_verdict(&body)));
+    for latestby in ["cvp", "cvpv"] {
+        let (status, body) = app
+            .get(&format!(
+                "/matrix?q[][pacticipant]={pacticipant}&q[][version]={version}&latestby={latestby}&environment={environment}{ignore_matrix}"
+            ))
+            .await;
+        assert_eq!(status, 200, "{body}");
+        verdicts.push(("matrix", rest_verdict(&body)));
+    }
+    let mut client = MatrixServiceClient::new(app.channel().await);
+    let ignore_selectors: Vec<pb::IgnoreSelector> = ignore
+        .iter()
+        .map(|i| pb::IgnoreSelector {
+            pacticipant: (*i).to_owned(),
+            version: String::new(),
+        })
+        .collect();
+    let reply = client
+        .can_i_deploy(pb::CanIDeployRequest {
+            pacticipant: pacticipant.into(),
+            version: version.into(),
+            destination: Some(pb::can_i_deploy_request::Destination::Environment(
+                environment.into(),
+            )),
+            ignore_selectors: ignore_selectors.clone(),
+            ..Default::default()
+        })
+        .await
+        .expect("CanIDeploy")
+        .into_inner();
+    verdicts.push(("CanIDeploy", grpc_verdict(reply.summary.as_ref().unwrap())));
+    let reply = client
+        .query_matrix(pb::QueryMatrixRequest {
+            selectors: vec![pb::MatrixSelector {
+                pacticipant: pacticipant.into(),
+                version_selector: Some(pb::matrix_selector::VersionSelector::Version(
+                    version.into(),
+                )),
+            }],
+            latest_by: pb::LatestBy::Cvp.into(),
+            destination: Some(pb::query_matrix_request::Destination::Environment(
+                environment.into(),
+            )),
+            ignore_selectors,
+            ..Default::default()
+        })
+        .await
+        .expect("QueryMatrix")
+        .into_inner();
+    verdicts.push(("QueryMatrix", grpc_verdict(reply.summary.as_ref().unwrap())));
+    let first = verdicts[0].1.clone();
+    for (how, v) in &verdicts {
+        assert_eq!(v, &first, "{how} disagrees with /can-i-deploy");
+    }
+    first
+}
+
+const NOT_DEPLOYED: &str =
+    "(no version is currently recorded as deployed/released in this environment)";
+
+#[tokio::test]
+async fn consumer_side_scenarios_agree_over_both_transports() {
+    let app = TestApp::start().await;
+    let places = Places::of(&app).await;
+    // Each scenario has its own consumer and provider.
+    // 1. Verified by the provider version in prod.
+    let sha = publish(&app, "C1", "1", "P1", "a").await;
+    verify(&app, "C1", "P1", &sha, "10", true).await;
+    places.deploy("P1", "10", "prod").await;
+    // 2. Failed by the provider version in prod.
+    let sha = publish(&app, "C2", "1", "P2", "a").await;
+    verify(&app, "C2", "P2", &sha, "10", false).await;
+    places.deploy("P2", "10", "prod").await;
+    // 3. Verified, but not by the provider version in prod.
+    let sha = publish(&app, "C3", "1", "P3", "a").await;
+    verify(&app, "C3", "P3", &sha, "11", true).await;
+    publish(&app, "C3", "0", "P3", "old").await;
+    let old = publish(&app, "C3", "0", "P3", "old").await;
+    verify(&app, "C3", "P3", &old, "10", true).await;
+    places.deploy("P3", "10", "prod").await;
+    // 4. The provider is not in prod at all.
+    let sha = publish(&app, "C4", "1", "P4", "a").await;
+    verify(&app, "C4", "P4", &sha, "10", true).await;
+    // 5. Two instances in prod: one verified, one failed.
+    let sha = publish(&app, "C5", "1", "P5", "a").await;
+    verify(&app, "C5", "P5", &sha, "9", false).await;
+    verify(&app, "C5", "P5", &sha, "10", true).await;
+    places
+        .deploy_instance("P5", "9", "prod", Some("blue"))
+        .await;
+    places
+        .deploy_instance("P5", "10", "prod", Some("green"))
+        .await;
+    // 6. Releases: the failing one's support ended.
+    let sha = publish(&app, "C6", "1", "P6", "a").await;
+    verify(&app, "C6", "P6", &sha, "9", false).await;
+    verify(&app, "C6", "P6", &sha, "10", true).await;
+    let old = places.release("P6", "9", "prod").await;
+    places.release("P6", "10", "prod").await;
+    places.end_support(&old).await;
+    // 7. Undeployed: the failing version was replaced.
+    let sha = publish(&app, "C7", "1", "P7", "a").await;
+    verify(&app, "C7", "P7", &sha, "9", false).await;
+    verify(&app, "C7", "P7", &sha, "10", true).await;
+    let old = places.deploy("P7", "9", "prod").await;
+    places.undeploy(&old).await;
+    places.deploy("P7", "10", "prod").await;
+
+    let all_good = "All required verification results are published and successful";
+    let table = [
+        ("C1", verdict(Some(true), (1, 0, 0), all_good)),
+        (
+            "C2",
+            verdict(
+                Some(false),
+                (0, 1, 0),
+                "The verification for the pact between version 1 of C2 and the version of P2 currently in prod (10) failed",
+            ),
+        ),
+        (
+            "C3",
+            verdict(
+                None,
+                (0, 0, 1),
+                "There is no verified pact between version 1 of C3 and the version of P3 currently in prod (10)",
+            ),
+        ),
+        (
+            "C4",
+            verdict(
+                None,
+                (0, 0, 1),
+                &format!(
+                    "There is no verified pact between version 1 of C4 and a version of P4 currently in prod {NOT_DEPLOYED}"
+                ),
+            ),
+        ),
+        (
+            "C5",
+            verdict(
+                Some(false),
+                (1, 1, 0),
+                "The verification for the pact between version 1 of C5 and one of the versions of P5 currently in prod (9) failed",
+            ),
+        ),
+        ("C6", verdict(Some(true), (1, 0, 0), all_good)),
+        ("C7", verdict(Some(true), (1, 0, 0), all_good)),
+    ];
+    for (consumer, expected) in table {
+        assert_eq!(
+            ask(&app, consumer, "1", "prod", &[]).await,
+            expected,
+            "{consumer}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn provider_side_scenarios_agree_over_both_transports() {
+    let app = TestApp::start().await;
+    let places = Places::of(&app).await;
+    // Foo 1 is in prod and its pact was verified by Bar 11 and failed by
+    // Bar 12; Bar 13 never verified it. Qux 5 is in test only.
+    let sha = publish(&app, "Foo", "1", "Bar", "a").await;
+    verify(&app, "Foo", "Bar", &sha, "11", true).await;
+    verify(&app, "Foo", "Bar", &sha, "12", false).await;
+    let (status, _) = app.put("/pacticipants/Bar/versions/13", &json!({})).await;
+    assert!(status == 200 || status == 201);
+    places.deploy("Foo", "1", "prod").await;
+    let qux = publish(&app, "Qux", "5", "Bar", "q").await;
+    verify(&app, "Qux", "Bar", &qux, "11", false).await;
+    places.deploy("Qux", "5", "test").await;
+
+    assert_eq!(
+        ask(&app, "Bar", "11", "prod", &[]).await,
+        verdict(
+            Some(true),
+            (1, 0, 0),
+            "All required verification results are published and successful"
+        )
+    );
+    assert_eq!(
+        ask(&app, "Bar", "12", "prod", &[]).await,
+        verdict(
+            Some(false),
+            (0, 1, 0),
+            "The verification for the pact between the version of Foo currently in prod (1) and version 12 of Bar failed"
+        )
+    );
+    assert_eq!(
+        ask(&app, "Bar", "13", "prod", &[]).await,
+        verdict(
+            None,
+            (0, 0, 1),
+            "There is no verified pact between the version of Foo currently in prod (1) and version 13 of Bar"
+        )
+    );
+    // In test, only Qux counts, and its pact failed with Bar 11.
+    assert_eq!(
+        ask(&app, "Bar", "11", "test", &[]).await.deployable,
+        Some(false)
+    );
+    // Nothing of Bar's consumers is in an empty environment.
+    places.environment("staging").await;
+    assert_eq!(
+        ask(&app, "Bar", "13", "staging", &[]).await,
+        verdict(Some(true), (0, 0, 0), "There are no missing dependencies")
+    );
+}
+
+#[tokio::test]
+async fn ignored_pacticipants_do_not_block_deployment() {
+    let app = TestApp::start().await;
+    let places = Places::of(&app).await;
+    let bar = publish(&app, "Foo", "1", "Bar", "a").await;
+    publish(&app, "Foo", "1", "Baz", "b").await;
+    verify(&app, "Foo", "Bar", &bar, "10", true).await;
+    places.deploy("Bar", "10", "prod").await;
+    // Baz has no version in prod: unknown unless ignored.
+    let v = ask(&app, "Foo", "1", "prod", &[]).await;
+    assert_eq!(v.deployable, None);
+    let v = ask(&app, "Foo", "1", "prod", &["Baz"]).await;
+    assert_eq!(
+        v,
+        verdict(
+            Some(true),
+            (1, 0, 0),
+            "All required verification results are published and successful"
+        )
+    );
+    let (_, body) = app
+        .get("/can-i-deploy?pacticipant=Foo&version=1&environment=prod&ignore[]=Baz&ignore[]=Nope")
+        .await;
+    assert_eq!(body["summary"]["ignored"], 1, "{body}");
+    assert_eq!(
+        body["notices"][0],
+        json!({"type": "warning", "text": "WARN: Cannot ignore any version of Nope (no such pacticipant exists)"})
+    );
+    // A failed verification of an ignored provider version is ignored too.
+    let baz = publish(&app, "Foo", "2", "Baz", "b2").await;
+    let bar2 = publish(&app, "Foo", "2", "Bar", "a2").await;
+    verify(&app, "Foo", "Baz", &baz, "7", false).await;
+    verify(&app, "Foo", "Bar", &bar2, "10", true).await;
+    places.deploy("Baz", "7", "prod").await;
+    let (_, body) = app
+        .get("/can-i-deploy?pacticipant=Foo&version=2&environment=prod&ignore[][pacticipant]=Baz&ignore[][version]=7")
+        .await;
+    assert_eq!(summary_of(&body), (json!(true), 1, 0, 0), "{body}");
+    assert_eq!(body["summary"]["ignored"], 1);
+    let ignored: Vec<&Value> = body["matrix"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["ignored"] == true)
+        .collect();
+    assert_eq!(ignored.len(), 1);
+    assert_eq!(ignored[0]["provider"]["name"], "Baz");
+}
+
+#[tokio::test]
+async fn several_environments_are_independent() {
+    let app = TestApp::start().await;
+    let places = Places::of(&app).await;
+    let sha = publish(&app, "Foo", "1", "Bar", "a").await;
+    verify(&app, "Foo", "Bar", &sha, "9", false).await;
+    verify(&app, "Foo", "Bar", &sha, "10", true).await;
+    places.deploy("Bar", "9", "prod").await;
+    places.deploy("Bar", "10", "test").await;
+    assert_eq!(
+        ask(&app, "Foo", "1", "test", &[]).await.deployable,
+        Some(true)
+    );
+    assert_eq!(
+        ask(&app, "Foo", "1", "prod", &[]).await.deployable,
+        Some(false)
+    );
+}
+
+#[tokio::test]
+async fn unknown_names_get_precise_answers() {
+    let app = TestApp::start().await;
+    let places = Places::of(&app).await;
+    publish(&app, "Foo", "1", "Bar", "a").await;
+    places.environment("prod").await;
+
+    // An unknown version cannot be deployed.
+    let (status, body) = app
+        .get("/can-i-deploy?pacticipant=Foo&version=9&environment=prod")
+        .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["summary"]["deployable"], false);
+    assert_eq!(
+        body["summary"]["reason"],
+        "No pacts or verifications have been published for version 9 of Foo"
+    );
+    // Unknown pacticipants and environments are bad requests.
+    for (path, text) in [
+        (
+            "/can-i-deploy?pacticipant=Nope&version=1&environment=prod",
+            "Pacticipant Nope not found",
+        ),
+        (
+            "/can-i-deploy?pacticipant=Foo&version=1&environment=moon",
+            "Environment with name 'moon' does not exist",
+        ),
+        (
+            "/can-i-deploy?pacticipant=Foo&version=1",
+            "Must specify either an environment or a 'to' tag.",
+        ),
+        (
+            "/can-i-deploy?pacticipant=Foo&version=1&to=prod&environment=prod",
+            "Cannot specify both a 'to' tag and an environment.",
+        ),
+        (
+            "/matrix?q[][pacticipant]=Nope&q[][version]=1",
+            "Pacticipant Nope not found",
+        ),
+        (
+            "/matrix?q[][pacticipant]=Foo&q[][version]=1&latest=true&environment=prod",
+            "Cannot specify both latest=true and an environment.",
+        ),
+        (
+            "/matrix?q[][pacticipant]=Foo&q[][version]=1&tag=prod&environment=prod",
+            "Cannot specify more than one of tag, environment and mainBranch.",
+        ),
+        (
+            "/matrix?q[][pacticipant]=Foo&q[][version]=1&limit=0",
+            "The limit must be 1 or greater.",
+        ),
+        ("/matrix", "Please provide 1 or more version selectors."),
+    ] {
+        let (status, body) = app.get(path).await;
+        assert_eq!(status, 400, "{path}: {body}");
+        assert!(body.to_string().contains(text), "{path}: {body}");
+    }
+    let mut client = MatrixServiceClient::new(app.channel().await);
+    let err = client
+        .can_i_deploy(pb::CanIDeployRequest {
+            pacticipant: "Foo".into(),
+            version: "1".into(),
+            destination: Some(pb::can_i_deploy_request::Destination::Environment(
+                "moon".into(),
+            )),
+            ..Default::default()
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), tonic::Code::InvalidArgument, "{err:?}");
+    assert!(
+        err.message()
+            .contains("Environment with name 'moon' does not exist")
+    );
+    // The pair matrix of unknown pacticipants is not found.
+    let (status, _) = app.get("/matrix/provider/Bar/consumer/Nope").await;
+    assert_eq!(status, 404);
 }
