@@ -517,3 +517,218 @@ async fn unknown_names_get_precise_answers() {
     let (status, _) = app.get("/matrix/provider/Bar/consumer/Nope").await;
     assert_eq!(status, 404);
 }
+
+#[tokio::test]
+async fn the_verdict_never_depends_on_a_row_limit() {
+    let app = TestApp::start().await;
+    let places = Places::of(&app).await;
+    // Foo 1 has pacts with 110 providers, all in prod; one failed.
+    let providers: Vec<String> = (0..110).map(|i| format!("P{i:03}")).collect();
+    let contracts: Vec<Value> = providers
+        .iter()
+        .map(|p| {
+            let pact = contracts::pact("Foo", p, json!([{
+                "description": "a request", "request": {"method": "GET", "path": "/"},
+                "response": {"status": 200},
+            }]));
+            json!({
+                "consumerName": "Foo", "providerName": p, "specification": "pact",
+                "contentType": "application/json",
+                "content": base64::Engine::encode(&base64::engine::general_purpose::STANDARD, pact.to_string()),
+            })
+        })
+        .collect();
+    let (status, reply) = app
+        .post(
+            "/contracts/publish",
+            &json!({"pacticipantName": "Foo", "pacticipantVersionNumber": "1", "contracts": contracts}),
+        )
+        .await;
+    assert_eq!(status, 200, "{reply}");
+    for (i, p) in providers.iter().enumerate() {
+        let (_, pact) = app
+            .get(&format!("/pacts/provider/{p}/consumer/Foo/version/1"))
+            .await;
+        let sha = pact["_links"]["pb:pact-version"]["name"].as_str().unwrap();
+        verify(&app, "Foo", p, sha, "1", i != 42).await;
+        places.deploy(p, "1", "prod").await;
+    }
+    let failed = "The verification for the pact between version 1 of Foo and the version of P042 currently in prod (1) failed";
+    assert_eq!(
+        ask(&app, "Foo", "1", "prod", &[]).await,
+        verdict(Some(false), (109, 1, 0), failed)
+    );
+
+    let query = "/matrix?q[][pacticipant]=Foo&q[][version]=1&latestby=cvpv&environment=prod";
+    let (_, body) = app.get(query).await;
+    assert_eq!(summary_of(&body), (json!(false), 109, 1, 0));
+    assert_eq!(
+        body["matrix"].as_array().unwrap().len(),
+        100,
+        "the default limit shows 100 rows"
+    );
+    let (_, body) = app.get(&format!("{query}&limit=5")).await;
+    assert_eq!(summary_of(&body), (json!(false), 109, 1, 0));
+    assert_eq!(body["matrix"].as_array().unwrap().len(), 5);
+    let (_, body) = app
+        .get("/can-i-deploy?pacticipant=Foo&version=1&environment=prod")
+        .await;
+    assert_eq!(body["matrix"].as_array().unwrap().len(), 110);
+
+    // gRPC pages: every page carries the same verdict.
+    let mut client = MatrixServiceClient::new(app.channel().await);
+    let mut token = String::new();
+    let mut rows = Vec::new();
+    loop {
+        let reply = client
+            .can_i_deploy(pb::CanIDeployRequest {
+                pacticipant: "Foo".into(),
+                version: "1".into(),
+                destination: Some(pb::can_i_deploy_request::Destination::Environment(
+                    "prod".into(),
+                )),
+                page_size: 40,
+                page_token: token.clone(),
+                ..Default::default()
+            })
+            .await
+            .expect("CanIDeploy")
+            .into_inner();
+        assert_eq!(
+            grpc_verdict(reply.summary.as_ref().unwrap()),
+            verdict(Some(false), (109, 1, 0), failed)
+        );
+        assert!(reply.rows.len() <= 40);
+        rows.extend(reply.rows);
+        if reply.next_page_token.is_empty() {
+            break;
+        }
+        token = reply.next_page_token;
+    }
+    assert_eq!(rows.len(), 110);
+    let failed_rows: Vec<_> = rows
+        .iter()
+        .filter(|r| r.verification.as_ref().is_some_and(|v| !v.success))
+        .collect();
+    assert_eq!(failed_rows.len(), 1);
+    assert_eq!(failed_rows[0].provider, "P042");
+
+    // The text rendering ends with the verdict.
+    let reply = app
+        .call(
+            reqwest::Method::GET,
+            &format!("{query}&limit=3"),
+            None,
+            Some("text/plain"),
+            "",
+        )
+        .await;
+    assert_eq!(
+        reply.header("content-type"),
+        Some("text/plain;charset=utf-8")
+    );
+    let text = reply.body.as_str().unwrap();
+    assert!(
+        text.starts_with(
+            "CONSUMER | C_VERSION | REVISION | PROVIDER | P_VERSION | NUMBER | SUCCESS"
+        ),
+        "{text}"
+    );
+    assert!(
+        text.ends_with(&format!("\n\nDeployable: false\nReason: {failed}\n")),
+        "{text}"
+    );
+}
+
+#[tokio::test]
+async fn the_pair_matrix_and_latestby() {
+    let app = TestApp::start().await;
+    let sha1 = publish_on(&app, "Foo", "1", "Bar", "a", Some("main")).await;
+    let sha2 = publish_on(&app, "Foo", "2", "Bar", "b", Some("main")).await;
+    verify(&app, "Foo", "Bar", &sha1, "10", true).await;
+    verify(&app, "Foo", "Bar", &sha1, "11", false).await;
+    verify(&app, "Foo", "Bar", &sha2, "11", true).await;
+
+    let rows = |body: &Value| -> Vec<(String, String, Value)> {
+        body["matrix"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| {
+                (
+                    r["consumer"]["version"]["number"]
+                        .as_str()
+                        .unwrap()
+                        .to_owned(),
+                    r["provider"]["version"]["number"]
+                        .as_str()
+                        .unwrap_or("")
+                        .to_owned(),
+                    r["verificationResult"]["success"].clone(),
+                )
+            })
+            .collect()
+    };
+    let (status, body) = app.get("/matrix/provider/Bar/consumer/Foo").await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(
+        rows(&body),
+        [
+            ("2".into(), "11".into(), json!(true)),
+            ("1".into(), "11".into(), json!(false)),
+            ("1".into(), "10".into(), json!(true)),
+        ]
+    );
+    assert_eq!(body["matrix"][0]["consumer"]["version"]["branch"], "main");
+    assert_eq!(
+        body["matrix"][0]["consumer"]["version"]["branchVersions"][0]["latest"],
+        true
+    );
+    assert_eq!(
+        body["matrix"][1]["consumer"]["version"]["branchVersions"][0]["latest"],
+        false
+    );
+
+    let (_, body) = app
+        .get("/matrix?q[][pacticipant]=Foo&q[][pacticipant]=Bar&latestby=cvp")
+        .await;
+    assert_eq!(
+        rows(&body),
+        [
+            ("2".into(), "11".into(), json!(true)),
+            ("1".into(), "11".into(), json!(false))
+        ]
+    );
+    let (_, body) = app
+        .get("/matrix?q[][pacticipant]=Foo&q[][pacticipant]=Bar&latestby=cp")
+        .await;
+    assert_eq!(rows(&body).len(), 1);
+    // success[] filters the rows shown.
+    let (_, body) = app
+        .get("/matrix?q[][pacticipant]=Foo&q[][pacticipant]=Bar&latestby=cvpv&success[]=false")
+        .await;
+    assert_eq!(rows(&body), [("1".into(), "11".into(), json!(false))]);
+    // One selector with the latest of the others, as the Ruby CLI asks
+    // when no environment is given.
+    let (_, body) = app
+        .get("/matrix?q[][pacticipant]=Foo&q[][version]=2&latestby=cvp&latest=true")
+        .await;
+    assert_eq!(body["summary"]["deployable"], true, "{body}");
+    assert!(
+        body["summary"]["reason"]
+            .as_str()
+            .unwrap()
+            .starts_with("WARN: It is recommended to specify the environment")
+    );
+    // To the head of the main branch.
+    let (_, body) = app
+        .get("/matrix?q[][pacticipant]=Foo&q[][branch]=main&q[][latest]=true&latestby=cvp&mainBranch=true&latest=true")
+        .await;
+    assert!(
+        body["notices"][0]["text"]
+            .as_str()
+            .unwrap()
+            .starts_with("WARN: It is recommended to specify the version number"),
+        "{body}"
+    );
+}
