@@ -732,3 +732,52 @@ async fn the_pair_matrix_and_latestby() {
         "{body}"
     );
 }
+
+#[tokio::test]
+async fn can_i_deploy_with_the_rust_and_ruby_clis() {
+    use crate::support::tools::{pact_ruby, pact_rust, run};
+    let app = TestApp::start().await;
+    let places = Places::of(&app).await;
+    let good = publish(&app, "Foo", "1", "Bar", "a").await;
+    let bad = publish(&app, "Foo", "2", "Bar", "b").await;
+    let both = publish(&app, "Foo", "3", "Bar", "c").await;
+    verify(&app, "Foo", "Bar", &good, "10", true).await;
+    verify(&app, "Foo", "Bar", &good, "9", true).await;
+    verify(&app, "Foo", "Bar", &bad, "10", false).await;
+    verify(&app, "Foo", "Bar", &bad, "9", false).await;
+    // Foo 3 works with Bar 10 but not Bar 9; both run in prod, so the
+    // Ruby CLI's latestby=cvp must not hide Bar 9.
+    verify(&app, "Foo", "Bar", &both, "9", false).await;
+    verify(&app, "Foo", "Bar", &both, "10", true).await;
+    places
+        .deploy_instance("Bar", "9", "prod", Some("blue"))
+        .await;
+    places
+        .deploy_instance("Bar", "10", "prod", Some("green"))
+        .await;
+
+    for (version, expected) in [("1", 0), ("2", 1), ("3", 1), ("404", 1)] {
+        let args = [
+            "can-i-deploy",
+            "--pacticipant",
+            "Foo",
+            "--version",
+            version,
+            "--to-environment",
+            "prod",
+            "--broker-base-url",
+            &app.base,
+        ];
+        let mut rust = pact_rust();
+        rust.arg("broker").args(args);
+        let (code, out, err) = run(rust).await;
+        assert_eq!(code, expected, "Rust CLI, Foo {version}:\n{out}\n{err}");
+        let mut ruby = pact_ruby("pact-broker");
+        ruby.args(args);
+        let (code, out, err) = run(ruby).await;
+        assert_eq!(code, expected, "Ruby CLI, Foo {version}:\n{out}\n{err}");
+        if version == "1" {
+            assert!(out.contains("Computer says yes"), "{out}");
+        }
+    }
+}
