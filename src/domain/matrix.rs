@@ -424,6 +424,81 @@ pub fn latest_by(rows: Vec<Row>, by: Option<LatestBy>) -> Vec<Row> {
     kept
 }
 
+/// Gives every selected version of a provider a row for each pact it must
+/// satisfy. When a provider has several selected versions (co-deployed
+/// instances, supported releases), a consumer version's pact that some of
+/// them verified has rows for those only; each selected version without one
+/// gets a row with that provider version and no verification (unknown), so
+/// the verdict cannot pass while a version in the target never verified
+/// the pact. A pact none of them verified keeps one row per selected
+/// version in place of the provider-less row. Providers with one selected
+/// version are left as they are: their unverified row is the Pact Broker's.
+/// Meant for `cvpv` and every-row queries, which keep a row per provider
+/// version; `cvp` and `cp` keep only the newest.
+pub fn complete_rows(rows: Vec<Row>, selectors: &[ResolvedSelector]) -> Vec<Row> {
+    use std::collections::{HashMap, HashSet};
+    let mut selected: HashMap<i64, Vec<VersionRef>> = HashMap::new();
+    for s in selectors {
+        if let Resolution::Version { id, number } = &s.resolution {
+            let versions = selected.entry(s.pacticipant_id).or_default();
+            if !versions.iter().any(|v| v.id == *id) {
+                versions.push(VersionRef {
+                    id: *id,
+                    number: number.clone(),
+                });
+            }
+        }
+    }
+    selected.retain(|_, versions| versions.len() > 1);
+    if selected.is_empty() {
+        return rows;
+    }
+    // The provider versions with a row, per consumer version, provider and
+    // pact revision.
+    let key = |r: &Row| (r.consumer_version.id, r.provider_id, r.pact_revision);
+    let mut covered: HashMap<(i64, i64, i32), HashSet<i64>> = HashMap::new();
+    for r in rows
+        .iter()
+        .filter(|r| selected.contains_key(&r.provider_id))
+    {
+        let versions = covered.entry(key(r)).or_default();
+        if let Some(v) = &r.provider_version {
+            versions.insert(v.id);
+        }
+    }
+    let mut out = Vec::with_capacity(rows.len());
+    for row in rows {
+        let Some(versions) = selected.get(&row.provider_id) else {
+            out.push(row);
+            continue;
+        };
+        let Some(have) = covered.get(&key(&row)) else {
+            // The group was completed at its first row.
+            if row.provider_version.is_some() {
+                out.push(row);
+            }
+            continue;
+        };
+        let missing: Vec<&VersionRef> = versions.iter().filter(|v| !have.contains(&v.id)).collect();
+        if missing.is_empty() {
+            out.push(row);
+            continue;
+        }
+        covered.remove(&key(&row));
+        for v in missing {
+            out.push(Row {
+                provider_version: Some(v.clone()),
+                verification: None,
+                ..row.clone()
+            });
+        }
+        if row.provider_version.is_some() {
+            out.push(row);
+        }
+    }
+    out
+}
+
 /// Whether an ignore selector covers the row.
 pub fn ignores_row(ignore: &[ResolvedSelector], row: &Row) -> bool {
     ignore.iter().any(|s| {
@@ -1086,6 +1161,69 @@ mod tests {
             [("4".into(), Some("9".into())), ("4".into(), None)]
         );
         assert_eq!(latest_by(rows, None).len(), 4);
+    }
+
+    #[test]
+    fn every_co_deployed_provider_version_gets_a_row() {
+        let selectors = [
+            specified("Foo", (1, "1")),
+            in_env("Bar", Some((9, "9")), true),
+            in_env("Bar", Some((10, "10")), true),
+            in_env("Baz", Some((3, "3")), false),
+        ];
+        let versions = |rows: &[Row]| -> Vec<(String, Option<String>, Option<bool>)> {
+            rows.iter()
+                .map(|r| {
+                    (
+                        r.provider.clone(),
+                        r.provider_version.as_ref().map(|v| v.number.clone()),
+                        r.success(),
+                    )
+                })
+                .collect()
+        };
+        // Bar 10 verified, Bar 9 did not: Bar 9 gets an unverified row.
+        let rows = complete_rows(
+            vec![
+                row("Foo", (1, "1"), "Bar", Some((10, "10", true))),
+                row("Foo", (1, "1"), "Baz", None),
+            ],
+            &selectors,
+        );
+        assert_eq!(
+            versions(&rows),
+            [
+                ("Bar".into(), Some("9".into()), None),
+                ("Bar".into(), Some("10".into()), Some(true)),
+                ("Baz".into(), None, None),
+            ]
+        );
+        let s = summary(
+            &selectors[..3],
+            &[integration("Foo", "Bar", true)],
+            &rows[..2],
+        );
+        assert_eq!(s.deployable, None);
+        assert_eq!((s.success, s.failed, s.unknown), (1, 0, 1));
+        assert_eq!(
+            s.reason(),
+            "There is no verified pact between version 1 of Foo and one of the versions of Bar currently in prod (9)"
+        );
+        // Neither verified: one unverified row per version.
+        let rows = complete_rows(vec![row("Foo", (1, "1"), "Bar", None)], &selectors);
+        assert_eq!(
+            versions(&rows),
+            [
+                ("Bar".into(), Some("9".into()), None),
+                ("Bar".into(), Some("10".into()), None),
+            ]
+        );
+        // Both verified: nothing to add.
+        let both = vec![
+            row("Foo", (1, "1"), "Bar", Some((10, "10", true))),
+            row("Foo", (1, "1"), "Bar", Some((9, "9", false))),
+        ];
+        assert_eq!(complete_rows(both.clone(), &selectors), both);
     }
 
     #[test]

@@ -294,6 +294,11 @@ async fn answer(
         store::rows_between(conn, &scope, every_row).await?
     };
     let mut rows = matrix::latest_by(rows, query.latest_by);
+    if matches!(query.latest_by, None | Some(LatestBy::Cvpv)) {
+        // Every version of a provider in the target must have verified the
+        // pact, not just one of them.
+        rows = matrix::complete_rows(rows, &selectors);
+    }
     if let Some(success) = &query.success {
         rows.retain(|r| success.contains(&r.success()));
     }

@@ -268,6 +268,33 @@ async fn consumer_side_scenarios_agree_over_both_transports() {
     let old = places.deploy("P7", "9", "prod").await;
     places.undeploy(&old).await;
     places.deploy("P7", "10", "prod").await;
+    // 8. Two instances in prod; only the newer one verified the pact.
+    let sha = publish(&app, "C8", "1", "P8", "a").await;
+    let (status, _) = app.put("/pacticipants/P8/versions/9", &json!({})).await;
+    assert!(status == 200 || status == 201);
+    verify(&app, "C8", "P8", &sha, "10", true).await;
+    places
+        .deploy_instance("P8", "9", "prod", Some("blue"))
+        .await;
+    places
+        .deploy_instance("P8", "10", "prod", Some("green"))
+        .await;
+    // 9. Two instances in prod; neither verified the pact (a version
+    // outside prod did).
+    let sha = publish(&app, "C9", "1", "P9", "a").await;
+    for number in ["9", "10"] {
+        let (status, _) = app
+            .put(&format!("/pacticipants/P9/versions/{number}"), &json!({}))
+            .await;
+        assert!(status == 200 || status == 201);
+    }
+    verify(&app, "C9", "P9", &sha, "11", true).await;
+    places
+        .deploy_instance("P9", "9", "prod", Some("blue"))
+        .await;
+    places
+        .deploy_instance("P9", "10", "prod", Some("green"))
+        .await;
 
     let all_good = "All required verification results are published and successful";
     let table = [
@@ -308,6 +335,23 @@ async fn consumer_side_scenarios_agree_over_both_transports() {
         ),
         ("C6", verdict(Some(true), (1, 0, 0), all_good)),
         ("C7", verdict(Some(true), (1, 0, 0), all_good)),
+        (
+            "C8",
+            verdict(
+                None,
+                (1, 0, 1),
+                "There is no verified pact between version 1 of C8 and one of the versions of P8 currently in prod (9)",
+            ),
+        ),
+        (
+            "C9",
+            verdict(
+                None,
+                (0, 0, 2),
+                "There is no verified pact between version 1 of C9 and one of the versions of P9 currently in prod (10)\n\
+                 There is no verified pact between version 1 of C9 and one of the versions of P9 currently in prod (9)",
+            ),
+        ),
     ];
     for (consumer, expected) in table {
         assert_eq!(
@@ -316,6 +360,26 @@ async fn consumer_side_scenarios_agree_over_both_transports() {
             "{consumer}"
         );
     }
+    // Every version of P8 in prod has its row; Bar 9's has no result.
+    let (_, body) = app
+        .get("/can-i-deploy?pacticipant=C8&version=1&environment=prod")
+        .await;
+    let rows: Vec<(Value, Value)> = body["matrix"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                r["provider"]["version"]["number"].clone(),
+                r["verificationResult"]["success"].clone(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        rows,
+        [(json!("10"), json!(true)), (json!("9"), Value::Null)],
+        "{body}"
+    );
 }
 
 #[tokio::test]
