@@ -52,6 +52,9 @@ impl MatrixService for Adapter {
             destination,
             ignore: r.ignore_selectors.into_iter().map(ignore).collect(),
             success: r.success.map(|s| vec![Some(s)]),
+            // The proto promises a summary over every row: the filter only
+            // chooses the rows returned.
+            summary_after_success_filter: false,
         };
         let answer = self
             .0

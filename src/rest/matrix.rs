@@ -159,7 +159,14 @@ fn selector(item: &Value) -> Selector {
 /// every problem at once. Returns the query and the row limit.
 fn read_query(params: &Value) -> (MatrixQuery, Option<usize>, Violations) {
     let mut violations = Violations::default();
-    let mut query = MatrixQuery::default();
+    // The Pact Broker filters the rows by `success[]` before drawing the
+    // summary (`matrix/repository.rb#find_considered_and_ignored_rows`
+    // applies the filter, then `DeploymentStatusSummary` counts what is
+    // left), so the filter changes the verdict; `/matrix` keeps that.
+    let mut query = MatrixQuery {
+        summary_after_success_filter: true,
+        ..MatrixQuery::default()
+    };
     let text = |key: &str| {
         params
             .get(key)

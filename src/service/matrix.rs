@@ -24,6 +24,10 @@ pub struct MatrixQuery {
     /// Keep only rows whose verification result is one of these (`None`:
     /// no verification).
     pub success: Option<Vec<Option<bool>>>,
+    /// Whether the `success` filter also decides which rows the summary
+    /// counts, as the Pact Broker's `/matrix` does; otherwise the summary
+    /// covers every row and the filter only chooses the rows returned.
+    pub summary_after_success_filter: bool,
 }
 
 /// Where can-i-deploy checks a version against.
@@ -54,6 +58,7 @@ impl MatrixQuery {
             destination: Some(destination),
             ignore,
             success: None,
+            summary_after_success_filter: false,
         }
     }
 }
@@ -299,23 +304,31 @@ async fn answer(
         // pact, not just one of them.
         rows = matrix::complete_rows(rows, &selectors);
     }
-    if let Some(success) = &query.success {
-        rows.retain(|r| success.contains(&r.success()));
-    }
     let (mut ignored, mut considered): (Vec<Row>, Vec<Row>) = rows
         .into_iter()
         .partition(|r| matrix::ignores_row(&ignore, r));
     considered.sort_by(|a, b| a.display_order(b));
     ignored.sort_by(|a, b| a.display_order(b));
 
-    let summary = matrix::summarise(&matrix::Query {
-        selectors: &selectors,
-        ignore_selectors: &ignore,
-        integrations: &integrations,
-        considered: &considered,
-        ignored: &ignored,
-        destination: query.destination.as_ref(),
-    });
+    let summarise = |considered: &[Row], ignored: &[Row]| {
+        matrix::summarise(&matrix::Query {
+            selectors: &selectors,
+            ignore_selectors: &ignore,
+            integrations: &integrations,
+            considered,
+            ignored,
+            destination: query.destination.as_ref(),
+        })
+    };
+    let mut summary = None;
+    if !query.summary_after_success_filter {
+        summary = Some(summarise(&considered, &ignored));
+    }
+    if let Some(success) = &query.success {
+        considered.retain(|r| success.contains(&r.success()));
+        ignored.retain(|r| success.contains(&r.success()));
+    }
+    let summary = summary.unwrap_or_else(|| summarise(&considered, &ignored));
     let total = considered.len() + ignored.len();
     let shown: Vec<ShownRow> = considered
         .into_iter()

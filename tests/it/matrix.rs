@@ -845,3 +845,75 @@ async fn can_i_deploy_with_the_rust_and_ruby_clis() {
         }
     }
 }
+
+#[tokio::test]
+async fn the_success_filter_and_the_verdict() {
+    let app = TestApp::start().await;
+    let places = Places::of(&app).await;
+    // Foo 1 is verified by Bar 10 and failed by Bar 11; both run in prod.
+    let sha = publish(&app, "Foo", "1", "Bar", "a").await;
+    verify(&app, "Foo", "Bar", &sha, "10", true).await;
+    verify(&app, "Foo", "Bar", &sha, "11", false).await;
+    places
+        .deploy_instance("Bar", "10", "prod", Some("blue"))
+        .await;
+    places
+        .deploy_instance("Bar", "11", "prod", Some("green"))
+        .await;
+    let failed = "The verification for the pact between version 1 of Foo and one of the versions of Bar currently in prod (11) failed";
+
+    // gRPC: the filter chooses the rows; the summary still counts every row.
+    let mut client = MatrixServiceClient::new(app.channel().await);
+    for (success, shown) in [
+        (None, vec!["11", "10"]),
+        (Some(true), vec!["10"]),
+        (Some(false), vec!["11"]),
+    ] {
+        let reply = client
+            .query_matrix(pb::QueryMatrixRequest {
+                selectors: vec![pb::MatrixSelector {
+                    pacticipant: "Foo".into(),
+                    version_selector: Some(pb::matrix_selector::VersionSelector::Version(
+                        "1".into(),
+                    )),
+                }],
+                latest_by: pb::LatestBy::Cvpv.into(),
+                destination: Some(pb::query_matrix_request::Destination::Environment(
+                    "prod".into(),
+                )),
+                success,
+                ..Default::default()
+            })
+            .await
+            .expect("QueryMatrix")
+            .into_inner();
+        assert_eq!(
+            grpc_verdict(reply.summary.as_ref().unwrap()),
+            verdict(Some(false), (1, 1, 0), failed),
+            "success = {success:?}"
+        );
+        let versions: Vec<&str> = reply
+            .rows
+            .iter()
+            .map(|r| r.provider_version.as_str())
+            .collect();
+        assert_eq!(versions, shown, "success = {success:?}");
+    }
+
+    // REST keeps the Pact Broker's behaviour: success[] filters the rows
+    // before the summary is drawn, so it changes the verdict.
+    let query = "/matrix?q[][pacticipant]=Foo&q[][version]=1&latestby=cvpv&environment=prod";
+    let (_, body) = app.get(query).await;
+    assert_eq!(rest_verdict(&body), verdict(Some(false), (1, 1, 0), failed));
+    let (_, body) = app.get(&format!("{query}&success[]=true")).await;
+    assert_eq!(
+        rest_verdict(&body),
+        verdict(
+            Some(true),
+            (1, 0, 0),
+            "All required verification results are published and successful"
+        )
+    );
+    assert_eq!(body["matrix"].as_array().unwrap().len(), 1);
+    assert_eq!(body["matrix"][0]["provider"]["version"]["number"], "10");
+}
