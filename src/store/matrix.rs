@@ -363,6 +363,18 @@ pub async fn rows_for_one(
     every_row: bool,
     latest_verification_only: bool,
 ) -> Result<Vec<Row>> {
+    let rows: Vec<RawRow> = sql_query(rows_for_one_sql(every_row, latest_verification_only))
+        .bind::<Array<BigInt>, _>(&scope.version_ids)
+        .bind::<Array<BigInt>, _>(&scope.all_versions_of)
+        .load(conn)
+        .await?;
+    Ok(rows.into_iter().map(RawRow::into_row).collect())
+}
+
+/// The query of [`rows_for_one`]: `$1` the selected version ids, `$2` the
+/// pacticipants whose every version is selected. Public so its plan can
+/// be checked.
+pub fn rows_for_one_sql(every_row: bool, latest_verification_only: bool) -> String {
     let (p, v) = sources(every_row);
     let as_consumer = if latest_verification_only && !every_row {
         "LEFT JOIN LATERAL (SELECT v.provider_version_id, v.verification_id FROM v \
@@ -371,8 +383,11 @@ pub async fn rows_for_one(
     } else {
         "LEFT JOIN v lv ON lv.pact_version_id = p.pact_version_id"
     };
-    let sql = format!(
-        "WITH p AS ({p}), v AS ({v}), \
+    // p and v are each used by both halves; PostgreSQL would materialise
+    // them (reading the whole tables) unless told to inline them, so that
+    // each half's conditions reach the tables' indexes.
+    format!(
+        "WITH p AS NOT MATERIALIZED ({p}), v AS NOT MATERIALIZED ({v}), \
          m AS ( \
            SELECT p.*, lv.provider_version_id, lv.verification_id FROM p {as_consumer} \
              WHERE p.consumer_version_id = ANY($1) OR p.consumer_id = ANY($2) \
@@ -381,13 +396,7 @@ pub async fn rows_for_one(
              JOIN p ON p.pact_version_id = lv.pact_version_id AND p.provider_id = lv.provider_id \
              WHERE lv.provider_version_id = ANY($1) OR lv.provider_id = ANY($2)) \
          {DETAILS}"
-    );
-    let rows: Vec<RawRow> = sql_query(sql)
-        .bind::<Array<BigInt>, _>(&scope.version_ids)
-        .bind::<Array<BigInt>, _>(&scope.all_versions_of)
-        .load(conn)
-        .await?;
-    Ok(rows.into_iter().map(RawRow::into_row).collect())
+    )
 }
 
 /// The rows between several selectors: the pacts of their consumer

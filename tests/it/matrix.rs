@@ -917,3 +917,111 @@ async fn the_success_filter_and_the_verdict() {
     assert_eq!(body["matrix"].as_array().unwrap().len(), 1);
     assert_eq!(body["matrix"][0]["provider"]["version"]["number"], "10");
 }
+
+/// A database with some history (`support/matrix_history.sql`) and a way
+/// to read the plan of a matrix row query over it.
+struct History {
+    conn: diesel_async::AsyncPgConnection,
+}
+
+impl History {
+    async fn seed(app: &TestApp) -> History {
+        use diesel_async::{AsyncConnection, SimpleAsyncConnection};
+        let mut conn = diesel_async::AsyncPgConnection::establish(&app.db.url)
+            .await
+            .expect("connecting");
+        conn.batch_execute(include_str!("support/matrix_history.sql"))
+            .await
+            .expect("seeding history");
+        History { conn }
+    }
+
+    async fn id(&mut self, sql: &str) -> i64 {
+        use diesel_async::RunQueryDsl;
+        #[derive(diesel::QueryableByName)]
+        struct Id {
+            #[diesel(sql_type = diesel::sql_types::BigInt)]
+            id: i64,
+        }
+        diesel::sql_query(sql)
+            .get_result::<Id>(&mut self.conn)
+            .await
+            .expect(sql)
+            .id
+    }
+
+    async fn version(&mut self, name: &str, number: &str) -> i64 {
+        self.id(&format!(
+            "SELECT v.id FROM versions v JOIN pacticipants p ON p.id = v.pacticipant_id \
+             WHERE p.name = '{name}' AND v.number = '{number}'"
+        ))
+        .await
+    }
+
+    /// The plan of `sql` with `$1`, `$2`... bound to these id arrays, as
+    /// the custom plan PostgreSQL makes for the bound values.
+    async fn plan(&mut self, sql: &str, arrays: &[&[i64]]) -> String {
+        use diesel_async::RunQueryDsl;
+        #[derive(diesel::QueryableByName)]
+        struct Line {
+            #[diesel(sql_type = diesel::sql_types::Text, column_name = "QUERY PLAN")]
+            line: String,
+        }
+        let mut sql = sql.to_owned();
+        for (i, ids) in arrays.iter().enumerate().rev() {
+            let literal = format!(
+                "'{{{}}}'::bigint[]",
+                ids.iter().map(i64::to_string).collect::<Vec<_>>().join(",")
+            );
+            sql = sql.replace(&format!("${}", i + 1), &literal);
+        }
+        let lines: Vec<Line> = diesel::sql_query(format!("EXPLAIN {sql}"))
+            .load(&mut self.conn)
+            .await
+            .expect("explaining");
+        lines
+            .into_iter()
+            .map(|l| l.line)
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+}
+
+/// Whether a plan reads one of the tables that grow with history from end
+/// to end, or materialises a subquery over one.
+fn reads_a_whole_table(plan: &str) -> Option<&'static str> {
+    [
+        "Seq Scan on latest_pact_publications",
+        "Seq Scan on latest_verifications",
+        "Seq Scan on pact_publications",
+        "Seq Scan on verifications",
+        "CTE Scan",
+    ]
+    .into_iter()
+    .find(|scan| plan.contains(scan))
+}
+
+#[tokio::test]
+async fn the_rows_of_one_selector_are_found_through_indexes() {
+    use pactwire::store::matrix::rows_for_one_sql;
+    let app = TestApp::start().await;
+    let mut history = History::seed(&app).await;
+    let consumer_version = history.version("C3", "75").await;
+    let provider_version = history.version("P3", "75").await;
+    for every_row in [false, true] {
+        for latest_only in [false, true] {
+            let sql = rows_for_one_sql(every_row, latest_only);
+            for (what, arrays) in [
+                ("a consumer version", [&[consumer_version][..], &[]]),
+                ("a provider version", [&[provider_version][..], &[]]),
+            ] {
+                let plan = history.plan(&sql, &arrays).await;
+                assert_eq!(
+                    reads_a_whole_table(&plan),
+                    None,
+                    "{what}, every_row {every_row}, latest_only {latest_only}:\n{plan}"
+                );
+            }
+        }
+    }
+}
