@@ -282,7 +282,10 @@ async fn answer(
     let mut scope = RowScope::default();
     for s in &selectors {
         match &s.resolution {
-            Resolution::Version { id, .. } => scope.version_ids.push(*id),
+            Resolution::Version { id, .. } => {
+                scope.version_ids.push(*id);
+                scope.version_pacticipant_ids.push(s.pacticipant_id);
+            }
             Resolution::AllVersions => scope.all_versions_of.push(s.pacticipant_id),
             _ => {}
         }

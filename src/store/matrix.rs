@@ -225,6 +225,8 @@ pub async fn pairs_as_provider(conn: &mut Conn, provider_ids: &[i64]) -> Result<
 pub struct RowScope {
     /// Versions named by the selectors.
     pub version_ids: Vec<i64>,
+    /// The pacticipant of each of `version_ids`, in the same order.
+    pub version_pacticipant_ids: Vec<i64>,
     /// Pacticipants whose every version is selected.
     pub all_versions_of: Vec<i64>,
     /// Every pacticipant of the selectors.
@@ -405,30 +407,63 @@ pub fn rows_for_one_sql(every_row: bool, latest_verification_only: bool) -> Stri
 /// version is an unverified row), keeping rows that involve a specified
 /// pacticipant.
 pub async fn rows_between(conn: &mut Conn, scope: &RowScope, every_row: bool) -> Result<Vec<Row>> {
-    let (p, v) = sources(every_row);
-    let sql = format!(
-        "WITH p AS ({p}), v AS ({v}), \
-         sp AS (SELECT * FROM p \
-           WHERE (p.consumer_version_id = ANY($1) OR p.consumer_id = ANY($2)) \
-             AND p.provider_id = ANY($3)), \
-         sv AS (SELECT * FROM v \
-           WHERE (v.provider_version_id = ANY($1) OR v.provider_id = ANY($2)) \
-             AND v.consumer_id = ANY($3)), \
-         m AS ( \
-           SELECT sp.*, sv.provider_version_id, sv.verification_id FROM sp \
-             LEFT JOIN sv ON sv.pact_version_id = sp.pact_version_id \
-               AND sv.provider_id = sp.provider_id \
-             WHERE sp.consumer_id = ANY($4) OR sp.provider_id = ANY($4)) \
-         {DETAILS}"
-    );
-    let rows: Vec<RawRow> = sql_query(sql)
+    let rows: Vec<RawRow> = sql_query(rows_between_sql(every_row))
         .bind::<Array<BigInt>, _>(&scope.version_ids)
         .bind::<Array<BigInt>, _>(&scope.all_versions_of)
         .bind::<Array<BigInt>, _>(&scope.pacticipant_ids)
         .bind::<Array<BigInt>, _>(&scope.specified_ids)
+        .bind::<Array<BigInt>, _>(&scope.version_pacticipant_ids)
         .load(conn)
         .await?;
     Ok(rows.into_iter().map(RawRow::into_row).collect())
+}
+
+/// The query of [`rows_between`]: `$1` the selected version ids, `$2` the
+/// pacticipants whose every version is selected, `$3` every pacticipant of
+/// the selectors, `$4` the specified ones, `$5` the pacticipant of each
+/// of `$1`. Public so its plan can be checked.
+pub fn rows_between_sql(every_row: bool) -> String {
+    let (p, v) = sources(every_row);
+    // Each lookup is one index range whatever the history: a selected
+    // consumer version's pacts by its key; a pacticipant's every version
+    // pair by pair, (consumer, provider) with the pair indexes; and each
+    // pact's verifications by (content, provider version) for the selected
+    // versions of its provider or, when the provider's every version is
+    // selected, all of them by content. Conditions on several id lists
+    // combined with OR would be answered through whichever single-column
+    // index looked cheapest, reading every pact of the consumer, every
+    // verification of the provider with all their other partners, or every
+    // verification of a long-unchanged pact. OFFSET 0 keeps each lookup a
+    // subquery run once per pair or per selected version: flattened into
+    // the join, the planner may read every pact of either pacticipant, or
+    // every verification of a pact, and filter afterwards, as its
+    // statistics only know average counts.
+    format!(
+        "WITH p AS NOT MATERIALIZED ({p}), v AS NOT MATERIALIZED ({v}), \
+         sp AS ( \
+           SELECT * FROM p WHERE p.consumer_version_id = ANY($1) AND p.provider_id = ANY($3) \
+           UNION ALL \
+           SELECT pair.* FROM unnest($2::bigint[]) AS c (id) \
+             CROSS JOIN unnest($3::bigint[]) AS pr (id) \
+             CROSS JOIN LATERAL (SELECT * FROM p \
+               WHERE p.consumer_id = c.id AND p.provider_id = pr.id \
+                 AND p.consumer_version_id <> ALL($1) OFFSET 0) pair), \
+         m AS ( \
+           SELECT sp.*, sv.provider_version_id, sv.verification_id FROM sp \
+             LEFT JOIN LATERAL ( \
+               SELECT by_version.* \
+                 FROM unnest($1::bigint[], $5::bigint[]) AS sel (version_id, pacticipant_id) \
+                 CROSS JOIN LATERAL (SELECT v.provider_version_id, v.verification_id FROM v \
+                   WHERE v.pact_version_id = sp.pact_version_id \
+                     AND v.provider_version_id = sel.version_id OFFSET 0) by_version \
+                 WHERE sel.pacticipant_id = sp.provider_id \
+               UNION ALL \
+               SELECT v.provider_version_id, v.verification_id FROM v \
+                 WHERE v.pact_version_id = sp.pact_version_id AND sp.provider_id = ANY($2) \
+                   AND v.provider_version_id <> ALL($1)) sv ON true \
+             WHERE sp.consumer_id = ANY($4) OR sp.provider_id = ANY($4)) \
+         {DETAILS}"
+    )
 }
 
 /// A branch a version is on.

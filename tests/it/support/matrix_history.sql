@@ -1,16 +1,17 @@
 -- A broker with some history, written straight into the tables: 20
--- consumers and 5 providers with 150 versions each; every consumer version
--- has a pact with two providers (C<i> with P<i % 5> and P<(i + 1) % 5>),
--- verified by the provider versions with the same number and the next.
--- 3,750 versions, 6,000 pacts, about 12,000 verifications.
+-- consumers and 5 providers with 100 versions each; every consumer version
+-- has a pact with three providers (C<i> with P<i % 5>, P<(i + 1) % 5> and
+-- P<(i + 2) % 5>), verified by the provider versions with the same number
+-- and the next. 2,500 versions, 6,000 pacts, about 12,000 verifications.
 INSERT INTO pacticipants (name) SELECT 'C' || i FROM generate_series(0, 19) i;
 INSERT INTO pacticipants (name) SELECT 'P' || i FROM generate_series(0, 4) i;
 INSERT INTO versions (pacticipant_id, number)
-    SELECT p.id, n::text FROM generate_series(1, 150) n CROSS JOIN pacticipants p
+    SELECT p.id, n::text FROM generate_series(1, 100) n CROSS JOIN pacticipants p
     ORDER BY n, p.id;
 INSERT INTO integrations (consumer_id, provider_id)
     SELECT c.id, p.id FROM pacticipants c JOIN pacticipants p
-      ON p.name IN ('P' || (substr(c.name, 2)::int % 5), 'P' || ((substr(c.name, 2)::int + 1) % 5))
+      ON p.name IN ('P' || (substr(c.name, 2)::int % 5), 'P' || ((substr(c.name, 2)::int + 1) % 5),
+                    'P' || ((substr(c.name, 2)::int + 2) % 5))
     WHERE c.name LIKE 'C%';
 INSERT INTO pact_versions (consumer_id, provider_id, sha, content)
     SELECT i.consumer_id, i.provider_id, md5(v.id || '-' || i.provider_id), '{}'
