@@ -26,12 +26,14 @@ use crate::store::{self, Store};
 use crate::{grpc, rest, telemetry};
 
 /// The names health reports on: the whole server and each built service.
-const HEALTH_SERVICES: [&str; 5] = [
+const HEALTH_SERVICES: [&str; 7] = [
     "",
     "pactwire.v1.PacticipantService",
     "pactwire.v1.VersionService",
     "pactwire.v1.PactService",
     "pactwire.v1.VerificationService",
+    "pactwire.v1.DeploymentService",
+    "pactwire.v1.MatrixService",
 ];
 
 /// How often health re-checks the database.

@@ -4,6 +4,7 @@
 mod convert;
 mod deployments;
 mod for_verification;
+mod matrix;
 mod pacticipants;
 mod pacts;
 mod status;
@@ -27,6 +28,7 @@ pub mod pb {
 }
 
 use pb::deployment_service_server::DeploymentServiceServer;
+use pb::matrix_service_server::MatrixServiceServer;
 use pb::pact_service_server::PactServiceServer;
 use pb::pacticipant_service_server::PacticipantServiceServer;
 use pb::verification_service_server::VerificationServiceServer;
@@ -95,6 +97,10 @@ pub fn router(
                 .max_decoding_message_size(max_message_size),
         )
         .add_service(
+            MatrixServiceServer::new(matrix::Adapter(broker.clone()))
+                .max_decoding_message_size(max_message_size),
+        )
+        .add_service(
             PactServiceServer::new(pacts::Adapter(broker))
                 .max_decoding_message_size(max_message_size),
         );
@@ -118,7 +124,6 @@ async fn not_built_yet(uri: axum::http::Uri) -> axum::response::Response {
         .next()
         .unwrap_or_default();
     let capability = match service {
-        "pactwire.v1.MatrixService" => Some("the matrix and can-i-deploy"),
         "pactwire.v1.WebhookService" => Some("webhooks and secrets"),
         "pactwire.v1.EventService" => Some("verification request and event streams"),
         _ => None,

@@ -7,8 +7,10 @@ mod error;
 mod for_verification;
 mod hal;
 mod index;
+mod matrix;
 mod pacticipants;
 mod pacts;
+mod query;
 mod verifications;
 mod versions;
 
@@ -50,6 +52,7 @@ pub fn router(broker: Broker, max_body_size: usize) -> Router {
         .merge(for_verification::routes())
         .merge(environments::routes())
         .merge(deployments::routes())
+        .merge(matrix::routes())
         .fallback(not_found)
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),

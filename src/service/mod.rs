@@ -4,6 +4,7 @@
 pub mod deployments;
 pub mod environments;
 pub mod for_verification;
+pub mod matrix;
 pub mod pacticipants;
 pub mod pacts;
 pub mod verifications;

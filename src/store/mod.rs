@@ -5,6 +5,7 @@
 pub mod deployments;
 pub mod environments;
 pub mod local_pg;
+pub mod matrix;
 pub mod models;
 pub mod pacticipants;
 pub mod pacts;

@@ -10,6 +10,7 @@ mod deployments;
 mod for_verification;
 mod latest_verifications;
 mod local_postgres;
+mod matrix;
 mod pacticipants;
 mod pacts;
 mod protos;

@@ -163,9 +163,9 @@ async fn capabilities_not_built_yet_answer_unimplemented_with_a_reason() {
             "webhooks and secrets",
         ),
         (
-            "pactwire.v1.MatrixService/CanIDeploy",
-            r#"{"pacticipant": "Foo"}"#,
-            "the matrix and can-i-deploy",
+            "pactwire.v1.EventService/AcknowledgeVerificationRequest",
+            "{}",
+            "verification request and event streams",
         ),
     ] {
         let (code, _, err) = run(with_args(

@@ -1,0 +1,3 @@
+DROP INDEX verifications_pact_version_provider_version_idx;
+CREATE INDEX pact_publications_consumer_idx ON pact_publications (consumer_id);
+DROP INDEX pact_publications_pair_idx;

@@ -1,0 +1,427 @@
+//! `/matrix`, `/can-i-deploy` and `/matrix/provider/{p}/consumer/{c}`: the
+//! Pact Broker's query grammar (a Rack nested query), its JSON body and its
+//! `text/plain` table. The verdict covers every row; `limit` trims only the
+//! rows shown.
+
+use axum::Router;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode, Uri, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use serde_json::{Map, Value, json};
+
+use super::query::nested_query;
+use super::{AppState, Base, Path, hal};
+use crate::domain::matrix::{self, Destination, LatestBy, Row, Selector};
+use crate::error::{Error, Result, Violations};
+use crate::service::matrix::{DeployTarget, MatrixAnswer, MatrixQuery, RowWindow};
+use crate::store::matrix::VersionDetails;
+
+/// Rows shown by `/matrix` when no limit is given, as the Pact Broker.
+const DEFAULT_LIMIT: usize = 100;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/matrix", get(matrix_query))
+        .route("/can-i-deploy", get(can_i_deploy))
+        .route(
+            "/matrix/provider/{provider}/consumer/{consumer}",
+            get(for_pair),
+        )
+}
+
+async fn matrix_query(
+    State(state): State<AppState>,
+    base: Base,
+    headers: HeaderMap,
+    uri: Uri,
+) -> Result<Response> {
+    let params = nested_query(uri.query().unwrap_or_default());
+    let (query, limit, violations) = read_query(&params);
+    let answer = state
+        .broker
+        .query_matrix(
+            query,
+            violations,
+            RowWindow {
+                offset: 0,
+                limit: Some(limit.unwrap_or(DEFAULT_LIMIT)),
+            },
+        )
+        .await?;
+    Ok(respond(&base, &headers, &answer))
+}
+
+async fn can_i_deploy(
+    State(state): State<AppState>,
+    base: Base,
+    headers: HeaderMap,
+    uri: Uri,
+) -> Result<Response> {
+    let params = nested_query(uri.query().unwrap_or_default());
+    let text = |key: &str| params.get(key).and_then(Value::as_str).unwrap_or_default();
+    let mut violations = Violations::default();
+    let target = match (text("to"), text("environment")) {
+        ("", "") => None,
+        (tag, "") => Some(DeployTarget::Tag(tag.to_owned())),
+        ("", environment) => Some(DeployTarget::Environment(environment.to_owned())),
+        _ => {
+            violations.add("to", "Cannot specify both a 'to' tag and an environment.");
+            None
+        }
+    };
+    let mut ignore = Vec::new();
+    if let Some(Value::Array(items)) = params.get("ignore") {
+        for item in items {
+            match item {
+                Value::String(name) => ignore.push(Selector::pacticipant(name)),
+                Value::Object(_) => ignore.push(selector(item)),
+                _ => {}
+            }
+        }
+    }
+    violations.into_result()?;
+    let answer = state
+        .broker
+        .can_i_deploy(
+            text("pacticipant"),
+            text("version"),
+            target,
+            ignore,
+            RowWindow {
+                offset: 0,
+                limit: None,
+            },
+        )
+        .await?;
+    Ok(respond(&base, &headers, &answer))
+}
+
+async fn for_pair(
+    State(state): State<AppState>,
+    base: Base,
+    headers: HeaderMap,
+    Path((provider, consumer)): Path<(String, String)>,
+    uri: Uri,
+) -> Result<Response> {
+    let params = nested_query(uri.query().unwrap_or_default());
+    let (mut query, limit, violations) = read_query(&params);
+    query.selectors = vec![
+        Selector::pacticipant(&consumer),
+        Selector::pacticipant(&provider),
+    ];
+    query.latest_by = query.latest_by.or(Some(LatestBy::Cvpv));
+    let answer = state
+        .broker
+        .query_matrix(
+            query,
+            violations,
+            RowWindow {
+                offset: 0,
+                limit: Some(limit.unwrap_or(DEFAULT_LIMIT)),
+            },
+        )
+        .await
+        .map_err(|err| match err {
+            Error::InvalidArgument(v) if v.iter().any(|v| v.field.ends_with("[pacticipant]")) => {
+                Error::NotFound(format!(
+                    "No matrix for provider '{provider}' and consumer '{consumer}': {}",
+                    v.iter()
+                        .map(|v| v.message.as_str())
+                        .collect::<Vec<_>>()
+                        .join("; ")
+                ))
+            }
+            err => err,
+        })?;
+    Ok(respond(&base, &headers, &answer))
+}
+
+fn selector(item: &Value) -> Selector {
+    let text = |key: &str| {
+        item.get(key)
+            .and_then(Value::as_str)
+            .filter(|s| !s.is_empty())
+            .map(str::to_owned)
+    };
+    Selector {
+        pacticipant: text("pacticipant").unwrap_or_default(),
+        version: text("version"),
+        latest: text("latest").as_deref() == Some("true"),
+        tag: text("tag"),
+        branch: text("branch"),
+        main_branch: text("mainBranch").as_deref() == Some("true"),
+        environment: text("environment"),
+    }
+}
+
+/// Reads `/matrix` parameters the way the Pact Broker does, reporting
+/// every problem at once. Returns the query and the row limit.
+fn read_query(params: &Value) -> (MatrixQuery, Option<usize>, Violations) {
+    let mut violations = Violations::default();
+    // The Pact Broker filters the rows by `success[]` before drawing the
+    // summary (`matrix/repository.rb#find_considered_and_ignored_rows`
+    // applies the filter, then `DeploymentStatusSummary` counts what is
+    // left), so the filter changes the verdict; `/matrix` keeps that.
+    let mut query = MatrixQuery {
+        summary_after_success_filter: true,
+        ..MatrixQuery::default()
+    };
+    let text = |key: &str| {
+        params
+            .get(key)
+            .and_then(Value::as_str)
+            .filter(|s| !s.is_empty())
+    };
+    match params.get("q") {
+        None => {}
+        Some(Value::Array(items)) => {
+            for (i, item) in items.iter().enumerate() {
+                if item.is_object() {
+                    query.selectors.push(selector(item));
+                } else {
+                    violations.add(
+                        format!("q[{i}]"),
+                        "must be a selector such as q[][pacticipant]=Foo&q[][version]=1",
+                    );
+                }
+            }
+        }
+        Some(_) => violations.add(
+            "q",
+            "must be selectors such as q[][pacticipant]=Foo&q[][version]=1",
+        ),
+    }
+    if let Some(Value::Array(items)) = params.get("ignore") {
+        query.ignore = items
+            .iter()
+            .filter(|i| i.is_object())
+            .map(selector)
+            .collect();
+    }
+    match params.get("success") {
+        Some(Value::Array(values)) => {
+            query.success = Some(values.iter().map(success_value).collect());
+        }
+        Some(value @ Value::String(_)) => query.success = Some(vec![success_value(value)]),
+        _ => {}
+    }
+    if let Some(by) = text("latestby") {
+        match LatestBy::parse(by) {
+            Some(by) => query.latest_by = Some(by),
+            None => violations.add("latestby", "must be one of cvpv, cvp or cp"),
+        }
+    }
+    let limit = match text("limit") {
+        None => None,
+        Some(limit) => match limit.parse::<usize>() {
+            Ok(n) if n >= 1 => Some(n),
+            _ => {
+                violations.add("limit", "The limit must be 1 or greater.");
+                None
+            }
+        },
+    };
+    let latest = text("latest") == Some("true");
+    let tag = text("tag");
+    let environment = text("environment");
+    let main_branch = text("mainBranch") == Some("true");
+    let destinations = [tag.is_some(), environment.is_some(), main_branch]
+        .iter()
+        .filter(|d| **d)
+        .count();
+    if destinations > 1 {
+        violations.add(
+            "destination",
+            "Cannot specify more than one of tag, environment and mainBranch.",
+        );
+    }
+    if latest && environment.is_some() {
+        violations.add(
+            "latest",
+            "Cannot specify both latest=true and an environment.",
+        );
+    }
+    query.destination = if let Some(tag) = tag {
+        Some(Destination::Tag {
+            tag: tag.to_owned(),
+            latest,
+        })
+    } else if let Some(environment) = environment {
+        Some(Destination::Environment(environment.to_owned()))
+    } else if main_branch {
+        Some(Destination::MainBranch { latest })
+    } else if latest {
+        Some(Destination::Latest)
+    } else {
+        None
+    };
+    (query, limit, violations)
+}
+
+fn success_value(value: &Value) -> Option<bool> {
+    match value.as_str() {
+        Some("") | None => None,
+        Some(v) => Some(v == "true"),
+    }
+}
+
+/// JSON, or the text table when the client asks for `text/plain` rather
+/// than JSON.
+fn respond(base: &Base, headers: &HeaderMap, answer: &MatrixAnswer) -> Response {
+    let accept = headers
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    if accept.contains("text/plain") && !accept.contains("json") {
+        let rows: Vec<Row> = answer.rows.iter().map(|r| r.row.clone()).collect();
+        return (
+            StatusCode::OK,
+            [(header::CONTENT_TYPE, "text/plain;charset=utf-8")],
+            matrix::render_text(&rows, &answer.summary),
+        )
+            .into_response();
+    }
+    hal(StatusCode::OK, body(base, answer))
+}
+
+/// The Pact Broker's matrix body.
+pub fn body(base: &Base, answer: &MatrixAnswer) -> Value {
+    let s = &answer.summary;
+    let mut summary = json!({
+        "deployable": s.deployable,
+        "reason": s.reason(),
+        "success": s.success,
+        "failed": s.failed,
+        "unknown": s.unknown,
+    });
+    if let Some(ignored) = s.ignored {
+        summary["ignored"] = json!(ignored);
+    }
+    let notices: Vec<Value> = s
+        .reasons
+        .iter()
+        .map(|r| json!({ "type": r.kind.as_str(), "text": r.text }))
+        .collect();
+    let rows: Vec<Value> = answer
+        .rows
+        .iter()
+        .map(|shown| {
+            let mut row = row_json(base, &answer.details, &shown.row);
+            if shown.ignored {
+                row["ignored"] = Value::Bool(true);
+            }
+            row
+        })
+        .collect();
+    json!({ "summary": summary, "notices": notices, "matrix": rows })
+}
+
+fn row_json(base: &Base, details: &VersionDetails, row: &Row) -> Value {
+    let pacticipant = |name: &str| json!({ "self": { "href": base.url(&["pacticipants", name]) } });
+    let provider_version = row
+        .provider_version
+        .as_ref()
+        .map(|v| version_json(base, details, &row.provider, v.id, &v.number))
+        .unwrap_or(Value::Null);
+    let verification = match &row.verification {
+        Some(v) => json!({
+            "success": v.success,
+            "verifiedAt": hal::time(v.executed_at),
+            "_links": { "self": { "href": base.url(&[
+                "pacts", "provider", &row.provider, "consumer", &row.consumer,
+                "pact-version", &row.pact_version_sha, "verification-results", &v.number.to_string(),
+            ]) } },
+        }),
+        None => Value::Null,
+    };
+    json!({
+        "consumer": {
+            "name": row.consumer,
+            "version": version_json(base, details, &row.consumer, row.consumer_version.id, &row.consumer_version.number),
+            "_links": pacticipant(&row.consumer),
+        },
+        "provider": {
+            "name": row.provider,
+            "version": provider_version,
+            "_links": pacticipant(&row.provider),
+        },
+        "pact": {
+            "createdAt": hal::time(row.pact_created_at),
+            "_links": { "self": { "href": base.url(&[
+                "pacts", "provider", &row.provider, "consumer", &row.consumer,
+                "version", &row.consumer_version.number,
+            ]) } },
+        },
+        "verificationResult": verification,
+    })
+}
+
+fn version_json(
+    base: &Base,
+    details: &VersionDetails,
+    pacticipant: &str,
+    id: i64,
+    number: &str,
+) -> Value {
+    let branches: Vec<Value> = details
+        .branches
+        .iter()
+        .filter(|b| b.version_id == id)
+        .map(|b| {
+            json!({
+                "name": b.name,
+                "latest": b.latest,
+                "_links": { "self": hal::named(
+                    base.url(&["pacticipants", pacticipant, "branches", &b.name, "versions", number]),
+                    "Branch version",
+                    &b.name,
+                ) },
+            })
+        })
+        .collect();
+    let environments: Vec<Value> = details
+        .environments
+        .iter()
+        .filter(|e| e.version_id == id)
+        .map(|e| {
+            let mut environment = Map::new();
+            environment.insert("uuid".into(), json!(e.uuid));
+            environment.insert("name".into(), json!(e.name));
+            if let Some(display_name) = &e.display_name {
+                environment.insert("displayName".into(), json!(display_name));
+            }
+            environment.insert("production".into(), json!(e.production));
+            environment.insert("createdAt".into(), json!(hal::time(e.created_at)));
+            environment.insert("updatedAt".into(), json!(hal::time(e.updated_at)));
+            environment.insert(
+                "_links".into(),
+                json!({ "self": hal::named(base.url(&["environments", &e.uuid]), "Environment", &e.name) }),
+            );
+            Value::Object(environment)
+        })
+        .collect();
+    let tags: Vec<Value> = details
+        .tags
+        .iter()
+        .filter(|t| t.version_id == id)
+        .map(|t| {
+            json!({
+                "name": t.name,
+                "latest": t.latest,
+                "_links": { "self": { "href": base.url(&[
+                    "pacticipants", pacticipant, "versions", number, "tags", &t.name,
+                ]) } },
+            })
+        })
+        .collect();
+    json!({
+        "number": number,
+        "branch": branches.last().map(|b| b["name"].clone()).unwrap_or(Value::Null),
+        "branches": branches,
+        "branchVersions": branches,
+        "environments": environments,
+        "_links": { "self": { "href": base.url(&["pacticipants", pacticipant, "versions", number]) } },
+        "tags": tags,
+    })
+}

@@ -1,0 +1,503 @@
+//! The matrix and can-i-deploy: resolve the selectors, find the
+//! integrations of the specified versions, infer the versions of the other
+//! pacticipants at the destination, read the rows, and draw the verdict
+//! over all of them. A row limit only trims the rows returned.
+
+use std::collections::HashMap;
+
+use super::Broker;
+use crate::domain::matrix::{
+    self, Destination, Integration, LatestBy, Resolution, ResolvedSelector, Row, Selector,
+    SelectorKind, Summary,
+};
+use crate::error::{Result, Violations};
+use crate::store::Conn;
+use crate::store::matrix::{self as store, Pacticipant, RowScope, VersionDetails};
+
+/// A matrix query, as the Pact Broker's `/matrix` takes it.
+#[derive(Debug, Clone, Default)]
+pub struct MatrixQuery {
+    pub selectors: Vec<Selector>,
+    pub latest_by: Option<LatestBy>,
+    pub destination: Option<Destination>,
+    pub ignore: Vec<Selector>,
+    /// Keep only rows whose verification result is one of these (`None`:
+    /// no verification).
+    pub success: Option<Vec<Option<bool>>>,
+    /// Whether the `success` filter also decides which rows the summary
+    /// counts, as the Pact Broker's `/matrix` does; otherwise the summary
+    /// covers every row and the filter only chooses the rows returned.
+    pub summary_after_success_filter: bool,
+}
+
+/// Where can-i-deploy checks a version against.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DeployTarget {
+    Tag(String),
+    Environment(String),
+    MainBranch,
+}
+
+impl MatrixQuery {
+    /// The query `can-i-deploy` stands for: `cvp` to a tag or main branch,
+    /// `cvpv` to an environment so every co-resident version is checked.
+    pub fn can_i_deploy(
+        pacticipant: &str,
+        version: &str,
+        target: DeployTarget,
+        ignore: Vec<Selector>,
+    ) -> MatrixQuery {
+        let (latest_by, destination) = match target {
+            DeployTarget::Tag(tag) => (LatestBy::Cvp, Destination::Tag { tag, latest: true }),
+            DeployTarget::Environment(name) => (LatestBy::Cvpv, Destination::Environment(name)),
+            DeployTarget::MainBranch => (LatestBy::Cvp, Destination::MainBranch { latest: true }),
+        };
+        MatrixQuery {
+            selectors: vec![Selector::version(pacticipant, version)],
+            latest_by: Some(latest_by),
+            destination: Some(destination),
+            ignore,
+            success: None,
+            summary_after_success_filter: false,
+        }
+    }
+}
+
+/// A row and whether an ignore selector covers it.
+#[derive(Debug, Clone)]
+pub struct ShownRow {
+    pub row: Row,
+    pub ignored: bool,
+}
+
+/// The verdict over every row, and the rows asked for.
+#[derive(Debug, Clone)]
+pub struct MatrixAnswer {
+    pub summary: Summary,
+    /// Considered rows then ignored rows, from `offset`, at most `limit`.
+    pub rows: Vec<ShownRow>,
+    /// Every row, considered and ignored.
+    pub total: usize,
+    /// What the shown rows show of their versions.
+    pub details: VersionDetails,
+}
+
+/// Which rows to return.
+#[derive(Debug, Clone, Copy)]
+pub struct RowWindow {
+    pub offset: usize,
+    pub limit: Option<usize>,
+}
+
+impl Broker {
+    /// Answers a matrix query. `violations` holds problems the transport
+    /// found reading the request, reported with the rest.
+    pub async fn query_matrix(
+        &self,
+        query: MatrixQuery,
+        violations: Violations,
+        window: RowWindow,
+    ) -> Result<MatrixAnswer> {
+        let mut violations = violations;
+        let mut query = query;
+        check_shape(&query, &mut violations);
+        // Several versions of a pacticipant can be live in an environment
+        // (instances, supported releases); keeping only the newest provider
+        // version per consumer version would hide the others. So the Ruby
+        // CLI's `cvp` gets the same answer as the Rust CLI's `cvpv`.
+        if matches!(query.destination, Some(Destination::Environment(_)))
+            && query.latest_by == Some(LatestBy::Cvp)
+        {
+            query.latest_by = Some(LatestBy::Cvpv);
+        }
+        let mut conn = self.store.conn().await?;
+        conn.build_transaction()
+            .read_only()
+            .repeatable_read()
+            .run(async |conn| {
+                let names: Vec<String> = query
+                    .selectors
+                    .iter()
+                    .chain(&query.ignore)
+                    .map(|s| s.pacticipant.clone())
+                    .collect();
+                let known = by_name(store::pacticipants(conn, &names).await?);
+                for (i, s) in query.selectors.iter().enumerate() {
+                    if !s.pacticipant.is_empty() && !known.contains_key(&s.pacticipant) {
+                        violations.add(
+                            format!("q[{i}][pacticipant]"),
+                            format!("Pacticipant {} not found", s.pacticipant),
+                        );
+                    }
+                }
+                let mut environments = HashMap::new();
+                if let Some(Destination::Environment(name)) = &query.destination {
+                    match store::environment_id(conn, name).await? {
+                        Some(id) => {
+                            environments.insert(name.clone(), id);
+                        }
+                        None => violations.add(
+                            "environment",
+                            format!("Environment with name '{name}' does not exist"),
+                        ),
+                    }
+                }
+                violations.into_result()?;
+                answer(conn, &query, known, environments, window).await
+            })
+            .await
+    }
+
+    /// Whether `version` of `pacticipant` can be deployed to `target`.
+    pub async fn can_i_deploy(
+        &self,
+        pacticipant: &str,
+        version: &str,
+        target: Option<DeployTarget>,
+        ignore: Vec<Selector>,
+        window: RowWindow,
+    ) -> Result<MatrixAnswer> {
+        let mut violations = Violations::default();
+        if pacticipant.is_empty() {
+            violations.add("pacticipant", "is missing");
+        }
+        if version.is_empty() {
+            violations.add("version", "is missing");
+        }
+        if target.is_none() {
+            violations.add("to", "Must specify either an environment or a 'to' tag.");
+        }
+        violations.into_result()?;
+        let Some(target) = target else {
+            unreachable!("a missing target is reported above")
+        };
+        let query = MatrixQuery::can_i_deploy(pacticipant, version, target, ignore);
+        self.query_matrix(query, Violations::default(), window)
+            .await
+    }
+}
+
+fn by_name(pacticipants: Vec<Pacticipant>) -> HashMap<String, Pacticipant> {
+    pacticipants
+        .into_iter()
+        .map(|p| (p.name.clone(), p))
+        .collect()
+}
+
+/// The Pact Broker's checks of the query's shape.
+fn check_shape(query: &MatrixQuery, violations: &mut Violations) {
+    if query.selectors.is_empty() {
+        violations.add("q", "Please provide 1 or more version selectors.");
+    }
+    for (i, s) in query.selectors.iter().enumerate() {
+        if s.pacticipant.is_empty() {
+            violations.add(
+                format!("q[{i}][pacticipant]"),
+                "Please specify the pacticipant name",
+            );
+        } else if s.version.is_some() && s.latest {
+            violations.add(
+                format!("q[{i}]"),
+                format!(
+                    "A version number and latest flag cannot both be specified for {}",
+                    s.pacticipant
+                ),
+            );
+        }
+    }
+    for (i, s) in query.ignore.iter().enumerate() {
+        if s.pacticipant.is_empty() {
+            violations.add(
+                format!("ignore[{i}][pacticipant]"),
+                "Please specify the pacticipant name to ignore",
+            );
+        }
+    }
+}
+
+async fn answer(
+    conn: &mut Conn,
+    query: &MatrixQuery,
+    mut known: HashMap<String, Pacticipant>,
+    mut environments: HashMap<String, i64>,
+    window: RowWindow,
+) -> Result<MatrixAnswer> {
+    let mut resolver = Resolver {
+        conn,
+        environments: &mut environments,
+    };
+    let mut ignore = Vec::new();
+    for s in &query.ignore {
+        ignore.extend(
+            resolver
+                .resolve(known.get(&s.pacticipant), s, SelectorKind::Ignore, &[])
+                .await?,
+        );
+    }
+    let mut selectors = Vec::new();
+    for s in &query.selectors {
+        selectors.extend(
+            resolver
+                .resolve(
+                    known.get(&s.pacticipant),
+                    s,
+                    SelectorKind::Specified,
+                    &ignore,
+                )
+                .await?,
+        );
+    }
+
+    let integrations = integrations(resolver.conn, &selectors, query).await?;
+    if let Some(destination) = &query.destination {
+        let mut inferred: Vec<String> = Vec::new();
+        for i in &integrations {
+            for name in [&i.consumer, &i.provider] {
+                if !selectors.iter().any(|s| &s.pacticipant == name) && !inferred.contains(name) {
+                    inferred.push(name.clone());
+                }
+            }
+        }
+        let missing: Vec<String> = inferred
+            .iter()
+            .filter(|n| !known.contains_key(*n))
+            .cloned()
+            .collect();
+        if !missing.is_empty() {
+            known.extend(by_name(store::pacticipants(resolver.conn, &missing).await?));
+        }
+        let mut found = Vec::new();
+        for name in &inferred {
+            let selector = destination.selector_for(name);
+            found.extend(
+                resolver
+                    .resolve(known.get(name), &selector, SelectorKind::Inferred, &ignore)
+                    .await?,
+            );
+        }
+        selectors.extend(found);
+    }
+
+    let conn = resolver.conn;
+    let mut scope = RowScope::default();
+    for s in &selectors {
+        match &s.resolution {
+            Resolution::Version { id, .. } => {
+                scope.version_ids.push(*id);
+                scope.version_pacticipant_ids.push(s.pacticipant_id);
+            }
+            Resolution::AllVersions => scope.all_versions_of.push(s.pacticipant_id),
+            _ => {}
+        }
+        scope.pacticipant_ids.push(s.pacticipant_id);
+        if s.specified() {
+            scope.specified_ids.push(s.pacticipant_id);
+        }
+    }
+    let every_row = query.latest_by.is_none();
+    let rows = if selectors.len() == 1 {
+        let latest_only = matches!(query.latest_by, Some(LatestBy::Cvp | LatestBy::Cp));
+        store::rows_for_one(conn, &scope, every_row, latest_only).await?
+    } else {
+        store::rows_between(conn, &scope, every_row).await?
+    };
+    let mut rows = matrix::latest_by(rows, query.latest_by);
+    if matches!(query.latest_by, None | Some(LatestBy::Cvpv)) {
+        // Every version of a provider in the target must have verified the
+        // pact, not just one of them.
+        rows = matrix::complete_rows(rows, &selectors);
+    }
+    let (mut ignored, mut considered): (Vec<Row>, Vec<Row>) = rows
+        .into_iter()
+        .partition(|r| matrix::ignores_row(&ignore, r));
+    considered.sort_by(|a, b| a.display_order(b));
+    ignored.sort_by(|a, b| a.display_order(b));
+
+    let summarise = |considered: &[Row], ignored: &[Row]| {
+        matrix::summarise(&matrix::Query {
+            selectors: &selectors,
+            ignore_selectors: &ignore,
+            integrations: &integrations,
+            considered,
+            ignored,
+            destination: query.destination.as_ref(),
+        })
+    };
+    let mut summary = None;
+    if !query.summary_after_success_filter {
+        summary = Some(summarise(&considered, &ignored));
+    }
+    if let Some(success) = &query.success {
+        considered.retain(|r| success.contains(&r.success()));
+        ignored.retain(|r| success.contains(&r.success()));
+    }
+    let summary = summary.unwrap_or_else(|| summarise(&considered, &ignored));
+    let total = considered.len() + ignored.len();
+    let shown: Vec<ShownRow> = considered
+        .into_iter()
+        .map(|row| ShownRow {
+            row,
+            ignored: false,
+        })
+        .chain(
+            ignored
+                .into_iter()
+                .map(|row| ShownRow { row, ignored: true }),
+        )
+        .skip(window.offset)
+        .take(window.limit.unwrap_or(usize::MAX))
+        .collect();
+    let mut version_ids: Vec<i64> = shown
+        .iter()
+        .flat_map(|r| {
+            std::iter::once(r.row.consumer_version.id)
+                .chain(r.row.provider_version.as_ref().map(|v| v.id))
+        })
+        .collect();
+    version_ids.sort_unstable();
+    version_ids.dedup();
+    let details = if version_ids.is_empty() {
+        VersionDetails::default()
+    } else {
+        store::version_details(conn, &version_ids).await?
+    };
+    Ok(MatrixAnswer {
+        summary,
+        rows: shown,
+        total,
+        details,
+    })
+}
+
+struct Resolver<'a> {
+    conn: &'a mut Conn,
+    environments: &'a mut HashMap<String, i64>,
+}
+
+impl Resolver<'_> {
+    /// The selector with its pacticipant and versions: one resolved
+    /// selector per version found, one saying none was found, or one for
+    /// every version when only the name was given.
+    async fn resolve(
+        &mut self,
+        pacticipant: Option<&Pacticipant>,
+        selector: &Selector,
+        kind: SelectorKind,
+        ignore: &[ResolvedSelector],
+    ) -> Result<Vec<ResolvedSelector>> {
+        let base = |id: i64, name: &str| ResolvedSelector {
+            pacticipant_id: id,
+            pacticipant: name.to_owned(),
+            resolution: Resolution::AllVersions,
+            original: selector.clone(),
+            branch: selector.branch.clone(),
+            kind,
+            ignore: false,
+            one_of_many: false,
+        };
+        let Some(p) = pacticipant else {
+            return Ok(vec![ResolvedSelector {
+                resolution: Resolution::NoPacticipant,
+                ..base(-1, &selector.pacticipant)
+            }]);
+        };
+        if selector.only_pacticipant() {
+            return Ok(vec![ResolvedSelector {
+                ignore: matrix::ignores_version(ignore, p.id, None),
+                ..base(p.id, &p.name)
+            }]);
+        }
+        let environment_id = match &selector.environment {
+            Some(name) => match self.environments.get(name) {
+                Some(id) => Some(*id),
+                None => {
+                    let id = store::environment_id(self.conn, name).await?;
+                    if let Some(id) = id {
+                        self.environments.insert(name.clone(), id);
+                    }
+                    id
+                }
+            },
+            None => None,
+        };
+        let versions = store::versions_for(self.conn, p, selector, environment_id).await?;
+        if versions.is_empty() {
+            return Ok(vec![ResolvedSelector {
+                resolution: Resolution::NoVersion,
+                ignore: matrix::ignores_version(ignore, p.id, None),
+                ..base(p.id, &p.name)
+            }]);
+        }
+        let one_of_many = versions.len() > 1;
+        let branch = if selector.main_branch {
+            p.main_branch.clone()
+        } else {
+            selector.branch.clone()
+        };
+        Ok(versions
+            .into_iter()
+            .map(|v| ResolvedSelector {
+                ignore: matrix::ignores_version(ignore, p.id, Some(v.id)),
+                resolution: Resolution::Version {
+                    id: v.id,
+                    number: v.number,
+                },
+                branch: branch.clone(),
+                one_of_many,
+                ..base(p.id, &p.name)
+            })
+            .collect())
+    }
+}
+
+/// The integrations the verdict needs: with a destination or one selector,
+/// every integration of the specified versions (their providers required,
+/// their consumers not); otherwise those between the selectors.
+async fn integrations(
+    conn: &mut Conn,
+    selectors: &[ResolvedSelector],
+    query: &MatrixQuery,
+) -> Result<Vec<Integration>> {
+    let version_ids: Vec<i64> = selectors.iter().filter_map(|s| s.version_id()).collect();
+    let all_of: Vec<i64> = selectors
+        .iter()
+        .filter(|s| s.resolution == Resolution::AllVersions)
+        .map(|s| s.pacticipant_id)
+        .collect();
+    let ids: Vec<i64> = selectors
+        .iter()
+        .map(|s| s.pacticipant_id)
+        .filter(|id| *id >= 0)
+        .collect();
+    let mut found: Vec<Integration> = Vec::new();
+    let mut add = |pair: store::Pair, required: bool| match found
+        .iter_mut()
+        .find(|i| i.consumer_id == pair.consumer_id && i.provider_id == pair.provider_id)
+    {
+        Some(existing) => existing.required |= required,
+        None => found.push(Integration {
+            consumer_id: pair.consumer_id,
+            consumer: pair.consumer,
+            provider_id: pair.provider_id,
+            provider: pair.provider,
+            required,
+        }),
+    };
+    if query.destination.is_some() || selectors.len() == 1 {
+        for pair in store::pairs_as_consumer(conn, &version_ids, &all_of, None).await? {
+            add(pair, true);
+        }
+        for pair in store::pairs_as_provider(conn, &ids).await? {
+            add(pair, false);
+        }
+    } else {
+        for pair in store::pairs_as_consumer(conn, &version_ids, &all_of, Some(&ids)).await? {
+            let required = selectors
+                .iter()
+                .any(|s| s.specified() && s.pacticipant == pair.consumer);
+            add(pair, required);
+        }
+    }
+    found.sort_by(|a, b| (&a.consumer, &a.provider).cmp(&(&b.consumer, &b.provider)));
+    Ok(found)
+}

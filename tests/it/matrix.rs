@@ -1,0 +1,1152 @@
+//! The matrix and can-i-deploy over REST (`/matrix`, `/can-i-deploy`,
+//! `/matrix/provider/{p}/consumer/{c}`) and gRPC (`MatrixService`), as
+//! tables of scenarios, and with the real Pact CLIs.
+
+use pactwire::grpc::pb;
+use pactwire::grpc::pb::matrix_service_client::MatrixServiceClient;
+use serde_json::{Value, json};
+
+use crate::support::TestApp;
+use crate::support::contracts::{self, Places};
+
+/// Publishes a pact from `consumer` `version` to `provider`; `content`
+/// tells pacts apart. Returns its content hash.
+async fn publish(
+    app: &TestApp,
+    consumer: &str,
+    version: &str,
+    provider: &str,
+    content: &str,
+) -> String {
+    publish_on(app, consumer, version, provider, content, None).await
+}
+
+async fn publish_on(
+    app: &TestApp,
+    consumer: &str,
+    version: &str,
+    provider: &str,
+    content: &str,
+    branch: Option<&str>,
+) -> String {
+    let pact = contracts::pact(
+        consumer,
+        provider,
+        json!([{
+            "description": format!("a request for {content}"),
+            "request": {"method": "GET", "path": format!("/{content}")},
+            "response": {"status": 200},
+        }]),
+    );
+    contracts::publish(app, &pact, version, branch, &[]).await
+}
+
+/// Records a verification of the pact content `sha` by `provider_version`.
+async fn verify(
+    app: &TestApp,
+    consumer: &str,
+    provider: &str,
+    sha: &str,
+    provider_version: &str,
+    success: bool,
+) {
+    let (status, body) = app
+        .post(
+            &format!(
+                "/pacts/provider/{provider}/consumer/{consumer}/pact-version/{sha}/verification-results"
+            ),
+            &json!({"success": success, "providerApplicationVersion": provider_version}),
+        )
+        .await;
+    assert_eq!(status, 201, "{body}");
+}
+
+fn summary_of(body: &Value) -> (Value, i64, i64, i64) {
+    let s = &body["summary"];
+    (
+        s["deployable"].clone(),
+        s["success"].as_i64().unwrap(),
+        s["failed"].as_i64().unwrap(),
+        s["unknown"].as_i64().unwrap(),
+    )
+}
+
+#[tokio::test]
+async fn matrix_smoke_over_rest() {
+    let app = TestApp::start().await;
+    let places = Places::of(&app).await;
+    let sha = publish(&app, "Foo", "1", "Bar", "a").await;
+    verify(&app, "Foo", "Bar", &sha, "10", true).await;
+    places.deploy("Bar", "10", "prod").await;
+
+    let (status, body) = app
+        .get("/matrix?q[][pacticipant]=Foo&q[][version]=1&latestby=cvpv&environment=prod")
+        .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(summary_of(&body), (json!(true), 1, 0, 0), "{body}");
+    assert_eq!(
+        body["summary"]["reason"],
+        "All required verification results are published and successful"
+    );
+    assert_eq!(body["matrix"][0]["provider"]["version"]["number"], "10");
+    assert_eq!(
+        body["matrix"][0]["provider"]["version"]["environments"][0]["name"],
+        "prod"
+    );
+}
+
+/// A verdict in short: deployable, success, failed, unknown, reason.
+#[derive(Debug, Clone, PartialEq)]
+struct Verdict {
+    deployable: Option<bool>,
+    success: i64,
+    failed: i64,
+    unknown: i64,
+    reason: String,
+}
+
+fn verdict(deployable: Option<bool>, counts: (i64, i64, i64), reason: &str) -> Verdict {
+    Verdict {
+        deployable,
+        success: counts.0,
+        failed: counts.1,
+        unknown: counts.2,
+        reason: reason.to_owned(),
+    }
+}
+
+fn rest_verdict(body: &Value) -> Verdict {
+    let (deployable, success, failed, unknown) = summary_of(body);
+    Verdict {
+        deployable: deployable.as_bool(),
+        success,
+        failed,
+        unknown,
+        reason: body["summary"]["reason"].as_str().unwrap().to_owned(),
+    }
+}
+
+fn grpc_verdict(summary: &pb::MatrixSummary) -> Verdict {
+    Verdict {
+        deployable: summary.deployable,
+        success: summary.success_count.into(),
+        failed: summary.failed_count.into(),
+        unknown: summary.unknown_count.into(),
+        reason: summary.reason.clone(),
+    }
+}
+
+/// Asks whether `pacticipant` `version` can be deployed to `environment`
+/// in five ways: REST `/can-i-deploy`, REST `/matrix` as the Ruby CLI asks
+/// (`latestby=cvp`) and as the Rust CLI asks (`latestby=cvpv`), gRPC
+/// `CanIDeploy` and gRPC `QueryMatrix`. Asserts they agree and returns the
+/// verdict.
+async fn ask(
+    app: &TestApp,
+    pacticipant: &str,
+    version: &str,
+    environment: &str,
+    ignore: &[&str],
+) -> Verdict {
+    let ignore_can_i_deploy: String = ignore.iter().map(|i| format!("&ignore[]={i}")).collect();
+    let ignore_matrix: String = ignore
+        .iter()
+        .map(|i| format!("&ignore[][pacticipant]={i}"))
+        .collect();
+    let mut verdicts = Vec::new();
+    let (status, body) = app
+        .get(&format!(
+            "/can-i-deploy?pacticipant={pacticipant}&version={version}&environment={environment}{ignore_can_i_deploy}"
+        ))
+        .await;
+    assert_eq!(status, 200, "{body}");
+    verdicts.push(("can-i-deploy", rest_verdict(&body)));
+    for latestby in ["cvp", "cvpv"] {
+        let (status, body) = app
+            .get(&format!(
+                "/matrix?q[][pacticipant]={pacticipant}&q[][version]={version}&latestby={latestby}&environment={environment}{ignore_matrix}"
+            ))
+            .await;
+        assert_eq!(status, 200, "{body}");
+        verdicts.push(("matrix", rest_verdict(&body)));
+    }
+    let mut client = MatrixServiceClient::new(app.channel().await);
+    let ignore_selectors: Vec<pb::IgnoreSelector> = ignore
+        .iter()
+        .map(|i| pb::IgnoreSelector {
+            pacticipant: (*i).to_owned(),
+            version: String::new(),
+        })
+        .collect();
+    let reply = client
+        .can_i_deploy(pb::CanIDeployRequest {
+            pacticipant: pacticipant.into(),
+            version: version.into(),
+            destination: Some(pb::can_i_deploy_request::Destination::Environment(
+                environment.into(),
+            )),
+            ignore_selectors: ignore_selectors.clone(),
+            ..Default::default()
+        })
+        .await
+        .expect("CanIDeploy")
+        .into_inner();
+    verdicts.push(("CanIDeploy", grpc_verdict(reply.summary.as_ref().unwrap())));
+    let reply = client
+        .query_matrix(pb::QueryMatrixRequest {
+            selectors: vec![pb::MatrixSelector {
+                pacticipant: pacticipant.into(),
+                version_selector: Some(pb::matrix_selector::VersionSelector::Version(
+                    version.into(),
+                )),
+            }],
+            latest_by: pb::LatestBy::Cvp.into(),
+            destination: Some(pb::query_matrix_request::Destination::Environment(
+                environment.into(),
+            )),
+            ignore_selectors,
+            ..Default::default()
+        })
+        .await
+        .expect("QueryMatrix")
+        .into_inner();
+    verdicts.push(("QueryMatrix", grpc_verdict(reply.summary.as_ref().unwrap())));
+    let first = verdicts[0].1.clone();
+    for (how, v) in &verdicts {
+        assert_eq!(v, &first, "{how} disagrees with /can-i-deploy");
+    }
+    first
+}
+
+const NOT_DEPLOYED: &str =
+    "(no version is currently recorded as deployed/released in this environment)";
+
+#[tokio::test]
+async fn consumer_side_scenarios_agree_over_both_transports() {
+    let app = TestApp::start().await;
+    let places = Places::of(&app).await;
+    // Each scenario has its own consumer and provider.
+    // 1. Verified by the provider version in prod.
+    let sha = publish(&app, "C1", "1", "P1", "a").await;
+    verify(&app, "C1", "P1", &sha, "10", true).await;
+    places.deploy("P1", "10", "prod").await;
+    // 2. Failed by the provider version in prod.
+    let sha = publish(&app, "C2", "1", "P2", "a").await;
+    verify(&app, "C2", "P2", &sha, "10", false).await;
+    places.deploy("P2", "10", "prod").await;
+    // 3. Verified, but not by the provider version in prod.
+    let sha = publish(&app, "C3", "1", "P3", "a").await;
+    verify(&app, "C3", "P3", &sha, "11", true).await;
+    publish(&app, "C3", "0", "P3", "old").await;
+    let old = publish(&app, "C3", "0", "P3", "old").await;
+    verify(&app, "C3", "P3", &old, "10", true).await;
+    places.deploy("P3", "10", "prod").await;
+    // 4. The provider is not in prod at all.
+    let sha = publish(&app, "C4", "1", "P4", "a").await;
+    verify(&app, "C4", "P4", &sha, "10", true).await;
+    // 5. Two instances in prod: one verified, one failed.
+    let sha = publish(&app, "C5", "1", "P5", "a").await;
+    verify(&app, "C5", "P5", &sha, "9", false).await;
+    verify(&app, "C5", "P5", &sha, "10", true).await;
+    places
+        .deploy_instance("P5", "9", "prod", Some("blue"))
+        .await;
+    places
+        .deploy_instance("P5", "10", "prod", Some("green"))
+        .await;
+    // 6. Releases: the failing one's support ended.
+    let sha = publish(&app, "C6", "1", "P6", "a").await;
+    verify(&app, "C6", "P6", &sha, "9", false).await;
+    verify(&app, "C6", "P6", &sha, "10", true).await;
+    let old = places.release("P6", "9", "prod").await;
+    places.release("P6", "10", "prod").await;
+    places.end_support(&old).await;
+    // 7. Undeployed: the failing version was replaced.
+    let sha = publish(&app, "C7", "1", "P7", "a").await;
+    verify(&app, "C7", "P7", &sha, "9", false).await;
+    verify(&app, "C7", "P7", &sha, "10", true).await;
+    let old = places.deploy("P7", "9", "prod").await;
+    places.undeploy(&old).await;
+    places.deploy("P7", "10", "prod").await;
+    // 8. Two instances in prod; only the newer one verified the pact.
+    let sha = publish(&app, "C8", "1", "P8", "a").await;
+    let (status, _) = app.put("/pacticipants/P8/versions/9", &json!({})).await;
+    assert!(status == 200 || status == 201);
+    verify(&app, "C8", "P8", &sha, "10", true).await;
+    places
+        .deploy_instance("P8", "9", "prod", Some("blue"))
+        .await;
+    places
+        .deploy_instance("P8", "10", "prod", Some("green"))
+        .await;
+    // 9. Two instances in prod; neither verified the pact (a version
+    // outside prod did).
+    let sha = publish(&app, "C9", "1", "P9", "a").await;
+    for number in ["9", "10"] {
+        let (status, _) = app
+            .put(&format!("/pacticipants/P9/versions/{number}"), &json!({}))
+            .await;
+        assert!(status == 200 || status == 201);
+    }
+    verify(&app, "C9", "P9", &sha, "11", true).await;
+    places
+        .deploy_instance("P9", "9", "prod", Some("blue"))
+        .await;
+    places
+        .deploy_instance("P9", "10", "prod", Some("green"))
+        .await;
+
+    let all_good = "All required verification results are published and successful";
+    let table = [
+        ("C1", verdict(Some(true), (1, 0, 0), all_good)),
+        (
+            "C2",
+            verdict(
+                Some(false),
+                (0, 1, 0),
+                "The verification for the pact between version 1 of C2 and the version of P2 currently in prod (10) failed",
+            ),
+        ),
+        (
+            "C3",
+            verdict(
+                None,
+                (0, 0, 1),
+                "There is no verified pact between version 1 of C3 and the version of P3 currently in prod (10)",
+            ),
+        ),
+        (
+            "C4",
+            verdict(
+                None,
+                (0, 0, 1),
+                &format!(
+                    "There is no verified pact between version 1 of C4 and a version of P4 currently in prod {NOT_DEPLOYED}"
+                ),
+            ),
+        ),
+        (
+            "C5",
+            verdict(
+                Some(false),
+                (1, 1, 0),
+                "The verification for the pact between version 1 of C5 and one of the versions of P5 currently in prod (9) failed",
+            ),
+        ),
+        ("C6", verdict(Some(true), (1, 0, 0), all_good)),
+        ("C7", verdict(Some(true), (1, 0, 0), all_good)),
+        (
+            "C8",
+            verdict(
+                None,
+                (1, 0, 1),
+                "There is no verified pact between version 1 of C8 and one of the versions of P8 currently in prod (9)",
+            ),
+        ),
+        (
+            "C9",
+            verdict(
+                None,
+                (0, 0, 2),
+                "There is no verified pact between version 1 of C9 and one of the versions of P9 currently in prod (10)\n\
+                 There is no verified pact between version 1 of C9 and one of the versions of P9 currently in prod (9)",
+            ),
+        ),
+    ];
+    for (consumer, expected) in table {
+        assert_eq!(
+            ask(&app, consumer, "1", "prod", &[]).await,
+            expected,
+            "{consumer}"
+        );
+    }
+    // Every version of P8 in prod has its row; Bar 9's has no result.
+    let (_, body) = app
+        .get("/can-i-deploy?pacticipant=C8&version=1&environment=prod")
+        .await;
+    let rows: Vec<(Value, Value)> = body["matrix"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                r["provider"]["version"]["number"].clone(),
+                r["verificationResult"]["success"].clone(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        rows,
+        [(json!("10"), json!(true)), (json!("9"), Value::Null)],
+        "{body}"
+    );
+}
+
+#[tokio::test]
+async fn provider_side_scenarios_agree_over_both_transports() {
+    let app = TestApp::start().await;
+    let places = Places::of(&app).await;
+    // Foo 1 is in prod and its pact was verified by Bar 11 and failed by
+    // Bar 12; Bar 13 never verified it. Qux 5 is in test only.
+    let sha = publish(&app, "Foo", "1", "Bar", "a").await;
+    verify(&app, "Foo", "Bar", &sha, "11", true).await;
+    verify(&app, "Foo", "Bar", &sha, "12", false).await;
+    let (status, _) = app.put("/pacticipants/Bar/versions/13", &json!({})).await;
+    assert!(status == 200 || status == 201);
+    places.deploy("Foo", "1", "prod").await;
+    let qux = publish(&app, "Qux", "5", "Bar", "q").await;
+    verify(&app, "Qux", "Bar", &qux, "11", false).await;
+    places.deploy("Qux", "5", "test").await;
+
+    assert_eq!(
+        ask(&app, "Bar", "11", "prod", &[]).await,
+        verdict(
+            Some(true),
+            (1, 0, 0),
+            "All required verification results are published and successful"
+        )
+    );
+    assert_eq!(
+        ask(&app, "Bar", "12", "prod", &[]).await,
+        verdict(
+            Some(false),
+            (0, 1, 0),
+            "The verification for the pact between the version of Foo currently in prod (1) and version 12 of Bar failed"
+        )
+    );
+    assert_eq!(
+        ask(&app, "Bar", "13", "prod", &[]).await,
+        verdict(
+            None,
+            (0, 0, 1),
+            "There is no verified pact between the version of Foo currently in prod (1) and version 13 of Bar"
+        )
+    );
+    // In test, only Qux counts, and its pact failed with Bar 11.
+    assert_eq!(
+        ask(&app, "Bar", "11", "test", &[]).await.deployable,
+        Some(false)
+    );
+    // Nothing of Bar's consumers is in an empty environment.
+    places.environment("staging").await;
+    assert_eq!(
+        ask(&app, "Bar", "13", "staging", &[]).await,
+        verdict(Some(true), (0, 0, 0), "There are no missing dependencies")
+    );
+}
+
+#[tokio::test]
+async fn ignored_pacticipants_do_not_block_deployment() {
+    let app = TestApp::start().await;
+    let places = Places::of(&app).await;
+    let bar = publish(&app, "Foo", "1", "Bar", "a").await;
+    publish(&app, "Foo", "1", "Baz", "b").await;
+    verify(&app, "Foo", "Bar", &bar, "10", true).await;
+    places.deploy("Bar", "10", "prod").await;
+    // Baz has no version in prod: unknown unless ignored.
+    let v = ask(&app, "Foo", "1", "prod", &[]).await;
+    assert_eq!(v.deployable, None);
+    let v = ask(&app, "Foo", "1", "prod", &["Baz"]).await;
+    assert_eq!(
+        v,
+        verdict(
+            Some(true),
+            (1, 0, 0),
+            "All required verification results are published and successful"
+        )
+    );
+    let (_, body) = app
+        .get("/can-i-deploy?pacticipant=Foo&version=1&environment=prod&ignore[]=Baz&ignore[]=Nope")
+        .await;
+    assert_eq!(body["summary"]["ignored"], 1, "{body}");
+    assert_eq!(
+        body["notices"][0],
+        json!({"type": "warning", "text": "WARN: Cannot ignore any version of Nope (no such pacticipant exists)"})
+    );
+    // A failed verification of an ignored provider version is ignored too.
+    let baz = publish(&app, "Foo", "2", "Baz", "b2").await;
+    let bar2 = publish(&app, "Foo", "2", "Bar", "a2").await;
+    verify(&app, "Foo", "Baz", &baz, "7", false).await;
+    verify(&app, "Foo", "Bar", &bar2, "10", true).await;
+    places.deploy("Baz", "7", "prod").await;
+    let (_, body) = app
+        .get("/can-i-deploy?pacticipant=Foo&version=2&environment=prod&ignore[][pacticipant]=Baz&ignore[][version]=7")
+        .await;
+    assert_eq!(summary_of(&body), (json!(true), 1, 0, 0), "{body}");
+    assert_eq!(body["summary"]["ignored"], 1);
+    let ignored: Vec<&Value> = body["matrix"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["ignored"] == true)
+        .collect();
+    assert_eq!(ignored.len(), 1);
+    assert_eq!(ignored[0]["provider"]["name"], "Baz");
+}
+
+#[tokio::test]
+async fn several_environments_are_independent() {
+    let app = TestApp::start().await;
+    let places = Places::of(&app).await;
+    let sha = publish(&app, "Foo", "1", "Bar", "a").await;
+    verify(&app, "Foo", "Bar", &sha, "9", false).await;
+    verify(&app, "Foo", "Bar", &sha, "10", true).await;
+    places.deploy("Bar", "9", "prod").await;
+    places.deploy("Bar", "10", "test").await;
+    assert_eq!(
+        ask(&app, "Foo", "1", "test", &[]).await.deployable,
+        Some(true)
+    );
+    assert_eq!(
+        ask(&app, "Foo", "1", "prod", &[]).await.deployable,
+        Some(false)
+    );
+}
+
+#[tokio::test]
+async fn unknown_names_get_precise_answers() {
+    let app = TestApp::start().await;
+    let places = Places::of(&app).await;
+    publish(&app, "Foo", "1", "Bar", "a").await;
+    places.environment("prod").await;
+
+    // An unknown version cannot be deployed.
+    let (status, body) = app
+        .get("/can-i-deploy?pacticipant=Foo&version=9&environment=prod")
+        .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["summary"]["deployable"], false);
+    assert_eq!(
+        body["summary"]["reason"],
+        "No pacts or verifications have been published for version 9 of Foo"
+    );
+    // Unknown pacticipants and environments are bad requests.
+    for (path, text) in [
+        (
+            "/can-i-deploy?pacticipant=Nope&version=1&environment=prod",
+            "Pacticipant Nope not found",
+        ),
+        (
+            "/can-i-deploy?pacticipant=Foo&version=1&environment=moon",
+            "Environment with name 'moon' does not exist",
+        ),
+        (
+            "/can-i-deploy?pacticipant=Foo&version=1",
+            "Must specify either an environment or a 'to' tag.",
+        ),
+        (
+            "/can-i-deploy?pacticipant=Foo&version=1&to=prod&environment=prod",
+            "Cannot specify both a 'to' tag and an environment.",
+        ),
+        (
+            "/matrix?q[][pacticipant]=Nope&q[][version]=1",
+            "Pacticipant Nope not found",
+        ),
+        (
+            "/matrix?q[][pacticipant]=Foo&q[][version]=1&latest=true&environment=prod",
+            "Cannot specify both latest=true and an environment.",
+        ),
+        (
+            "/matrix?q[][pacticipant]=Foo&q[][version]=1&tag=prod&environment=prod",
+            "Cannot specify more than one of tag, environment and mainBranch.",
+        ),
+        (
+            "/matrix?q[][pacticipant]=Foo&q[][version]=1&limit=0",
+            "The limit must be 1 or greater.",
+        ),
+        ("/matrix", "Please provide 1 or more version selectors."),
+    ] {
+        let (status, body) = app.get(path).await;
+        assert_eq!(status, 400, "{path}: {body}");
+        assert!(body.to_string().contains(text), "{path}: {body}");
+    }
+    let mut client = MatrixServiceClient::new(app.channel().await);
+    let err = client
+        .can_i_deploy(pb::CanIDeployRequest {
+            pacticipant: "Foo".into(),
+            version: "1".into(),
+            destination: Some(pb::can_i_deploy_request::Destination::Environment(
+                "moon".into(),
+            )),
+            ..Default::default()
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), tonic::Code::InvalidArgument, "{err:?}");
+    assert!(
+        err.message()
+            .contains("Environment with name 'moon' does not exist")
+    );
+    // The pair matrix of unknown pacticipants is not found.
+    let (status, _) = app.get("/matrix/provider/Bar/consumer/Nope").await;
+    assert_eq!(status, 404);
+}
+
+#[tokio::test]
+async fn the_verdict_never_depends_on_a_row_limit() {
+    let app = TestApp::start().await;
+    let places = Places::of(&app).await;
+    // Foo 1 has pacts with 110 providers, all in prod; one failed.
+    let providers: Vec<String> = (0..110).map(|i| format!("P{i:03}")).collect();
+    let contracts: Vec<Value> = providers
+        .iter()
+        .map(|p| {
+            let pact = contracts::pact("Foo", p, json!([{
+                "description": "a request", "request": {"method": "GET", "path": "/"},
+                "response": {"status": 200},
+            }]));
+            json!({
+                "consumerName": "Foo", "providerName": p, "specification": "pact",
+                "contentType": "application/json",
+                "content": base64::Engine::encode(&base64::engine::general_purpose::STANDARD, pact.to_string()),
+            })
+        })
+        .collect();
+    let (status, reply) = app
+        .post(
+            "/contracts/publish",
+            &json!({"pacticipantName": "Foo", "pacticipantVersionNumber": "1", "contracts": contracts}),
+        )
+        .await;
+    assert_eq!(status, 200, "{reply}");
+    for (i, p) in providers.iter().enumerate() {
+        let (_, pact) = app
+            .get(&format!("/pacts/provider/{p}/consumer/Foo/version/1"))
+            .await;
+        let sha = pact["_links"]["pb:pact-version"]["name"].as_str().unwrap();
+        verify(&app, "Foo", p, sha, "1", i != 42).await;
+        places.deploy(p, "1", "prod").await;
+    }
+    let failed = "The verification for the pact between version 1 of Foo and the version of P042 currently in prod (1) failed";
+    assert_eq!(
+        ask(&app, "Foo", "1", "prod", &[]).await,
+        verdict(Some(false), (109, 1, 0), failed)
+    );
+
+    let query = "/matrix?q[][pacticipant]=Foo&q[][version]=1&latestby=cvpv&environment=prod";
+    let (_, body) = app.get(query).await;
+    assert_eq!(summary_of(&body), (json!(false), 109, 1, 0));
+    assert_eq!(
+        body["matrix"].as_array().unwrap().len(),
+        100,
+        "the default limit shows 100 rows"
+    );
+    let (_, body) = app.get(&format!("{query}&limit=5")).await;
+    assert_eq!(summary_of(&body), (json!(false), 109, 1, 0));
+    assert_eq!(body["matrix"].as_array().unwrap().len(), 5);
+    let (_, body) = app
+        .get("/can-i-deploy?pacticipant=Foo&version=1&environment=prod")
+        .await;
+    assert_eq!(body["matrix"].as_array().unwrap().len(), 110);
+
+    // gRPC pages: every page carries the same verdict.
+    let mut client = MatrixServiceClient::new(app.channel().await);
+    let mut token = String::new();
+    let mut rows = Vec::new();
+    loop {
+        let reply = client
+            .can_i_deploy(pb::CanIDeployRequest {
+                pacticipant: "Foo".into(),
+                version: "1".into(),
+                destination: Some(pb::can_i_deploy_request::Destination::Environment(
+                    "prod".into(),
+                )),
+                page_size: 40,
+                page_token: token.clone(),
+                ..Default::default()
+            })
+            .await
+            .expect("CanIDeploy")
+            .into_inner();
+        assert_eq!(
+            grpc_verdict(reply.summary.as_ref().unwrap()),
+            verdict(Some(false), (109, 1, 0), failed)
+        );
+        assert!(reply.rows.len() <= 40);
+        rows.extend(reply.rows);
+        if reply.next_page_token.is_empty() {
+            break;
+        }
+        token = reply.next_page_token;
+    }
+    assert_eq!(rows.len(), 110);
+    let failed_rows: Vec<_> = rows
+        .iter()
+        .filter(|r| r.verification.as_ref().is_some_and(|v| !v.success))
+        .collect();
+    assert_eq!(failed_rows.len(), 1);
+    assert_eq!(failed_rows[0].provider, "P042");
+
+    // The text rendering ends with the verdict.
+    let reply = app
+        .call(
+            reqwest::Method::GET,
+            &format!("{query}&limit=3"),
+            None,
+            Some("text/plain"),
+            "",
+        )
+        .await;
+    assert_eq!(
+        reply.header("content-type"),
+        Some("text/plain;charset=utf-8")
+    );
+    let text = reply.body.as_str().unwrap();
+    assert!(
+        text.starts_with(
+            "CONSUMER | C_VERSION | REVISION | PROVIDER | P_VERSION | NUMBER | SUCCESS"
+        ),
+        "{text}"
+    );
+    assert!(
+        text.ends_with(&format!("\n\nDeployable: false\nReason: {failed}\n")),
+        "{text}"
+    );
+}
+
+#[tokio::test]
+async fn the_pair_matrix_and_latestby() {
+    let app = TestApp::start().await;
+    let sha1 = publish_on(&app, "Foo", "1", "Bar", "a", Some("main")).await;
+    let sha2 = publish_on(&app, "Foo", "2", "Bar", "b", Some("main")).await;
+    verify(&app, "Foo", "Bar", &sha1, "10", true).await;
+    verify(&app, "Foo", "Bar", &sha1, "11", false).await;
+    verify(&app, "Foo", "Bar", &sha2, "11", true).await;
+
+    let rows = |body: &Value| -> Vec<(String, String, Value)> {
+        body["matrix"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| {
+                (
+                    r["consumer"]["version"]["number"]
+                        .as_str()
+                        .unwrap()
+                        .to_owned(),
+                    r["provider"]["version"]["number"]
+                        .as_str()
+                        .unwrap_or("")
+                        .to_owned(),
+                    r["verificationResult"]["success"].clone(),
+                )
+            })
+            .collect()
+    };
+    let (status, body) = app.get("/matrix/provider/Bar/consumer/Foo").await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(
+        rows(&body),
+        [
+            ("2".into(), "11".into(), json!(true)),
+            ("1".into(), "11".into(), json!(false)),
+            ("1".into(), "10".into(), json!(true)),
+        ]
+    );
+    assert_eq!(body["matrix"][0]["consumer"]["version"]["branch"], "main");
+    assert_eq!(
+        body["matrix"][0]["consumer"]["version"]["branchVersions"][0]["latest"],
+        true
+    );
+    assert_eq!(
+        body["matrix"][1]["consumer"]["version"]["branchVersions"][0]["latest"],
+        false
+    );
+
+    let (_, body) = app
+        .get("/matrix?q[][pacticipant]=Foo&q[][pacticipant]=Bar&latestby=cvp")
+        .await;
+    assert_eq!(
+        rows(&body),
+        [
+            ("2".into(), "11".into(), json!(true)),
+            ("1".into(), "11".into(), json!(false))
+        ]
+    );
+    let (_, body) = app
+        .get("/matrix?q[][pacticipant]=Foo&q[][pacticipant]=Bar&latestby=cp")
+        .await;
+    assert_eq!(rows(&body).len(), 1);
+    // success[] filters the rows shown.
+    let (_, body) = app
+        .get("/matrix?q[][pacticipant]=Foo&q[][pacticipant]=Bar&latestby=cvpv&success[]=false")
+        .await;
+    assert_eq!(rows(&body), [("1".into(), "11".into(), json!(false))]);
+    // One selector with the latest of the others, as the Ruby CLI asks
+    // when no environment is given.
+    let (_, body) = app
+        .get("/matrix?q[][pacticipant]=Foo&q[][version]=2&latestby=cvp&latest=true")
+        .await;
+    assert_eq!(body["summary"]["deployable"], true, "{body}");
+    assert!(
+        body["summary"]["reason"]
+            .as_str()
+            .unwrap()
+            .starts_with("WARN: It is recommended to specify the environment")
+    );
+    // To the head of the main branch.
+    let (_, body) = app
+        .get("/matrix?q[][pacticipant]=Foo&q[][branch]=main&q[][latest]=true&latestby=cvp&mainBranch=true&latest=true")
+        .await;
+    assert!(
+        body["notices"][0]["text"]
+            .as_str()
+            .unwrap()
+            .starts_with("WARN: It is recommended to specify the version number"),
+        "{body}"
+    );
+}
+
+#[tokio::test]
+async fn can_i_deploy_with_the_rust_and_ruby_clis() {
+    use crate::support::tools::{pact_ruby, pact_rust, run};
+    let app = TestApp::start().await;
+    let places = Places::of(&app).await;
+    let good = publish(&app, "Foo", "1", "Bar", "a").await;
+    let bad = publish(&app, "Foo", "2", "Bar", "b").await;
+    let both = publish(&app, "Foo", "3", "Bar", "c").await;
+    verify(&app, "Foo", "Bar", &good, "10", true).await;
+    verify(&app, "Foo", "Bar", &good, "9", true).await;
+    verify(&app, "Foo", "Bar", &bad, "10", false).await;
+    verify(&app, "Foo", "Bar", &bad, "9", false).await;
+    // Foo 3 works with Bar 10 but not Bar 9; both run in prod, so the
+    // Ruby CLI's latestby=cvp must not hide Bar 9.
+    verify(&app, "Foo", "Bar", &both, "9", false).await;
+    verify(&app, "Foo", "Bar", &both, "10", true).await;
+    places
+        .deploy_instance("Bar", "9", "prod", Some("blue"))
+        .await;
+    places
+        .deploy_instance("Bar", "10", "prod", Some("green"))
+        .await;
+
+    for (version, expected) in [("1", 0), ("2", 1), ("3", 1), ("404", 1)] {
+        let args = [
+            "can-i-deploy",
+            "--pacticipant",
+            "Foo",
+            "--version",
+            version,
+            "--to-environment",
+            "prod",
+            "--broker-base-url",
+            &app.base,
+        ];
+        let mut rust = pact_rust();
+        rust.arg("broker").args(args);
+        let (code, out, err) = run(rust).await;
+        assert_eq!(code, expected, "Rust CLI, Foo {version}:\n{out}\n{err}");
+        let mut ruby = pact_ruby("pact-broker");
+        ruby.args(args);
+        let (code, out, err) = run(ruby).await;
+        assert_eq!(code, expected, "Ruby CLI, Foo {version}:\n{out}\n{err}");
+        if version == "1" {
+            assert!(out.contains("Computer says yes"), "{out}");
+        }
+    }
+}
+
+#[tokio::test]
+async fn the_success_filter_and_the_verdict() {
+    let app = TestApp::start().await;
+    let places = Places::of(&app).await;
+    // Foo 1 is verified by Bar 10 and failed by Bar 11; both run in prod.
+    let sha = publish(&app, "Foo", "1", "Bar", "a").await;
+    verify(&app, "Foo", "Bar", &sha, "10", true).await;
+    verify(&app, "Foo", "Bar", &sha, "11", false).await;
+    places
+        .deploy_instance("Bar", "10", "prod", Some("blue"))
+        .await;
+    places
+        .deploy_instance("Bar", "11", "prod", Some("green"))
+        .await;
+    let failed = "The verification for the pact between version 1 of Foo and one of the versions of Bar currently in prod (11) failed";
+
+    // gRPC: the filter chooses the rows; the summary still counts every row.
+    let mut client = MatrixServiceClient::new(app.channel().await);
+    for (success, shown) in [
+        (None, vec!["11", "10"]),
+        (Some(true), vec!["10"]),
+        (Some(false), vec!["11"]),
+    ] {
+        let reply = client
+            .query_matrix(pb::QueryMatrixRequest {
+                selectors: vec![pb::MatrixSelector {
+                    pacticipant: "Foo".into(),
+                    version_selector: Some(pb::matrix_selector::VersionSelector::Version(
+                        "1".into(),
+                    )),
+                }],
+                latest_by: pb::LatestBy::Cvpv.into(),
+                destination: Some(pb::query_matrix_request::Destination::Environment(
+                    "prod".into(),
+                )),
+                success,
+                ..Default::default()
+            })
+            .await
+            .expect("QueryMatrix")
+            .into_inner();
+        assert_eq!(
+            grpc_verdict(reply.summary.as_ref().unwrap()),
+            verdict(Some(false), (1, 1, 0), failed),
+            "success = {success:?}"
+        );
+        let versions: Vec<&str> = reply
+            .rows
+            .iter()
+            .map(|r| r.provider_version.as_str())
+            .collect();
+        assert_eq!(versions, shown, "success = {success:?}");
+    }
+
+    // REST keeps the Pact Broker's behaviour: success[] filters the rows
+    // before the summary is drawn, so it changes the verdict.
+    let query = "/matrix?q[][pacticipant]=Foo&q[][version]=1&latestby=cvpv&environment=prod";
+    let (_, body) = app.get(query).await;
+    assert_eq!(rest_verdict(&body), verdict(Some(false), (1, 1, 0), failed));
+    let (_, body) = app.get(&format!("{query}&success[]=true")).await;
+    assert_eq!(
+        rest_verdict(&body),
+        verdict(
+            Some(true),
+            (1, 0, 0),
+            "All required verification results are published and successful"
+        )
+    );
+    assert_eq!(body["matrix"].as_array().unwrap().len(), 1);
+    assert_eq!(body["matrix"][0]["provider"]["version"]["number"], "10");
+}
+
+/// A database with some history (`support/matrix_history.sql`) and a way
+/// to read the plan of a matrix row query over it.
+struct History {
+    conn: diesel_async::AsyncPgConnection,
+}
+
+impl History {
+    async fn seed(app: &TestApp) -> History {
+        use diesel_async::{AsyncConnection, SimpleAsyncConnection};
+        let mut conn = diesel_async::AsyncPgConnection::establish(&app.db.url)
+            .await
+            .expect("connecting");
+        conn.batch_execute(include_str!("support/matrix_history.sql"))
+            .await
+            .expect("seeding history");
+        History { conn }
+    }
+
+    async fn id(&mut self, sql: &str) -> i64 {
+        use diesel_async::RunQueryDsl;
+        #[derive(diesel::QueryableByName)]
+        struct Id {
+            #[diesel(sql_type = diesel::sql_types::BigInt)]
+            id: i64,
+        }
+        diesel::sql_query(sql)
+            .get_result::<Id>(&mut self.conn)
+            .await
+            .expect(sql)
+            .id
+    }
+
+    async fn pacticipant(&mut self, name: &str) -> i64 {
+        self.id(&format!(
+            "SELECT id FROM pacticipants WHERE name = '{name}'"
+        ))
+        .await
+    }
+
+    async fn version(&mut self, name: &str, number: &str) -> i64 {
+        self.id(&format!(
+            "SELECT v.id FROM versions v JOIN pacticipants p ON p.id = v.pacticipant_id \
+             WHERE p.name = '{name}' AND v.number = '{number}'"
+        ))
+        .await
+    }
+
+    /// The plan of `sql`, as run, with `$1`, `$2`... bound to these id
+    /// arrays (the custom plan PostgreSQL makes for the bound values).
+    async fn plan(&mut self, sql: &str, arrays: &[&[i64]]) -> String {
+        use diesel_async::RunQueryDsl;
+        #[derive(diesel::QueryableByName)]
+        struct Line {
+            #[diesel(sql_type = diesel::sql_types::Text, column_name = "QUERY PLAN")]
+            line: String,
+        }
+        let mut sql = sql.to_owned();
+        for (i, ids) in arrays.iter().enumerate().rev() {
+            let literal = format!(
+                "'{{{}}}'::bigint[]",
+                ids.iter().map(i64::to_string).collect::<Vec<_>>().join(",")
+            );
+            sql = sql.replace(&format!("${}", i + 1), &literal);
+        }
+        let lines: Vec<Line> = diesel::sql_query(format!("EXPLAIN ANALYZE {sql}"))
+            .load(&mut self.conn)
+            .await
+            .expect("explaining");
+        lines
+            .into_iter()
+            .map(|l| l.line)
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+}
+
+/// Whether a plan reads one of the tables that grow with history from end
+/// to end, or materialises a subquery over one.
+fn reads_a_whole_table(plan: &str) -> Option<&'static str> {
+    [
+        "Seq Scan on latest_pact_publications",
+        "Seq Scan on latest_verifications",
+        "Seq Scan on pact_publications",
+        "Seq Scan on verifications",
+        "CTE Scan",
+    ]
+    .into_iter()
+    .find(|scan| plan.contains(scan))
+}
+
+/// The tables that grow with history and, for each of them, how many rows
+/// a plan run with EXPLAIN ANALYZE read from it (kept or filtered out, over
+/// every loop) when that is more than the query returned: lookups that
+/// read history the answer does not show. Each row returned shows at most
+/// one pact publication and one verification, found once and read again
+/// for its details, so a query that reads only what it shows reads at
+/// most two rows of a table per row returned (10% and 10 rows are allowed
+/// for EXPLAIN's rounding of per-loop averages).
+fn over_reads(plan: &str) -> Vec<String> {
+    const HISTORY: [&str; 4] = [
+        "latest_pact_publications",
+        "latest_verifications",
+        "pact_publications",
+        "verifications",
+    ];
+    fn number_after(line: &str, key: &str) -> Option<f64> {
+        let at = line.find(key)? + key.len();
+        let digits: String = line[at..]
+            .chars()
+            .take_while(|c| c.is_ascii_digit() || *c == '.')
+            .collect();
+        digits.parse().ok()
+    }
+    let actual = |line: &str| -> Option<(f64, f64)> {
+        let at = line.find("(actual time=")?;
+        Some((
+            number_after(&line[at..], "rows=")?,
+            number_after(&line[at..], "loops=")?,
+        ))
+    };
+    let returned = plan
+        .lines()
+        .next()
+        .and_then(actual)
+        .map_or(0.0, |(rows, _)| rows);
+    let mut read: std::collections::BTreeMap<&str, f64> = Default::default();
+    // The table of the scan node being read, and its loops.
+    let mut node: Option<(&str, f64)> = None;
+    for line in plan.lines() {
+        if line.contains("->") || !line.starts_with(' ') {
+            node = None;
+            if line.contains("Bitmap Index Scan") {
+                continue;
+            }
+            let table = line
+                .find(" on ")
+                .map(|at| &line[at + 4..])
+                .and_then(|rest| rest.split([' ', '(']).next())
+                .and_then(|name| HISTORY.into_iter().find(|t| *t == name));
+            if let (Some(table), Some((rows, loops))) = (table, actual(line)) {
+                *read.entry(table).or_default() += rows * loops;
+                node = Some((table, loops));
+            }
+        } else if let Some((table, loops)) = node {
+            for key in [
+                "Rows Removed by Filter: ",
+                "Rows Removed by Index Recheck: ",
+            ] {
+                if let Some(removed) = number_after(line, key) {
+                    *read.entry(table).or_default() += removed * loops;
+                }
+            }
+        }
+    }
+    read.into_iter()
+        .filter(|(_, rows)| *rows > 2.0 * returned * 1.1 + 10.0)
+        .map(|(table, rows)| format!("{rows} rows of {table} read for {returned} returned"))
+        .collect()
+}
+
+#[tokio::test]
+async fn the_rows_of_one_selector_are_found_through_indexes() {
+    use pactwire::store::matrix::rows_for_one_sql;
+    let app = TestApp::start().await;
+    let mut history = History::seed(&app).await;
+    let consumer_version = history.version("C3", "50").await;
+    let provider_version = history.version("P3", "50").await;
+    for every_row in [false, true] {
+        for latest_only in [false, true] {
+            let sql = rows_for_one_sql(every_row, latest_only);
+            for (what, arrays) in [
+                ("a consumer version", [&[consumer_version][..], &[]]),
+                ("a provider version", [&[provider_version][..], &[]]),
+            ] {
+                let plan = history.plan(&sql, &arrays).await;
+                assert_eq!(
+                    reads_a_whole_table(&plan),
+                    None,
+                    "{what}, every_row {every_row}, latest_only {latest_only}:\n{plan}"
+                );
+                assert_eq!(
+                    over_reads(&plan),
+                    Vec::<String>::new(),
+                    "{what}, every_row {every_row}, latest_only {latest_only}:\n{plan}"
+                );
+            }
+        }
+    }
+}
+
+#[tokio::test]
+async fn the_rows_between_selectors_are_read_through_fitting_indexes() {
+    use pactwire::store::matrix::rows_between_sql;
+    let app = TestApp::start().await;
+    let mut history = History::seed(&app).await;
+    // P3 has twelve consumers and C3 three providers; the pair matrix of C3
+    // and P3 must read only their rows, not every verification of P3 or
+    // every pact of C3.
+    let consumer = history.pacticipant("C3").await;
+    let provider = history.pacticipant("P3").await;
+    let pair = [consumer, provider];
+    // Deploying C3 50 to where P3 50 and P3 60 run: P3 51 also verified
+    // C3 50's pact and must not be read.
+    let versions = [
+        history.version("C3", "50").await,
+        history.version("P3", "50").await,
+        history.version("P3", "60").await,
+    ];
+    let of_versions = [consumer, provider, provider];
+    for every_row in [false, true] {
+        let sql = rows_between_sql(every_row);
+        for (what, arrays) in [
+            ("the pair matrix", [&[][..], &pair, &pair, &pair, &[]]),
+            (
+                "deploying a version",
+                [&versions[..], &[], &pair, &[consumer], &of_versions],
+            ),
+        ] {
+            let plan = history.plan(&sql, &arrays).await;
+            assert_eq!(
+                reads_a_whole_table(&plan),
+                None,
+                "{what}, every_row {every_row}:\n{plan}"
+            );
+            assert_eq!(
+                over_reads(&plan),
+                Vec::<String>::new(),
+                "{what}, every_row {every_row}:\n{plan}"
+            );
+        }
+    }
+}
