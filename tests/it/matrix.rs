@@ -797,6 +797,41 @@ async fn the_pair_matrix_and_latestby() {
     );
 }
 
+/// Like the Pact Broker, the pair matrix keeps every row unless a
+/// latestby is given: each verification, even several by one provider
+/// version.
+#[tokio::test]
+async fn the_pair_matrix_shows_every_verification() {
+    let app = TestApp::start().await;
+    let sha = publish(&app, "Foo", "1", "Bar", "a").await;
+    verify(&app, "Foo", "Bar", &sha, "10", false).await;
+    verify(&app, "Foo", "Bar", &sha, "10", true).await;
+    let results = |body: &Value| -> Vec<(Value, Value)> {
+        body["matrix"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| {
+                (
+                    r["provider"]["version"]["number"].clone(),
+                    r["verificationResult"]["success"].clone(),
+                )
+            })
+            .collect()
+    };
+    let (status, body) = app.get("/matrix/provider/Bar/consumer/Foo").await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(
+        results(&body),
+        [(json!("10"), json!(true)), (json!("10"), json!(false))],
+        "{body}"
+    );
+    let (_, body) = app
+        .get("/matrix/provider/Bar/consumer/Foo?latestby=cvpv")
+        .await;
+    assert_eq!(results(&body), [(json!("10"), json!(true))], "{body}");
+}
+
 #[tokio::test]
 async fn can_i_deploy_with_the_rust_and_ruby_clis() {
     use crate::support::tools::{pact_ruby, pact_rust, run};
