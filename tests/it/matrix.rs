@@ -582,6 +582,113 @@ async fn unknown_names_get_precise_answers() {
     assert_eq!(status, 404);
 }
 
+/// A NUL (or another control character) can be in no stored name, so a
+/// selector with one matches nothing, reported on its own field or as not
+/// found like any name that does not exist, without asking the database.
+#[tokio::test]
+async fn names_that_cannot_exist_are_not_found() {
+    let app = TestApp::start().await;
+    let places = Places::of(&app).await;
+    publish(&app, "Foo", "1", "Bar", "a").await;
+    places.environment("prod").await;
+    for (path, reason) in [
+        (
+            "/matrix?q[][pacticipant]=Foo&q[][version]=%00",
+            "No pacts or verifications have been published for version \u{0} of Foo",
+        ),
+        (
+            "/can-i-deploy?pacticipant=Foo&version=%00&environment=prod",
+            "No pacts or verifications have been published for version \u{0} of Foo",
+        ),
+        (
+            "/matrix?q[][pacticipant]=Foo&q[][tag]=%00&q[][latest]=true",
+            "No version with tag \u{0} exists for Foo",
+        ),
+        (
+            "/matrix?q[][pacticipant]=Foo&q[][branch]=a%01b",
+            "No version of Foo from branch a\u{1}b exists",
+        ),
+        (
+            "/matrix?q[][pacticipant]=Foo&q[][environment]=%00",
+            "No version of Foo is currently recorded as deployed or released in environment \u{0}",
+        ),
+    ] {
+        let (status, body) = app.get(path).await;
+        assert_eq!(status, 200, "{path}: {body}");
+        assert_eq!(body["summary"]["deployable"], false, "{path}: {body}");
+        // After any warning that no environment or version was given.
+        assert!(
+            body["summary"]["reason"]
+                .as_str()
+                .unwrap()
+                .ends_with(reason),
+            "{path}: {body}"
+        );
+    }
+    // Inferred selectors: no version of Bar has the tag.
+    let (status, body) = app
+        .get("/can-i-deploy?pacticipant=Foo&version=1&to=pr%00od")
+        .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(
+        body["summary"]["reason"],
+        "There is no verified pact between version 1 of Foo and the latest version of Bar with tag pr\u{0}od (no such version exists)"
+    );
+    // Ignore selectors: nothing to ignore.
+    let (status, body) = app
+        .get("/matrix?q[][pacticipant]=Foo&q[][version]=1&ignore[][pacticipant]=Foo&ignore[][version]=%00&ignore[][pacticipant]=B%00")
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let texts: Vec<&str> = body["notices"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n["text"].as_str().unwrap())
+        .collect();
+    assert!(
+        texts.contains(&"WARN: Cannot ignore version \u{0} of Foo (no such version exists)"),
+        "{body}"
+    );
+    assert!(
+        texts.contains(&"WARN: Cannot ignore any version of B\u{0} (no such pacticipant exists)"),
+        "{body}"
+    );
+    // Pacticipants and environments: not found, on their own fields.
+    for (path, field, message) in [
+        (
+            "/matrix?q[][pacticipant]=Foo&q[][pacticipant]=B%00&q[][version]=1",
+            "q[1][pacticipant]",
+            "q[1][pacticipant] Pacticipant B\u{0} not found",
+        ),
+        (
+            "/can-i-deploy?pacticipant=Foo&version=1&environment=pr%00od",
+            "environment",
+            "environment Environment with name 'pr\u{0}od' does not exist",
+        ),
+    ] {
+        let (status, body) = app.get(path).await;
+        assert_eq!(status, 400, "{path}: {body}");
+        assert_eq!(body["errors"][field], json!([message]), "{path}: {body}");
+    }
+    let (status, body) = app.get("/matrix/provider/B%00/consumer/Foo").await;
+    assert_eq!(status, 404, "{body}");
+    // gRPC the same way.
+    let mut client = MatrixServiceClient::new(app.channel().await);
+    let reply = client
+        .can_i_deploy(pb::CanIDeployRequest {
+            pacticipant: "Foo".into(),
+            version: "\0".into(),
+            destination: Some(pb::can_i_deploy_request::Destination::Environment(
+                "prod".into(),
+            )),
+            ..Default::default()
+        })
+        .await
+        .expect("CanIDeploy")
+        .into_inner();
+    assert_eq!(reply.summary.unwrap().deployable, Some(false));
+}
+
 #[tokio::test]
 async fn the_verdict_never_depends_on_a_row_limit() {
     let app = TestApp::start().await;
