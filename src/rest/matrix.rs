@@ -110,7 +110,11 @@ async fn for_pair(
         Selector::pacticipant(&consumer),
         Selector::pacticipant(&provider),
     ];
-    query.latest_by = query.latest_by.or(Some(LatestBy::Cvpv));
+    // The Pact Broker's resource passes the parsed query on without a
+    // default latestby (`api/resources/matrix_for_consumer_and_provider.rb`
+    // calls `matrix/service.rb#find_for_consumer_and_provider`, not the
+    // repository method of that name that sets cvpv): every revision and
+    // every verification, unless the client asks for a latestby.
     let answer = state
         .broker
         .query_matrix(

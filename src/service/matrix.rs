@@ -10,6 +10,7 @@ use crate::domain::matrix::{
     self, Destination, Integration, LatestBy, Resolution, ResolvedSelector, Row, Selector,
     SelectorKind, Summary,
 };
+use crate::domain::names;
 use crate::error::{Result, Violations};
 use crate::store::Conn;
 use crate::store::matrix::{self as store, Pacticipant, RowScope, VersionDetails};
@@ -115,11 +116,14 @@ impl Broker {
             .read_only()
             .repeatable_read()
             .run(async |conn| {
+                // A name no pacticipant can have is not looked up: it is
+                // not found, and the database could not even take a NUL.
                 let names: Vec<String> = query
                     .selectors
                     .iter()
                     .chain(&query.ignore)
                     .map(|s| s.pacticipant.clone())
+                    .filter(|name| names::can_exist(name))
                     .collect();
                 let known = by_name(store::pacticipants(conn, &names).await?);
                 for (i, s) in query.selectors.iter().enumerate() {
@@ -132,7 +136,12 @@ impl Broker {
                 }
                 let mut environments = HashMap::new();
                 if let Some(Destination::Environment(name)) = &query.destination {
-                    match store::environment_id(conn, name).await? {
+                    let id = if names::can_exist(name) {
+                        store::environment_id(conn, name).await?
+                    } else {
+                        None
+                    };
+                    match id {
                         Some(id) => {
                             environments.insert(name.clone(), id);
                         }
@@ -403,6 +412,24 @@ impl Resolver<'_> {
         };
         if selector.only_pacticipant() {
             return Ok(vec![ResolvedSelector {
+                ignore: matrix::ignores_version(ignore, p.id, None),
+                ..base(p.id, &p.name)
+            }]);
+        }
+        let criteria = [
+            &selector.version,
+            &selector.tag,
+            &selector.branch,
+            &selector.environment,
+        ];
+        if criteria
+            .into_iter()
+            .flatten()
+            .any(|value| !names::can_exist(value))
+        {
+            // No version, tag, branch or environment can have this name.
+            return Ok(vec![ResolvedSelector {
+                resolution: Resolution::NoVersion,
                 ignore: matrix::ignores_version(ignore, p.id, None),
                 ..base(p.id, &p.name)
             }]);

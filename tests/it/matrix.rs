@@ -582,6 +582,113 @@ async fn unknown_names_get_precise_answers() {
     assert_eq!(status, 404);
 }
 
+/// A NUL (or another control character) can be in no stored name, so a
+/// selector with one matches nothing, reported on its own field or as not
+/// found like any name that does not exist, without asking the database.
+#[tokio::test]
+async fn names_that_cannot_exist_are_not_found() {
+    let app = TestApp::start().await;
+    let places = Places::of(&app).await;
+    publish(&app, "Foo", "1", "Bar", "a").await;
+    places.environment("prod").await;
+    for (path, reason) in [
+        (
+            "/matrix?q[][pacticipant]=Foo&q[][version]=%00",
+            "No pacts or verifications have been published for version \u{0} of Foo",
+        ),
+        (
+            "/can-i-deploy?pacticipant=Foo&version=%00&environment=prod",
+            "No pacts or verifications have been published for version \u{0} of Foo",
+        ),
+        (
+            "/matrix?q[][pacticipant]=Foo&q[][tag]=%00&q[][latest]=true",
+            "No version with tag \u{0} exists for Foo",
+        ),
+        (
+            "/matrix?q[][pacticipant]=Foo&q[][branch]=a%01b",
+            "No version of Foo from branch a\u{1}b exists",
+        ),
+        (
+            "/matrix?q[][pacticipant]=Foo&q[][environment]=%00",
+            "No version of Foo is currently recorded as deployed or released in environment \u{0}",
+        ),
+    ] {
+        let (status, body) = app.get(path).await;
+        assert_eq!(status, 200, "{path}: {body}");
+        assert_eq!(body["summary"]["deployable"], false, "{path}: {body}");
+        // After any warning that no environment or version was given.
+        assert!(
+            body["summary"]["reason"]
+                .as_str()
+                .unwrap()
+                .ends_with(reason),
+            "{path}: {body}"
+        );
+    }
+    // Inferred selectors: no version of Bar has the tag.
+    let (status, body) = app
+        .get("/can-i-deploy?pacticipant=Foo&version=1&to=pr%00od")
+        .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(
+        body["summary"]["reason"],
+        "There is no verified pact between version 1 of Foo and the latest version of Bar with tag pr\u{0}od (no such version exists)"
+    );
+    // Ignore selectors: nothing to ignore.
+    let (status, body) = app
+        .get("/matrix?q[][pacticipant]=Foo&q[][version]=1&ignore[][pacticipant]=Foo&ignore[][version]=%00&ignore[][pacticipant]=B%00")
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let texts: Vec<&str> = body["notices"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n["text"].as_str().unwrap())
+        .collect();
+    assert!(
+        texts.contains(&"WARN: Cannot ignore version \u{0} of Foo (no such version exists)"),
+        "{body}"
+    );
+    assert!(
+        texts.contains(&"WARN: Cannot ignore any version of B\u{0} (no such pacticipant exists)"),
+        "{body}"
+    );
+    // Pacticipants and environments: not found, on their own fields.
+    for (path, field, message) in [
+        (
+            "/matrix?q[][pacticipant]=Foo&q[][pacticipant]=B%00&q[][version]=1",
+            "q[1][pacticipant]",
+            "q[1][pacticipant] Pacticipant B\u{0} not found",
+        ),
+        (
+            "/can-i-deploy?pacticipant=Foo&version=1&environment=pr%00od",
+            "environment",
+            "environment Environment with name 'pr\u{0}od' does not exist",
+        ),
+    ] {
+        let (status, body) = app.get(path).await;
+        assert_eq!(status, 400, "{path}: {body}");
+        assert_eq!(body["errors"][field], json!([message]), "{path}: {body}");
+    }
+    let (status, body) = app.get("/matrix/provider/B%00/consumer/Foo").await;
+    assert_eq!(status, 404, "{body}");
+    // gRPC the same way.
+    let mut client = MatrixServiceClient::new(app.channel().await);
+    let reply = client
+        .can_i_deploy(pb::CanIDeployRequest {
+            pacticipant: "Foo".into(),
+            version: "\0".into(),
+            destination: Some(pb::can_i_deploy_request::Destination::Environment(
+                "prod".into(),
+            )),
+            ..Default::default()
+        })
+        .await
+        .expect("CanIDeploy")
+        .into_inner();
+    assert_eq!(reply.summary.unwrap().deployable, Some(false));
+}
+
 #[tokio::test]
 async fn the_verdict_never_depends_on_a_row_limit() {
     let app = TestApp::start().await;
@@ -766,7 +873,9 @@ async fn the_pair_matrix_and_latestby() {
     let (_, body) = app
         .get("/matrix?q[][pacticipant]=Foo&q[][pacticipant]=Bar&latestby=cp")
         .await;
-    assert_eq!(rows(&body).len(), 1);
+    // One row for the pair: the newest provider version's, and of its
+    // rows the newest consumer version's.
+    assert_eq!(rows(&body), [("2".into(), "11".into(), json!(true))]);
     // success[] filters the rows shown.
     let (_, body) = app
         .get("/matrix?q[][pacticipant]=Foo&q[][pacticipant]=Bar&latestby=cvpv&success[]=false")
@@ -784,17 +893,239 @@ async fn the_pair_matrix_and_latestby() {
             .unwrap()
             .starts_with("WARN: It is recommended to specify the environment")
     );
-    // To the head of the main branch.
+    // To the head of Bar's main branch, Bar 11, which verified Foo 2.
+    let (status, _) = app
+        .send(
+            reqwest::Method::PATCH,
+            "/pacticipants/Bar",
+            &json!({"mainBranch": "main"}),
+        )
+        .await;
+    assert_eq!(status, 200);
+    for number in ["10", "11"] {
+        let (status, body) = app
+            .put(
+                &format!("/pacticipants/Bar/branches/main/versions/{number}"),
+                &json!({}),
+            )
+            .await;
+        assert!(status == 200 || status == 201, "{body}");
+    }
     let (_, body) = app
         .get("/matrix?q[][pacticipant]=Foo&q[][branch]=main&q[][latest]=true&latestby=cvp&mainBranch=true&latest=true")
         .await;
-    assert!(
-        body["notices"][0]["text"]
-            .as_str()
+    assert_eq!(body["summary"]["deployable"], true, "{body}");
+    assert_eq!(rows(&body), [("2".into(), "11".into(), json!(true))]);
+    assert_eq!(
+        body["notices"]
+            .as_array()
             .unwrap()
-            .starts_with("WARN: It is recommended to specify the version number"),
+            .iter()
+            .map(|n| n["text"].as_str().unwrap())
+            .collect::<Vec<_>>(),
+        [
+            "WARN: It is recommended to specify the version number (rather than the tag or branch) of the pacticipant you wish to deploy to avoid race conditions. Without a version number, this result will not be reliable.",
+            "All required verification results are published and successful",
+        ],
         "{body}"
     );
+}
+
+/// Where can-i-deploy checks a version against, other than an environment.
+#[derive(Clone, Copy)]
+enum Target<'a> {
+    Tag(&'a str),
+    MainBranch,
+}
+
+/// Asks whether `pacticipant` `version` can be deployed to `target` in
+/// every way the transports allow: REST `/can-i-deploy?to=` (tags only),
+/// REST `/matrix` as the Ruby CLI asks (`latestby=cvp&latest=true&tag=`
+/// or `mainBranch=true&latest=true`), gRPC `CanIDeploy` (`to_tag`,
+/// `main_branch`) and gRPC `QueryMatrix` (`tag`, `main_branch`). Asserts
+/// they agree and returns the verdict.
+async fn ask_to(app: &TestApp, pacticipant: &str, version: &str, target: Target<'_>) -> Verdict {
+    let mut verdicts = Vec::new();
+    let destination = match target {
+        Target::Tag(tag) => {
+            let (status, body) = app
+                .get(&format!(
+                    "/can-i-deploy?pacticipant={pacticipant}&version={version}&to={tag}"
+                ))
+                .await;
+            assert_eq!(status, 200, "{body}");
+            verdicts.push(("can-i-deploy", rest_verdict(&body)));
+            format!("latest=true&tag={tag}")
+        }
+        Target::MainBranch => "mainBranch=true&latest=true".to_owned(),
+    };
+    let (status, body) = app
+        .get(&format!(
+            "/matrix?q[][pacticipant]={pacticipant}&q[][version]={version}&latestby=cvp&{destination}"
+        ))
+        .await;
+    assert_eq!(status, 200, "{body}");
+    verdicts.push(("matrix", rest_verdict(&body)));
+    let mut client = MatrixServiceClient::new(app.channel().await);
+    let reply = client
+        .can_i_deploy(pb::CanIDeployRequest {
+            pacticipant: pacticipant.into(),
+            version: version.into(),
+            destination: Some(match target {
+                Target::Tag(tag) => pb::can_i_deploy_request::Destination::ToTag(tag.into()),
+                Target::MainBranch => pb::can_i_deploy_request::Destination::MainBranch(true),
+            }),
+            ..Default::default()
+        })
+        .await
+        .expect("CanIDeploy")
+        .into_inner();
+    verdicts.push(("CanIDeploy", grpc_verdict(reply.summary.as_ref().unwrap())));
+    let reply = client
+        .query_matrix(pb::QueryMatrixRequest {
+            selectors: vec![pb::MatrixSelector {
+                pacticipant: pacticipant.into(),
+                version_selector: Some(pb::matrix_selector::VersionSelector::Version(
+                    version.into(),
+                )),
+            }],
+            latest_by: pb::LatestBy::Cvp.into(),
+            destination: Some(match target {
+                Target::Tag(tag) => pb::query_matrix_request::Destination::Tag(tag.into()),
+                Target::MainBranch => pb::query_matrix_request::Destination::MainBranch(true),
+            }),
+            ..Default::default()
+        })
+        .await
+        .expect("QueryMatrix")
+        .into_inner();
+    verdicts.push(("QueryMatrix", grpc_verdict(reply.summary.as_ref().unwrap())));
+    let first = verdicts[0].1.clone();
+    for (how, v) in &verdicts {
+        assert_eq!(v, &first, "{how} disagrees with {}", verdicts[0].0);
+    }
+    first
+}
+
+#[tokio::test]
+async fn can_i_deploy_to_a_tag_or_the_main_branch() {
+    let app = TestApp::start().await;
+    // Foo 1's pact: verified by Bar 10 (tagged prod), failed by Bar 11
+    // (tagged test, head of main), verified by Bar 12 (main, later).
+    let sha = publish(&app, "Foo", "1", "Bar", "a").await;
+    verify(&app, "Foo", "Bar", &sha, "10", true).await;
+    verify(&app, "Foo", "Bar", &sha, "11", false).await;
+    for (number, tag) in [("10", "prod"), ("11", "test")] {
+        let (status, body) = app
+            .put(
+                &format!("/pacticipants/Bar/versions/{number}/tags/{tag}"),
+                &json!({}),
+            )
+            .await;
+        assert!(status == 200 || status == 201, "{body}");
+    }
+    let on_main = |number: &'static str| {
+        let app = &app;
+        async move {
+            let (status, body) = app
+                .put(
+                    &format!("/pacticipants/Bar/branches/main/versions/{number}"),
+                    &json!({}),
+                )
+                .await;
+            assert!(status == 200 || status == 201, "{body}");
+        }
+    };
+    let (status, _) = app
+        .send(
+            reqwest::Method::PATCH,
+            "/pacticipants/Bar",
+            &json!({"mainBranch": "main"}),
+        )
+        .await;
+    assert_eq!(status, 200);
+    on_main("11").await;
+
+    let all_good = "All required verification results are published and successful";
+    assert_eq!(
+        ask_to(&app, "Foo", "1", Target::Tag("prod")).await,
+        verdict(Some(true), (1, 0, 0), all_good)
+    );
+    assert_eq!(
+        ask_to(&app, "Foo", "1", Target::Tag("test")).await,
+        verdict(
+            Some(false),
+            (0, 1, 0),
+            "The verification for the pact between version 1 of Foo and the latest version of Bar with tag test (11) failed"
+        )
+    );
+    assert_eq!(
+        ask_to(&app, "Foo", "1", Target::Tag("nope")).await,
+        verdict(
+            None,
+            (0, 0, 1),
+            "There is no verified pact between version 1 of Foo and the latest version of Bar with tag nope (no such version exists)"
+        )
+    );
+    assert_eq!(
+        ask_to(&app, "Foo", "1", Target::MainBranch).await,
+        verdict(
+            Some(false),
+            (0, 1, 0),
+            "The verification for the pact between version 1 of Foo and the latest version of Bar from branch main (11) failed"
+        )
+    );
+    // Bar 12 verifies Foo 1 and becomes the head of main.
+    verify(&app, "Foo", "Bar", &sha, "12", true).await;
+    on_main("12").await;
+    assert_eq!(
+        ask_to(&app, "Foo", "1", Target::MainBranch).await,
+        verdict(Some(true), (1, 0, 0), all_good)
+    );
+    // The provider side: no version of Foo is tagged prod, so Bar 11 has
+    // no consumer there to satisfy.
+    let (_, body) = app
+        .get("/can-i-deploy?pacticipant=Bar&version=11&to=prod")
+        .await;
+    assert_eq!(
+        rest_verdict(&body),
+        verdict(Some(true), (0, 0, 0), "There are no missing dependencies")
+    );
+}
+
+/// Like the Pact Broker, the pair matrix keeps every row unless a
+/// latestby is given: each verification, even several by one provider
+/// version.
+#[tokio::test]
+async fn the_pair_matrix_shows_every_verification() {
+    let app = TestApp::start().await;
+    let sha = publish(&app, "Foo", "1", "Bar", "a").await;
+    verify(&app, "Foo", "Bar", &sha, "10", false).await;
+    verify(&app, "Foo", "Bar", &sha, "10", true).await;
+    let results = |body: &Value| -> Vec<(Value, Value)> {
+        body["matrix"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| {
+                (
+                    r["provider"]["version"]["number"].clone(),
+                    r["verificationResult"]["success"].clone(),
+                )
+            })
+            .collect()
+    };
+    let (status, body) = app.get("/matrix/provider/Bar/consumer/Foo").await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(
+        results(&body),
+        [(json!("10"), json!(true)), (json!("10"), json!(false))],
+        "{body}"
+    );
+    let (_, body) = app
+        .get("/matrix/provider/Bar/consumer/Foo?latestby=cvpv")
+        .await;
+    assert_eq!(results(&body), [(json!("10"), json!(true))], "{body}");
 }
 
 #[tokio::test]
