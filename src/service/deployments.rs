@@ -15,7 +15,8 @@ use crate::store::Conn;
 use crate::store::deployments::{
     self as store, DeployedVersionRow, Filter, Named, ReleasedVersionRow,
 };
-use crate::store::environments as environment_store;
+use crate::store::environments::{self as environment_store, EnvironmentRow};
+use crate::store::models::{PacticipantRow, VersionRow};
 
 #[derive(Debug, Clone)]
 pub struct DeployedVersion {
@@ -142,6 +143,20 @@ async fn released_by_uuid(conn: &mut Conn, uuid: &str) -> Result<ReleasedVersion
 }
 
 /// Required names of a request: blank ones are reported together.
+/// A pacticipant's version and an environment, each NOT_FOUND when
+/// unknown.
+async fn version_and_environment(
+    conn: &mut Conn,
+    pacticipant: &str,
+    version: &str,
+    environment: EnvironmentKey<'_>,
+) -> Result<(PacticipantRow, VersionRow, EnvironmentRow)> {
+    let pacticipant = existing_pacticipant(conn, pacticipant).await?;
+    let version = existing_version(conn, &pacticipant, version).await?;
+    let environment = environments::existing(conn, environment).await?;
+    Ok((pacticipant, version, environment))
+}
+
 fn check_required(fields: &[(&str, &str)]) -> Result<()> {
     let mut violations = Violations::default();
     for (field, value) in fields {
@@ -183,9 +198,8 @@ impl Broker {
         check_instance(application_instance)?;
         let mut conn = self.store.conn().await?;
         conn.transaction(async |conn| {
-            let pacticipant = existing_pacticipant(conn, pacticipant).await?;
-            let version = existing_version(conn, &pacticipant, version).await?;
-            let environment = environments::existing(conn, environment).await?;
+            let (_, version, environment) =
+                version_and_environment(conn, pacticipant, version, environment).await?;
             let (uuid, ended) = store::record_deployment(
                 conn,
                 &version,
@@ -275,9 +289,8 @@ impl Broker {
         ])?;
         let mut conn = self.store.conn().await?;
         conn.transaction(async |conn| {
-            let pacticipant = existing_pacticipant(conn, pacticipant).await?;
-            let version = existing_version(conn, &pacticipant, version).await?;
-            let environment = environments::existing(conn, environment).await?;
+            let (_, version, environment) =
+                version_and_environment(conn, pacticipant, version, environment).await?;
             let (uuid, created) = store::record_release(conn, &version, environment.id).await?;
             Ok((released_by_uuid(conn, &uuid).await?, created))
         })
@@ -311,9 +324,8 @@ impl Broker {
         ])?;
         let mut conn = self.store.conn().await?;
         conn.transaction(async |conn| {
-            let pacticipant = existing_pacticipant(conn, pacticipant).await?;
-            let version = existing_version(conn, &pacticipant, version).await?;
-            let environment = environments::existing(conn, environment).await?;
+            let (pacticipant, version, environment) =
+                version_and_environment(conn, pacticipant, version, environment).await?;
             let filter = Filter {
                 current: true,
                 environment_id: Some(environment.id),
@@ -403,9 +415,8 @@ impl Broker {
         environment: EnvironmentKey<'_>,
     ) -> Result<(Environment, Vec<DeployedVersion>)> {
         let mut conn = self.store.conn().await?;
-        let pacticipant = existing_pacticipant(&mut conn, pacticipant).await?;
-        let version = existing_version(&mut conn, &pacticipant, version).await?;
-        let environment = environments::existing(&mut conn, environment).await?;
+        let (_, version, environment) =
+            version_and_environment(&mut conn, pacticipant, version, environment).await?;
         let filter = Filter {
             environment_id: Some(environment.id),
             version_id: Some(version.id),
@@ -426,9 +437,8 @@ impl Broker {
         environment: EnvironmentKey<'_>,
     ) -> Result<(Environment, Vec<ReleasedVersion>)> {
         let mut conn = self.store.conn().await?;
-        let pacticipant = existing_pacticipant(&mut conn, pacticipant).await?;
-        let version = existing_version(&mut conn, &pacticipant, version).await?;
-        let environment = environments::existing(&mut conn, environment).await?;
+        let (_, version, environment) =
+            version_and_environment(&mut conn, pacticipant, version, environment).await?;
         let filter = Filter {
             environment_id: Some(environment.id),
             version_id: Some(version.id),
