@@ -170,7 +170,6 @@ async fn ask(
         assert_eq!(status, 200, "{body}");
         verdicts.push(("matrix", rest_verdict(&body)));
     }
-    let mut client = MatrixServiceClient::new(app.channel().await);
     let ignore_selectors: Vec<pb::IgnoreSelector> = ignore
         .iter()
         .map(|i| pb::IgnoreSelector {
@@ -178,21 +177,48 @@ async fn ask(
             version: String::new(),
         })
         .collect();
-    let reply = client
+    verdicts.extend(
+        grpc_verdicts(
+            app,
+            pacticipant,
+            version,
+            (
+                pb::can_i_deploy_request::Destination::Environment(environment.into()),
+                pb::query_matrix_request::Destination::Environment(environment.into()),
+            ),
+            ignore_selectors,
+        )
+        .await,
+    );
+    agreed(verdicts)
+}
+
+/// The verdicts of gRPC `CanIDeploy` and of `QueryMatrix` with
+/// `latestby=cvp` for one version and destination (given in each
+/// request's form).
+async fn grpc_verdicts(
+    app: &TestApp,
+    pacticipant: &str,
+    version: &str,
+    (to, matrix_to): (
+        pb::can_i_deploy_request::Destination,
+        pb::query_matrix_request::Destination,
+    ),
+    ignore_selectors: Vec<pb::IgnoreSelector>,
+) -> [(&'static str, Verdict); 2] {
+    let mut client = MatrixServiceClient::new(app.channel().await);
+    let can_i_deploy = client
         .can_i_deploy(pb::CanIDeployRequest {
             pacticipant: pacticipant.into(),
             version: version.into(),
-            destination: Some(pb::can_i_deploy_request::Destination::Environment(
-                environment.into(),
-            )),
+            destination: Some(to),
             ignore_selectors: ignore_selectors.clone(),
             ..Default::default()
         })
         .await
         .expect("CanIDeploy")
         .into_inner();
-    verdicts.push(("CanIDeploy", grpc_verdict(reply.summary.as_ref().unwrap())));
-    let reply = client
+    let matrix = client
         .query_matrix(pb::QueryMatrixRequest {
             selectors: vec![pb::MatrixSelector {
                 pacticipant: pacticipant.into(),
@@ -201,19 +227,30 @@ async fn ask(
                 )),
             }],
             latest_by: pb::LatestBy::Cvp.into(),
-            destination: Some(pb::query_matrix_request::Destination::Environment(
-                environment.into(),
-            )),
+            destination: Some(matrix_to),
             ignore_selectors,
             ..Default::default()
         })
         .await
         .expect("QueryMatrix")
         .into_inner();
-    verdicts.push(("QueryMatrix", grpc_verdict(reply.summary.as_ref().unwrap())));
-    let first = verdicts[0].1.clone();
+    [
+        (
+            "CanIDeploy",
+            grpc_verdict(can_i_deploy.summary.as_ref().unwrap()),
+        ),
+        (
+            "QueryMatrix",
+            grpc_verdict(matrix.summary.as_ref().unwrap()),
+        ),
+    ]
+}
+
+/// Asserts every way of asking gave the first one's verdict, and returns it.
+fn agreed(verdicts: Vec<(&str, Verdict)>) -> Verdict {
+    let (first_how, first) = verdicts[0].clone();
     for (how, v) in &verdicts {
-        assert_eq!(v, &first, "{how} disagrees with /can-i-deploy");
+        assert_eq!(v, &first, "{how} disagrees with {first_how}");
     }
     first
 }
@@ -966,45 +1003,18 @@ async fn ask_to(app: &TestApp, pacticipant: &str, version: &str, target: Target<
         .await;
     assert_eq!(status, 200, "{body}");
     verdicts.push(("matrix", rest_verdict(&body)));
-    let mut client = MatrixServiceClient::new(app.channel().await);
-    let reply = client
-        .can_i_deploy(pb::CanIDeployRequest {
-            pacticipant: pacticipant.into(),
-            version: version.into(),
-            destination: Some(match target {
-                Target::Tag(tag) => pb::can_i_deploy_request::Destination::ToTag(tag.into()),
-                Target::MainBranch => pb::can_i_deploy_request::Destination::MainBranch(true),
-            }),
-            ..Default::default()
-        })
-        .await
-        .expect("CanIDeploy")
-        .into_inner();
-    verdicts.push(("CanIDeploy", grpc_verdict(reply.summary.as_ref().unwrap())));
-    let reply = client
-        .query_matrix(pb::QueryMatrixRequest {
-            selectors: vec![pb::MatrixSelector {
-                pacticipant: pacticipant.into(),
-                version_selector: Some(pb::matrix_selector::VersionSelector::Version(
-                    version.into(),
-                )),
-            }],
-            latest_by: pb::LatestBy::Cvp.into(),
-            destination: Some(match target {
-                Target::Tag(tag) => pb::query_matrix_request::Destination::Tag(tag.into()),
-                Target::MainBranch => pb::query_matrix_request::Destination::MainBranch(true),
-            }),
-            ..Default::default()
-        })
-        .await
-        .expect("QueryMatrix")
-        .into_inner();
-    verdicts.push(("QueryMatrix", grpc_verdict(reply.summary.as_ref().unwrap())));
-    let first = verdicts[0].1.clone();
-    for (how, v) in &verdicts {
-        assert_eq!(v, &first, "{how} disagrees with {}", verdicts[0].0);
-    }
-    first
+    let destinations = match target {
+        Target::Tag(tag) => (
+            pb::can_i_deploy_request::Destination::ToTag(tag.into()),
+            pb::query_matrix_request::Destination::Tag(tag.into()),
+        ),
+        Target::MainBranch => (
+            pb::can_i_deploy_request::Destination::MainBranch(true),
+            pb::query_matrix_request::Destination::MainBranch(true),
+        ),
+    };
+    verdicts.extend(grpc_verdicts(app, pacticipant, version, destinations, Vec::new()).await);
+    agreed(verdicts)
 }
 
 #[tokio::test]
