@@ -1491,3 +1491,69 @@ async fn the_rows_between_selectors_are_read_through_fitting_indexes() {
         }
     }
 }
+
+#[tokio::test]
+async fn the_clis_retry_while_the_verdict_is_unknown() {
+    use crate::support::tools::{pact_ruby, pact_rust, run};
+    use std::process::Command;
+    let app = TestApp::start().await;
+    let places = Places::of(&app).await;
+    let sha = publish(&app, "Foo", "1", "Bar", "a").await;
+    let (status, body) = app.put("/pacticipants/Bar/versions/10", &json!({})).await;
+    assert_eq!(status, 201, "{body}");
+    places.deploy("Bar", "10", "prod").await;
+    let can_i_deploy = |mut command: Command, times: &str| {
+        command.args([
+            "can-i-deploy",
+            "--pacticipant",
+            "Foo",
+            "--version",
+            "1",
+            "--to-environment",
+            "prod",
+            "--retry-while-unknown",
+            times,
+            "--retry-interval",
+            "1",
+            "--broker-base-url",
+            &app.base,
+        ]);
+        command
+    };
+    let rust = || {
+        let mut command = pact_rust();
+        command.arg("broker");
+        command
+    };
+
+    // Bar 10 has not verified Foo 1: both CLIs retry, then give up with 1.
+    for (cli, command) in [
+        ("Rust", can_i_deploy(rust(), "1")),
+        ("Ruby", can_i_deploy(pact_ruby("pact-broker"), "1")),
+    ] {
+        let (code, out, err) = run(command).await;
+        assert_eq!(code, 1, "{cli} CLI:\n{out}\n{err}");
+        if cli == "Ruby" {
+            assert!(err.contains("Waiting for 1 verification result"), "{err}");
+        }
+    }
+
+    // A result arriving while they wait ends the wait with a yes.
+    let waiting: Vec<_> = [
+        ("Rust", can_i_deploy(rust(), "60")),
+        ("Ruby", can_i_deploy(pact_ruby("pact-broker"), "60")),
+    ]
+    .into_iter()
+    .map(|(cli, command)| (cli, tokio::spawn(run(command))))
+    .collect();
+    tokio::time::sleep(std::time::Duration::from_secs(3)).await;
+    for (cli, task) in &waiting {
+        assert!(!task.is_finished(), "the {cli} CLI stopped waiting");
+    }
+    verify(&app, "Foo", "Bar", &sha, "10", true).await;
+    for (cli, task) in waiting {
+        let (code, out, err) = task.await.unwrap();
+        assert_eq!(code, 0, "{cli} CLI:\n{out}\n{err}");
+        assert!(out.contains("Computer says yes"), "{cli} CLI:\n{out}");
+    }
+}
