@@ -213,9 +213,7 @@ pub fn badge_name(name: &str, initials: bool, tag: Option<&str>) -> String {
 /// Words separated by white space, `_` or `-`. Like Ruby's `split`, empty
 /// words are kept except at the end.
 fn split_words(name: &str) -> Vec<String> {
-    ruby_split(
-        name.split(|c: char| matches!(c, ' ' | '\t' | '\n' | '\x0b' | '\x0c' | '\r' | '_' | '-')),
-    )
+    ruby_split(name.split([' ', '\t', '\n', '\x0b', '\x0c', '\r', '_', '-']))
 }
 
 /// The words of a camel-cased name: `FooApp` is `Foo`, `App`; `HTTPServer`
