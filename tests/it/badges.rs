@@ -907,3 +907,20 @@ async fn the_pacticipant_badge_links_lead_to_badges() {
         badge("can-i-deploy", "main to production", GREEN)
     );
 }
+
+#[tokio::test]
+async fn bad_input_gets_a_400_naming_the_field() {
+    let app = TestApp::start().await;
+    let cases = [
+        ("/pacts/provider/%FF/consumer/Foo/latest/badge", "path"),
+        (
+            "/pacts/provider/Bar/consumer/Foo/latest/badge?initials=true&initials=false",
+            "query",
+        ),
+    ];
+    for (path, field) in cases {
+        let (status, body) = app.get(path).await;
+        assert_eq!(status, 400, "{path}: {body}");
+        assert!(body["errors"][field].is_array(), "{path}: {body}");
+    }
+}
