@@ -69,7 +69,7 @@ pub fn routes() -> Router<AppState> {
 
 /// `?label=` and `?initials=true`, as the Pact Broker reads them: any other
 /// value is no value.
-#[derive(Deserialize, Default)]
+#[derive(Deserialize)]
 struct BadgeQuery {
     label: Option<String>,
     initials: Option<String>,
