@@ -126,6 +126,23 @@ pub struct ServeArgs {
         default_value_t = 10
     )]
     pub use_first_tag_as_branch_time_limit: u32,
+    /// The Cache-Control header of badges that show a verdict (the Pact
+    /// Broker's setting of the same name, which it applies to the
+    /// can-i-merge badge).
+    #[arg(
+        long,
+        env = "PACT_BROKER_BADGE_DEFAULT_CACHE_SETTING",
+        default_value = "max-age=30",
+        value_parser = header_value
+    )]
+    pub badge_default_cache_setting: String,
+}
+
+/// A value that can be sent as an HTTP header as it is.
+fn header_value(value: &str) -> Result<String, String> {
+    http::HeaderValue::from_str(value)
+        .map(|_| value.to_owned())
+        .map_err(|_| "must be printable ASCII on one line".to_owned())
 }
 
 #[derive(clap::ValueEnum, Clone, Copy, PartialEq, Eq, Debug)]
@@ -147,6 +164,7 @@ pub struct BrokerSettings {
     pub main_branch_candidates: Vec<String>,
     pub use_first_tag_as_branch: bool,
     pub use_first_tag_as_branch_time_limit: u32,
+    pub badge_default_cache_setting: String,
 }
 
 impl ServeArgs {
@@ -170,6 +188,7 @@ impl ServeArgs {
                 .collect(),
             use_first_tag_as_branch: self.use_first_tag_as_branch,
             use_first_tag_as_branch_time_limit: self.use_first_tag_as_branch_time_limit,
+            badge_default_cache_setting: self.badge_default_cache_setting.clone(),
         }
     }
 }
@@ -186,6 +205,7 @@ impl Default for BrokerSettings {
             main_branch_candidates: ["develop", "main", "master"].map(str::to_owned).to_vec(),
             use_first_tag_as_branch: true,
             use_first_tag_as_branch_time_limit: 10,
+            badge_default_cache_setting: "max-age=30".to_owned(),
         }
     }
 }

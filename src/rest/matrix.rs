@@ -14,11 +14,17 @@ use super::query::nested_query;
 use super::{AppState, Base, Path, hal};
 use crate::domain::matrix::{self, Destination, LatestBy, Row, Selector};
 use crate::error::{Error, Result, Violations};
-use crate::service::matrix::{DeployTarget, MatrixAnswer, MatrixQuery, RowWindow};
+use crate::service::matrix::{DeployTarget, LatestVersion, MatrixAnswer, MatrixQuery, RowWindow};
 use crate::store::matrix::VersionDetails;
 
 /// Rows shown by `/matrix` when no limit is given, as the Pact Broker.
 const DEFAULT_LIMIT: usize = 100;
+
+/// The can-i-deploy resources show every row, as the Pact Broker's.
+const EVERY_ROW: RowWindow = RowWindow {
+    offset: 0,
+    limit: None,
+};
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -28,6 +34,57 @@ pub fn routes() -> Router<AppState> {
             "/matrix/provider/{provider}/consumer/{consumer}",
             get(for_pair),
         )
+        .route(
+            "/pacticipants/{pacticipant}/latest-version/{tag}/can-i-deploy/to/{to}",
+            get(latest_tagged_to_tag),
+        )
+        .route(
+            "/pacticipants/{pacticipant}/branches/{branch}/latest-version/can-i-deploy/to-environment/{environment}",
+            get(branch_head_to_environment),
+        )
+}
+
+/// Can the latest version with a tag be deployed to the latest versions
+/// with another: the body of `/matrix`, 404 when no version has the tag.
+async fn latest_tagged_to_tag(
+    State(state): State<AppState>,
+    base: Base,
+    headers: HeaderMap,
+    Path((pacticipant, tag, to)): Path<(String, String, String)>,
+) -> Result<Response> {
+    let answer = state
+        .broker
+        .can_i_deploy_latest(
+            &pacticipant,
+            LatestVersion::Tag(tag),
+            DeployTarget::Tag(to),
+            EVERY_ROW,
+        )
+        .await?
+        .map_err(|missing| Error::NotFound(missing.message))?;
+    Ok(respond(&base, &headers, &answer))
+}
+
+/// Can a branch's head be deployed to an environment: the body of
+/// `/matrix`, 404 when the branch, its head or the environment does not
+/// exist.
+async fn branch_head_to_environment(
+    State(state): State<AppState>,
+    base: Base,
+    headers: HeaderMap,
+    Path((pacticipant, branch, environment)): Path<(String, String, String)>,
+) -> Result<Response> {
+    let answer = state
+        .broker
+        .can_i_deploy_latest(
+            &pacticipant,
+            LatestVersion::Branch(branch),
+            DeployTarget::Environment(environment),
+            EVERY_ROW,
+        )
+        .await?
+        .map_err(|missing| Error::NotFound(missing.message))?;
+    Ok(respond(&base, &headers, &answer))
 }
 
 async fn matrix_query(
@@ -88,10 +145,7 @@ async fn can_i_deploy(
             text("version"),
             target,
             ignore,
-            RowWindow {
-                offset: 0,
-                limit: None,
-            },
+            EVERY_ROW,
         )
         .await?;
     Ok(respond(&base, &headers, &answer))

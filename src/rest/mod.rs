@@ -1,6 +1,7 @@
 //! The REST/HAL gateway: the Pact Broker's paths, link relations, JSON
 //! fields and status codes, over the same service layer as gRPC.
 
+mod badges;
 mod deployments;
 mod environments;
 mod error;
@@ -53,6 +54,7 @@ pub fn router(broker: Broker, max_body_size: usize) -> Router {
         .merge(environments::routes())
         .merge(deployments::routes())
         .merge(matrix::routes())
+        .merge(badges::routes())
         .fallback(not_found)
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),

@@ -12,8 +12,8 @@ use crate::domain::matrix::{
 };
 use crate::domain::names;
 use crate::error::{Result, Violations};
-use crate::store::Conn;
 use crate::store::matrix::{self as store, Pacticipant, RowScope, VersionDetails};
+use crate::store::{Conn, pacticipants as pacticipant_store, versions as version_store};
 
 /// A matrix query, as the Pact Broker's `/matrix` takes it.
 #[derive(Debug, Clone, Default)]
@@ -43,8 +43,7 @@ impl MatrixQuery {
     /// The query `can-i-deploy` stands for: `cvp` to a tag or main branch,
     /// `cvpv` to an environment so every co-resident version is checked.
     pub fn can_i_deploy(
-        pacticipant: &str,
-        version: &str,
+        selector: Selector,
         target: DeployTarget,
         ignore: Vec<Selector>,
     ) -> MatrixQuery {
@@ -54,7 +53,7 @@ impl MatrixQuery {
             DeployTarget::MainBranch => (LatestBy::Cvp, Destination::MainBranch { latest: true }),
         };
         MatrixQuery {
-            selectors: vec![Selector::version(pacticipant, version)],
+            selectors: vec![selector],
             latest_by: Some(latest_by),
             destination: Some(destination),
             ignore,
@@ -180,10 +179,160 @@ impl Broker {
         let Some(target) = target else {
             unreachable!("a missing target is reported above")
         };
-        let query = MatrixQuery::can_i_deploy(pacticipant, version, target, ignore);
+        let query =
+            MatrixQuery::can_i_deploy(Selector::version(pacticipant, version), target, ignore);
         self.query_matrix(query, Violations::default(), window)
             .await
     }
+
+    /// Whether the latest version of `pacticipant` chosen by `latest` can
+    /// be deployed to `target`, or what of them does not exist.
+    pub async fn can_i_deploy_latest(
+        &self,
+        pacticipant: &str,
+        latest: LatestVersion,
+        target: DeployTarget,
+        window: RowWindow,
+    ) -> Result<std::result::Result<MatrixAnswer, Missing>> {
+        let selector = {
+            let mut conn = self.store.conn().await?;
+            match find_latest(&mut conn, pacticipant, &latest, &target).await? {
+                Ok(selector) => selector,
+                Err(missing) => return Ok(Err(missing)),
+            }
+        };
+        let query = MatrixQuery::can_i_deploy(selector, target, Vec::new());
+        self.query_matrix(query, Violations::default(), window)
+            .await
+            .map(Ok)
+    }
+}
+
+/// Which version of a pacticipant a can-i-deploy or can-i-merge resource
+/// is about.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LatestVersion {
+    /// The latest version with this tag.
+    Tag(String),
+    /// The head of this branch.
+    Branch(String),
+    /// The head of the pacticipant's main branch.
+    MainBranch,
+}
+
+/// What a can-i-deploy of a latest version could not find.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Missing {
+    /// The Pact Broker's name for it on a badge, such as `pacticipant` or
+    /// `main branch version`.
+    pub what: &'static str,
+    pub message: String,
+}
+
+/// The selector of the version `latest` stands for, after checking that
+/// it and the target environment exist, in the Pact Broker's order:
+/// pacticipant, branch, version, environment.
+async fn find_latest(
+    conn: &mut Conn,
+    pacticipant: &str,
+    latest: &LatestVersion,
+    target: &DeployTarget,
+) -> Result<std::result::Result<Selector, Missing>> {
+    let missing = |what, message| Ok(Err(Missing { what, message }));
+    let found = if names::can_exist(pacticipant) {
+        pacticipant_store::find(conn, pacticipant).await?
+    } else {
+        None
+    };
+    let Some(p) = found else {
+        return missing(
+            "pacticipant",
+            format!("No pacticipant with name '{pacticipant}' found"),
+        );
+    };
+    // Nothing is tagged, branched or named with a name that cannot exist.
+    let selector = match latest {
+        LatestVersion::Tag(tag) => {
+            if !names::can_exist(tag)
+                || version_store::latest_with_tag(conn, p.id, tag)
+                    .await?
+                    .is_none()
+            {
+                return missing(
+                    "version",
+                    format!(
+                        "No version of pacticipant '{}' with tag '{tag}' found",
+                        p.name
+                    ),
+                );
+            }
+            Selector {
+                latest: true,
+                tag: Some(tag.clone()),
+                ..Selector::pacticipant(&p.name)
+            }
+        }
+        LatestVersion::Branch(branch) => {
+            if !names::can_exist(branch)
+                || version_store::find_branch(conn, p.id, branch)
+                    .await?
+                    .is_none()
+            {
+                return missing(
+                    "branch",
+                    format!("No branch '{branch}' of pacticipant '{}' found", p.name),
+                );
+            }
+            if version_store::branch_head(conn, p.id, branch)
+                .await?
+                .is_none()
+            {
+                return missing(
+                    "version",
+                    format!(
+                        "No version of pacticipant '{}' on branch '{branch}' found",
+                        p.name
+                    ),
+                );
+            }
+            Selector {
+                latest: true,
+                branch: Some(branch.clone()),
+                ..Selector::pacticipant(&p.name)
+            }
+        }
+        LatestVersion::MainBranch => {
+            let head = match &p.main_branch {
+                Some(main) => version_store::branch_head(conn, p.id, main).await?,
+                None => None,
+            };
+            let Some(head) = head else {
+                return missing(
+                    "main branch version",
+                    format!(
+                        "No version of pacticipant '{}' on its main branch found",
+                        p.name
+                    ),
+                );
+            };
+            // The version itself, as the Pact Broker's can_i_merge asks.
+            Selector::version(&p.name, &head.number)
+        }
+    };
+    if let DeployTarget::Environment(environment) = target {
+        let found = if names::can_exist(environment) {
+            store::environment_id(conn, environment).await?
+        } else {
+            None
+        };
+        if found.is_none() {
+            return missing(
+                "environment",
+                format!("No environment with name '{environment}' found"),
+            );
+        }
+    }
+    Ok(Ok(selector))
 }
 
 fn by_name(pacticipants: Vec<Pacticipant>) -> HashMap<String, Pacticipant> {

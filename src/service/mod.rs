@@ -1,6 +1,7 @@
 //! The use cases of the broker: the only API of the core, shared by the
 //! gRPC and REST adapters. Each file holds one domain noun.
 
+pub mod badges;
 pub mod deployments;
 pub mod environments;
 pub mod for_verification;

@@ -13,7 +13,9 @@ use crate::domain::page::Page;
 use crate::domain::{metadata, names};
 use crate::error::{Error, Result, Violations};
 use crate::store::models::PacticipantRow;
-use crate::store::verifications::{ConsumerVersions, Detailed, NewVerification, VerificationRow};
+use crate::store::verifications::{
+    ConsumerVersions, Detailed, NewVerification, Tags, VerificationRow,
+};
 use crate::store::{Conn, verifications as store, versions as version_store};
 
 /// A published verification result.
@@ -313,7 +315,10 @@ impl Broker {
         let mut rows = store::latest_per_consumer_version(
             &mut conn,
             (consumer_row.id, provider_row.id),
-            ConsumerVersions { branch_id, tag },
+            ConsumerVersions {
+                branch_id,
+                tags: tag.map_or(Tags::Any, Tags::With),
+            },
             page.offset,
             page.size + 1,
         )

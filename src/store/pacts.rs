@@ -208,6 +208,8 @@ pub enum Which<'a> {
     Tag(&'a str),
     Branch(&'a str),
     Sha(&'a str),
+    /// The latest for a consumer version without any tag.
+    Untagged,
 }
 
 /// The pact of `consumer` with `provider` chosen by `which`. Each variant
@@ -292,6 +294,24 @@ pub async fn find(
                     .optional()?,
             }
         }
+        Which::Untagged => latest_pact_publications::table
+            .filter(latest_pact_publications::consumer_id.eq(consumer_id))
+            .filter(latest_pact_publications::provider_id.eq(provider_id))
+            // Whether the version has no tag: a probe of the (version_id,
+            // name) index per publication, newest first.
+            .filter(
+                tags::table
+                    .filter(tags::version_id.eq(latest_pact_publications::consumer_version_id))
+                    .select(tags::version_id)
+                    .limit(1)
+                    .single_value()
+                    .is_null(),
+            )
+            .order(latest_pact_publications::consumer_version_id.desc())
+            .select(latest_pact_publications::consumer_version_id)
+            .first(conn)
+            .await
+            .optional()?,
         Which::Sha(sha) => pact_versions::table
             .inner_join(
                 latest_pact_publications::table

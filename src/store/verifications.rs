@@ -193,8 +193,17 @@ macro_rules! with_latest_verification {
 pub struct ConsumerVersions<'a> {
     /// Only versions on the branch with this id.
     pub branch_id: Option<i64>,
+    pub tags: Tags<'a>,
+}
+
+/// Consumer versions by their tags.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Tags<'a> {
+    Any,
     /// Only versions with this tag.
-    pub tag: Option<&'a str>,
+    With(&'a str),
+    /// Only versions without any tag.
+    Untagged,
 }
 
 /// For each consumer version with a verified pact between the two, newest
@@ -220,10 +229,23 @@ pub async fn latest_per_consumer_version(
                 .and(latest_pact_publications::provider_id.eq(provider_id))
         };
     }
+    // Whether the version in `$column` has no tag: a probe of the
+    // (version_id, name) index.
+    macro_rules! untagged {
+        ($column:expr) => {
+            tags::table
+                .filter(tags::version_id.eq($column))
+                .select(tags::version_id)
+                .limit(1)
+                .single_value()
+                .is_null()
+        };
+    }
+    let untagged = only.tags == Tags::Untagged;
     let rows = match only {
         ConsumerVersions {
             branch_id,
-            tag: Some(tag),
+            tags: Tags::With(tag),
         } => {
             let mut query =
                 with_latest_verification!(tags::table.inner_join(
@@ -255,29 +277,39 @@ pub async fn latest_per_consumer_version(
         }
         ConsumerVersions {
             branch_id: Some(branch_id),
-            tag: None,
+            tags: Tags::Any | Tags::Untagged,
         } => {
-            with_latest_verification!(branch_versions::table.inner_join(
+            let mut query = with_latest_verification!(branch_versions::table.inner_join(
                 latest_pact_publications::table.on(published_for!(branch_versions::version_id)),
             ))
             .filter(branch_versions::branch_id.eq(branch_id))
-            // The whole key of the (branch, version) index.
-            .order((
-                branch_versions::branch_id.desc(),
-                branch_versions::version_id.desc(),
-            ))
-            .offset(offset)
-            .limit(limit)
-            .load(conn)
-            .await?
+            .into_boxed();
+            if untagged {
+                query = query.filter(untagged!(branch_versions::version_id));
+            }
+            query
+                // The whole key of the (branch, version) index.
+                .order((
+                    branch_versions::branch_id.desc(),
+                    branch_versions::version_id.desc(),
+                ))
+                .offset(offset)
+                .limit(limit)
+                .load(conn)
+                .await?
         }
         ConsumerVersions {
             branch_id: None,
-            tag: None,
+            tags: Tags::Any | Tags::Untagged,
         } => {
-            with_latest_verification!(latest_pact_publications::table)
+            let mut query = with_latest_verification!(latest_pact_publications::table)
                 .filter(latest_pact_publications::consumer_id.eq(consumer_id))
                 .filter(latest_pact_publications::provider_id.eq(provider_id))
+                .into_boxed();
+            if untagged {
+                query = query.filter(untagged!(latest_pact_publications::consumer_version_id));
+            }
+            query
                 .order(latest_pact_publications::consumer_version_id.desc())
                 .offset(offset)
                 .limit(limit)
@@ -286,6 +318,65 @@ pub async fn latest_per_consumer_version(
         }
     };
     Ok(rows)
+}
+
+/// Of the consumer versions with `consumer_tag` that have a pact with the
+/// provider verified by a provider version with `provider_tag`, the newest;
+/// the latest verification of its pact by the newest such provider version.
+/// The walk starts at the newest end of the consumer tag's versions, as the
+/// Pact Broker's matrix badge orders them.
+pub async fn latest_between_tags(
+    conn: &mut Conn,
+    (consumer_id, provider_id): (i64, i64),
+    consumer_tag: &str,
+    provider_tag: &str,
+) -> Result<Option<Detailed>> {
+    let provider_tags = diesel::alias!(tags as provider_tags);
+    Ok(tags::table
+        .inner_join(
+            latest_pact_publications::table.on(latest_pact_publications::consumer_version_id
+                .eq(tags::version_id)
+                .and(latest_pact_publications::provider_id.eq(provider_id))),
+        )
+        .inner_join(latest_verifications::table.on(
+            latest_verifications::pact_version_id.eq(latest_pact_publications::pact_version_id),
+        ))
+        .inner_join(
+            verifications::table.on(verifications::id.eq(latest_verifications::verification_id)),
+        )
+        .inner_join(versions::table.on(versions::id.eq(latest_verifications::provider_version_id)))
+        .inner_join(
+            pact_versions::table
+                .on(pact_versions::id.eq(latest_pact_publications::pact_version_id)),
+        )
+        .filter(tags::pacticipant_id.eq(consumer_id))
+        .filter(tags::name.eq(consumer_tag))
+        // Whether the provider version has the tag: a probe of the
+        // (version_id, name) index.
+        .filter(
+            provider_tags
+                .filter(
+                    provider_tags
+                        .field(tags::version_id)
+                        .eq(latest_verifications::provider_version_id),
+                )
+                .filter(provider_tags.field(tags::name).eq(provider_tag))
+                .select(provider_tags.field(tags::version_id))
+                .single_value()
+                .is_not_null(),
+        )
+        .order((
+            tags::version_id.desc(),
+            latest_verifications::provider_version_id.desc(),
+        ))
+        .select((
+            VerificationRow::as_select(),
+            versions::number,
+            pact_versions::sha,
+        ))
+        .first(conn)
+        .await
+        .optional()?)
 }
 
 /// Each provider that the consumer version has a pact with, by name, with
