@@ -29,15 +29,7 @@ async fn publish_on(
     content: &str,
     branch: Option<&str>,
 ) -> String {
-    let pact = contracts::pact(
-        consumer,
-        provider,
-        json!([{
-            "description": format!("a request for {content}"),
-            "request": {"method": "GET", "path": format!("/{content}")},
-            "response": {"status": 200},
-        }]),
-    );
+    let pact = contracts::pact_about(consumer, provider, content);
     contracts::publish(app, &pact, version, branch, &[]).await
 }
 
@@ -50,15 +42,15 @@ async fn verify(
     provider_version: &str,
     success: bool,
 ) {
-    let (status, body) = app
-        .post(
-            &format!(
-                "/pacts/provider/{provider}/consumer/{consumer}/pact-version/{sha}/verification-results"
-            ),
-            &json!({"success": success, "providerApplicationVersion": provider_version}),
-        )
-        .await;
-    assert_eq!(status, 201, "{body}");
+    contracts::record_result(
+        app,
+        (consumer, provider),
+        sha,
+        provider_version,
+        success,
+        false,
+    )
+    .await;
 }
 
 fn summary_of(body: &Value) -> (Value, i64, i64, i64) {

@@ -18,6 +18,44 @@ pub fn pact(consumer: &str, provider: &str, interactions: Value) -> Value {
     })
 }
 
+/// A pact from `consumer` to `provider` with one interaction, about
+/// `content`: pacts about different contents differ.
+pub fn pact_about(consumer: &str, provider: &str, content: &str) -> Value {
+    pact(
+        consumer,
+        provider,
+        json!([{
+            "description": format!("a request for {content}"),
+            "request": {"method": "GET", "path": format!("/{content}")},
+            "response": {"status": 200},
+        }]),
+    )
+}
+
+/// Records a result of the pact content `sha` by `provider_version`.
+/// `pending` says the pact was pending for the provider, as the metadata
+/// of the URL the broker handed the verifier would.
+pub async fn record_result(
+    app: &TestApp,
+    (consumer, provider): (&str, &str),
+    sha: &str,
+    provider_version: &str,
+    success: bool,
+    pending: bool,
+) {
+    // URL-safe base64 of `p=true`.
+    let metadata = if pending { "/metadata/cD10cnVl" } else { "" };
+    let (status, body) = app
+        .post(
+            &format!(
+                "/pacts/provider/{provider}/consumer/{consumer}/pact-version/{sha}{metadata}/verification-results"
+            ),
+            &json!({"success": success, "providerApplicationVersion": provider_version}),
+        )
+        .await;
+    assert_eq!(status, 201, "{body}");
+}
+
 /// Publishes `pact` for its consumer's `version` (on `branch`, with
 /// `tags`) with `POST /contracts/publish`, and returns its content hash.
 pub async fn publish(
