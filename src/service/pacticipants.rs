@@ -73,12 +73,6 @@ impl PacticipantPatch {
         if let Some(Some(branch)) = &self.main_branch {
             violations.check("mainBranch", names::branch(branch).map(drop));
         }
-        if let Some(Some(url)) = &self.repository_url
-            && names::text(url).is_ok()
-            && url::Url::parse(url).is_err()
-        {
-            violations.add("repositoryUrl", "must be a URL");
-        }
         violations.into_result()
     }
 

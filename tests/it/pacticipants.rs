@@ -164,6 +164,33 @@ async fn rest_post_creates_a_pacticipant_with_201_and_location() {
 }
 
 #[tokio::test]
+async fn a_repository_url_is_any_text_such_as_a_git_address() {
+    // The Pact Broker checks only that it is one line; the Ruby client's
+    // own pact registers an scp-style git address.
+    let app = TestApp::start().await;
+    let git = "git@git.realestate.com.au:business-systems/pricing-service";
+    let (status, body) = app
+        .post(
+            "/pacticipants",
+            &json!({ "name": "Pricing Service", "repositoryUrl": git }),
+        )
+        .await;
+    assert_eq!(status, 201, "{body}");
+    assert_eq!(body["repositoryUrl"], git);
+    let created = grpc_create(
+        &app,
+        pb::Pacticipant {
+            name: "Condor".into(),
+            repository_url: "ssh://git.example/condor".into(),
+            ..Default::default()
+        },
+    )
+    .await
+    .expect("created over gRPC");
+    assert_eq!(created.repository_url, "ssh://git.example/condor");
+}
+
+#[tokio::test]
 async fn rest_post_of_a_taken_name_is_409_and_changes_nothing() {
     let app = TestApp::start().await;
     let (status, _) = app
@@ -781,7 +808,7 @@ async fn grpc_update_changes_the_masked_fields_and_creates_only_when_allowed() {
             &app,
             pb::Pacticipant {
                 name: "Foo".into(),
-                repository_url: "not a url".into(),
+                repository_url: "not\0text".into(),
                 ..Default::default()
             },
             &["repository_url"],
@@ -1394,7 +1421,7 @@ async fn rest_bad_input_is_400_with_field_errors_and_writes_nothing() {
         (
             Method::POST,
             "/pacticipants",
-            json!({ "name": "Foo", "repositoryUrl": "not a url" }).to_string(),
+            json!({ "name": "Foo", "repositoryUrl": "not\0text" }).to_string(),
             "repositoryUrl",
         ),
         (
@@ -1446,7 +1473,7 @@ async fn rest_bad_input_is_400_with_field_errors_and_writes_nothing() {
         (
             Method::PUT,
             "/pacticipants/Foo",
-            json!({ "repositoryUrl": "::" }).to_string(),
+            json!({ "repositoryUrl": "a\0b" }).to_string(),
             "repositoryUrl",
         ),
         (
@@ -1522,7 +1549,7 @@ async fn rest_reports_every_invalid_field_at_once() {
     let (status, body) = app
         .post(
             "/pacticipants",
-            &json!({ "name": "Foo", "repositoryUrl": "nope", "mainBranch": "" }),
+            &json!({ "name": "Foo", "repositoryUrl": "not\0text", "mainBranch": "" }),
         )
         .await;
     assert_eq!(status, 400, "{body}");
@@ -1530,7 +1557,7 @@ async fn rest_reports_every_invalid_field_at_once() {
         body,
         json!({ "errors": {
             "mainBranch": ["mainBranch cannot be blank"],
-            "repositoryUrl": ["repositoryUrl must be a URL"],
+            "repositoryUrl": ["repositoryUrl cannot contain NUL characters"],
         } })
     );
     assert_eq!(app.count("pacticipants").await, 0);
@@ -1675,7 +1702,7 @@ async fn grpc_bad_names_are_invalid_argument_and_write_nothing() {
         (
             pb::Pacticipant {
                 name: "Foo".into(),
-                repository_url: "not a url".into(),
+                repository_url: "not\0text".into(),
                 ..Default::default()
             },
             "repositoryUrl",
