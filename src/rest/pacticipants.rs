@@ -191,7 +191,7 @@ fn collection(
             .map(|p| {
                 hal::named(
                     base.url(&["pacticipants", &p.name]),
-                    &p.display_name.clone().unwrap_or(p.name.clone()),
+                    &p.display_name,
                     &p.name,
                 )
             })

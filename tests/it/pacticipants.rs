@@ -164,6 +164,34 @@ async fn rest_post_creates_a_pacticipant_with_201_and_location() {
 }
 
 #[tokio::test]
+async fn a_pacticipant_without_a_display_name_has_one_derived_from_its_name() {
+    // The Pact Broker generates one whenever it is blank
+    // (domain/pacticipant.rb#before_save), however the pacticipant came to be.
+    let app = TestApp::start().await;
+    rest_create(&app, "pricing-service").await;
+    let (status, _) = app
+        .put("/pacticipants/fooBar/versions/1/tags/prod", &json!({}))
+        .await;
+    assert_eq!(status, 201);
+    let (_, body) = app.get("/pacticipants/pricing-service").await;
+    assert_eq!(body["displayName"], "Pricing Service", "{body}");
+    let (_, body) = app.get("/pacticipants/fooBar").await;
+    assert_eq!(body["displayName"], "Foo Bar", "{body}");
+    let (_, listed) = app.get("/pacticipants").await;
+    let titles: Vec<&Value> = listed["_links"]["pb:pacticipants"]
+        .as_array()
+        .expect("pacticipant links")
+        .iter()
+        .map(|link| &link["title"])
+        .collect();
+    assert_eq!(titles, [&json!("Foo Bar"), &json!("Pricing Service")]);
+    assert_eq!(
+        grpc_get(&app, "fooBar").await.unwrap().display_name,
+        "Foo Bar"
+    );
+}
+
+#[tokio::test]
 async fn a_repository_url_is_any_text_such_as_a_git_address() {
     // The Pact Broker checks only that it is one line; the Ruby client's
     // own pact registers an scp-style git address.
@@ -587,9 +615,10 @@ async fn rest_put_creates_then_replaces_clearing_absent_fields() {
     .await;
     assert_eq!(reply.status, 200, "{}", reply.body);
     assert_eq!(reply.location(), None);
+    // A cleared display name is derived from the name again.
     let expected = json!({
         "name": "Foo",
-        "displayName": null,
+        "displayName": "Foo",
         "mainBranch": "main",
         "repositoryUrl": null,
         "repositoryName": null,
@@ -751,7 +780,7 @@ async fn grpc_update_changes_the_masked_fields_and_creates_only_when_allowed() {
     .unwrap()
     .pacticipant
     .unwrap();
-    assert_eq!(updated.display_name, "");
+    assert_eq!(updated.display_name, "Foo");
     assert_eq!(updated.repository_name, "");
     assert_eq!(updated.repository_url, "https://github.com/example/foo");
     assert_eq!(grpc_get(&app, "Foo").await.unwrap(), updated);
