@@ -4,7 +4,7 @@ use axum::Router;
 use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::get;
-use serde_json::{Map, Value};
+use serde_json::{Map, Value, json};
 
 use super::hal::{self, Base};
 use super::{AppState, hal as respond};
@@ -86,16 +86,19 @@ pub fn routes() -> Router<AppState> {
 }
 
 async fn index(base: Base) -> Response {
+    // Every link says whether it is templated, false included, as the
+    // Pact Broker's index does (the Rust CLI's pact expects it).
+    let link = |path: &str, title: &str| {
+        json!({
+            "href": format!("{}{path}", base.0),
+            "title": title,
+            "templated": path.contains('{'),
+        })
+    };
     let mut links = Map::new();
-    links.insert("self".into(), hal::titled(format!("{}/", base.0), "Index"));
+    links.insert("self".into(), link("/", "Index"));
     for (relation, path, title) in RELATIONS {
-        let href = format!("{}{path}", base.0);
-        let link = if path.contains('{') {
-            hal::templated(href, title)
-        } else {
-            hal::titled(href, title)
-        };
-        links.insert((*relation).into(), link);
+        links.insert((*relation).into(), link(path, title));
     }
     let mut curies = hal::curies(&base);
     if let Value::Array(list) = &mut curies {
