@@ -4,7 +4,7 @@
 
 use axum::Router;
 use axum::extract::State;
-use axum::http::StatusCode;
+use axum::http::{HeaderName, HeaderValue, StatusCode};
 use axum::response::Response;
 use axum::routing::{get, post};
 use base64::Engine;
@@ -342,12 +342,32 @@ async fn delete_pact(
     Ok(StatusCode::NO_CONTENT)
 }
 
+/// A latest pact, with the consumer version it is from in
+/// `X-Pact-Consumer-Version`, as the Pact Broker's latest pact resource
+/// answers (`api/resources/latest_pact.rb`).
+async fn fetch_latest(
+    state: &AppState,
+    base: &Base,
+    provider: &str,
+    consumer: &str,
+    selector: PactSelector,
+) -> Result<Response> {
+    let pact = state.broker.get_pact(consumer, provider, &selector).await?;
+    let mut response = respond(StatusCode::OK, pact_json(base, &pact, None)?);
+    if let Ok(version) = HeaderValue::from_str(&pact.consumer_version) {
+        response
+            .headers_mut()
+            .insert(HeaderName::from_static("x-pact-consumer-version"), version);
+    }
+    Ok(response)
+}
+
 async fn latest(
     State(state): State<AppState>,
     base: Base,
     Path((p, c)): Path<(String, String)>,
 ) -> Result<Response> {
-    fetch(&state, &base, &p, &c, PactSelector::Latest).await
+    fetch_latest(&state, &base, &p, &c, PactSelector::Latest).await
 }
 
 async fn latest_tagged(
@@ -355,7 +375,7 @@ async fn latest_tagged(
     base: Base,
     Path((p, c, t)): Path<(String, String, String)>,
 ) -> Result<Response> {
-    fetch(&state, &base, &p, &c, PactSelector::Tag(t)).await
+    fetch_latest(&state, &base, &p, &c, PactSelector::Tag(t)).await
 }
 
 async fn latest_on_branch(
@@ -363,7 +383,7 @@ async fn latest_on_branch(
     base: Base,
     Path((p, c, b)): Path<(String, String, String)>,
 ) -> Result<Response> {
-    fetch(&state, &base, &p, &c, PactSelector::Branch(b)).await
+    fetch_latest(&state, &base, &p, &c, PactSelector::Branch(b)).await
 }
 
 async fn by_sha(

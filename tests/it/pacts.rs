@@ -1274,11 +1274,20 @@ async fn pacts_are_fetched_by_version_latest_tag_branch_and_content_sha() {
         ),
     ];
     for (path, version) in cases {
-        let (status, body) = app.get(path).await;
+        let reply = app.call(reqwest::Method::GET, path, None, None, "").await;
+        let (status, body) = (reply.status, &reply.body);
         assert_eq!(status, 200, "{path}: {body}");
         assert_eq!(
-            link(&body, "self"),
+            link(body, "self"),
             format!("{BASE}/pacts/provider/Bar/consumer/Foo/version/{version}"),
+            "{path}"
+        );
+        // A latest pact says which consumer version it is from, as the
+        // Pact Broker's latest pact resource does; a permalink does not.
+        let latest = path.contains("/latest");
+        assert_eq!(
+            reply.header("x-pact-consumer-version"),
+            latest.then_some(version),
             "{path}"
         );
         assert_eq!(
