@@ -410,16 +410,28 @@ async fn by_sha_with_metadata(
     .await
 }
 
-/// A pact in a list: where it is and whose it is.
-fn pact_summary(base: &Base, p: &Pact) -> Value {
+/// A pact in a list: whose it is, and `self`, the links to it.
+fn pact_summary(base: &Base, p: &Pact, links: Value) -> Value {
     json!({
         "_embedded": {
             "consumer": { "name": p.consumer, "_embedded": { "version": { "number": p.consumer_version } }, "_links": { "self": hal::link(base.url(&["pacticipants", &p.consumer])) } },
             "provider": { "name": p.provider, "_links": { "self": hal::link(base.url(&["pacticipants", &p.provider])) } },
         },
         "createdAt": hal::time(p.created_at),
-        "_links": { "self": [hal::named(pact_url(base, p), "Pact", &pact_title(p)), hal::titled(pact_version_url(base, p), "Pact content version permalink")] },
+        "_links": { "self": links },
     })
+}
+
+/// The latest pact URL of an integration.
+fn latest_pact_url(base: &Base, p: &Pact) -> String {
+    base.url(&[
+        "pacts",
+        "provider",
+        &p.provider,
+        "consumer",
+        &p.consumer,
+        "latest",
+    ])
 }
 
 async fn pair_versions(
@@ -452,7 +464,10 @@ async fn pair_versions(
     Ok(respond(
         StatusCode::OK,
         json!({
-            "_embedded": { "pacts": listed.items.iter().map(|pact| pact_summary(&base, pact)).collect::<Vec<_>>() },
+            "_embedded": { "pacts": listed.items.iter().map(|pact| {
+                let links = json!([hal::named(pact_url(&base, pact), "Pact", &pact_title(pact)), hal::titled(pact_version_url(&base, pact), "Pact content version permalink")]);
+                pact_summary(&base, pact, links)
+            }).collect::<Vec<_>>() },
             "_links": links,
             "page": page,
         }),
@@ -470,19 +485,11 @@ async fn latest_pacts(
     // The latest pact URL of each integration, under `pb:pacts` and the
     // deprecated `pacts` that older clients still read.
     let latest_link = |pact: &Pact| {
-        let href = base.url(&[
-            "pacts",
-            "provider",
-            &pact.provider,
-            "consumer",
-            &pact.consumer,
-            "latest",
-        ]);
         let title = format!(
             "Latest pact between {} and {}",
             pact.consumer, pact.provider
         );
-        (href, title)
+        (latest_pact_url(&base, pact), title)
     };
     links["pb:pacts"] = Value::Array(
         listed
@@ -511,7 +518,12 @@ async fn latest_pacts(
     Ok(respond(
         StatusCode::OK,
         json!({
-            "pacts": listed.items.iter().map(|pact| pact_summary(&base, pact)).collect::<Vec<_>>(),
+            // Each linked by its latest URL, then by its version, as the
+            // Pact Broker's latest pact decorator does.
+            "pacts": listed.items.iter().map(|pact| {
+                let links = json!([hal::link(latest_pact_url(&base, pact)), hal::link(pact_url(&base, pact))]);
+                pact_summary(&base, pact, links)
+            }).collect::<Vec<_>>(),
             "_links": links,
             "page": page,
         }),

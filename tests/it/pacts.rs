@@ -1601,6 +1601,15 @@ async fn latest_pacts_lists_each_integration() {
     );
     assert_eq!(body["page"]["totalElements"], 4);
     assert_eq!(link(&body, "self"), format!("{BASE}/pacts/latest"));
+    // Each pact by its latest URL, then by its version, as the Pact
+    // Broker's (both CLIs' pacts expect the pair).
+    assert_eq!(
+        pacts[3]["_links"]["self"],
+        json!([
+            { "href": format!("{BASE}/pacts/provider/Bar/consumer/Foo/latest") },
+            { "href": format!("{BASE}/pacts/provider/Bar/consumer/Foo/version/3") },
+        ])
+    );
     for relation in ["pb:pacts", "pacts"] {
         let links = body["_links"][relation]
             .as_array()
