@@ -35,7 +35,7 @@ pub fn routes() -> Router<AppState> {
         .route("/labels", get(labels))
 }
 
-pub fn pacticipant_json(base: &Base, p: &Pacticipant) -> Value {
+fn pacticipant_json(base: &Base, p: &Pacticipant) -> Value {
     let url = |rest: &[&str]| {
         let mut segments = vec!["pacticipants", p.name.as_str()];
         segments.extend_from_slice(rest);

@@ -14,7 +14,6 @@ use serde_json::{Map, Value, json};
 
 use super::hal::Segment::{Name, Var};
 use super::hal::{self, Base};
-use super::pacticipants::pacticipant_json;
 use super::{
     AppState, JsonBody, PageQuery, Path, Query, RawBody, created_or_ok, hal as respond, pagination,
 };
@@ -530,29 +529,46 @@ async fn latest_pacts(
     ))
 }
 
-/// The latest pact of each consumer of a provider, with both the `pb:pacts`
-/// and the legacy `pacts` link arrays (verifiers read one or the other).
+/// The latest pact of each consumer of a provider.
 async fn provider_latest_pacts(
     State(state): State<AppState>,
     base: Base,
     Path(provider): Path<String>,
 ) -> Result<Response> {
-    let provider_resource = state.broker.get_pacticipant(&provider).await?;
     let pacts = state.broker.latest_pacts_for_provider(&provider).await?;
-    let links: Vec<Value> = pacts
-        .iter()
-        .map(|pact| hal::named(pact_url(&base, pact), &pact_title(pact), &pact.consumer))
-        .collect();
+    let title = format!("Latest pact versions for the provider {provider}");
+    let path = ["pacts", "provider", provider.as_str(), "latest"];
     Ok(respond(
         StatusCode::OK,
-        json!({
-            "_links": {
-                "self": hal::titled(base.url(&["pacts", "provider", &provider, "latest"]), &format!("Latest pact versions for the provider {provider}")),
-                "pb:provider": hal::named(base.url(&["pacticipants", &provider]), "Provider", &provider),
-                "pb:pacts": links,
-                "pacts": links,
-            },
-            "_embedded": { "provider": pacticipant_json(&base, &provider_resource) },
-        }),
+        provider_pacts_json(&base, &provider, &path, &title, &pacts),
     ))
+}
+
+/// Pacts of a provider as the Pact Broker lists them
+/// (`api/decorators/provider_pacts_decorator.rb`): the `pb:` relations and
+/// the deprecated `provider` and `pacts` that older clients read (the Rust
+/// verifier iterates `pacts`).
+fn provider_pacts_json(
+    base: &Base,
+    provider: &str,
+    path: &[&str],
+    title: &str,
+    pacts: &[Pact],
+) -> Value {
+    let provider_url = base.url(&["pacticipants", provider]);
+    let links = |title: &dyn Fn(&Pact) -> String| {
+        pacts
+            .iter()
+            .map(|pact| hal::named(pact_url(base, pact), &title(pact), &pact.consumer))
+            .collect::<Vec<_>>()
+    };
+    json!({
+        "_links": {
+            "self": hal::titled(base.url(path), title),
+            "pb:provider": hal::named(provider_url.clone(), "Provider", provider),
+            "pb:pacts": links(&pact_title),
+            "provider": hal::named(provider_url, provider, "DEPRECATED - please use the pb:provider relation"),
+            "pacts": links(&|pact| format!("DEPRECATED - please use the pb:pacts relation. {}", pact_title(pact))),
+        },
+    })
 }

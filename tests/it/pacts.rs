@@ -1657,7 +1657,19 @@ async fn provider_latest_pacts_has_both_link_arrays() {
         { "href": format!("{BASE}/pacts/provider/Bar/consumer/Foo/version/3"), "title": "Pact between Foo (3) and Bar", "name": "Foo" },
     ]);
     assert_eq!(body["_links"]["pb:pacts"], expected);
-    assert_eq!(body["_links"]["pacts"], expected);
+    // The deprecated relations older clients read, as the Pact Broker's.
+    let mut deprecated = expected.clone();
+    for link in deprecated.as_array_mut().unwrap() {
+        link["title"] = json!(format!(
+            "DEPRECATED - please use the pb:pacts relation. {}",
+            link["title"].as_str().unwrap()
+        ));
+    }
+    assert_eq!(body["_links"]["pacts"], deprecated);
+    assert_eq!(
+        body["_links"]["provider"],
+        json!({ "href": format!("{BASE}/pacticipants/Bar"), "title": "Bar", "name": "DEPRECATED - please use the pb:provider relation" })
+    );
 
     let (status, body) = app.get("/pacts/provider/Qux/latest").await;
     assert_eq!(status, 200, "{body}");
