@@ -38,6 +38,36 @@ const RELATIONS: &[(&str, &str, &str)] = &[
         "Latest pacts by provider",
     ),
     (
+        "pb:branch-pact-versions",
+        "/pacts/provider/{provider}/consumer/{consumer}/branch/{branch}",
+        "All versions of pacts for a provider, for a named consumers branch",
+    ),
+    (
+        "pb:latest-provider-pacts-with-tag",
+        "/pacts/provider/{provider}/latest/{tag}",
+        "Latest pacts for provider with the specified tag",
+    ),
+    (
+        "pb:provider-pacts-with-main-branch",
+        "/pacts/provider/{provider}/branch",
+        "All pacts for a provider, for any consumers main branch",
+    ),
+    (
+        "pb:provider-pacts-with-branch",
+        "/pacts/provider/{provider}/branch/{branch}",
+        "All pacts for a provider, for any consumers named branch",
+    ),
+    (
+        "pb:latest-provider-pacts-with-main-branch",
+        "/pacts/provider/{provider}/branch/latest",
+        "Latest pact for a provider, for any consumers main branch",
+    ),
+    (
+        "pb:latest-provider-pacts-with-branch",
+        "/pacts/provider/{provider}/branch/{branch}/latest",
+        "Latest pacts for a provider, for any consumers named branch",
+    ),
+    (
         "pb:latest-version",
         "/pacticipants/{pacticipant}/latest-version",
         "Latest pacticipant version",

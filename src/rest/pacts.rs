@@ -20,7 +20,8 @@ use super::{
 use crate::domain::notice::{Notice, NoticeKind};
 use crate::error::{Result, Violations};
 use crate::service::{
-    ConflictStrategy, ContractInput, Pact, PactSelector, PublicationOutcome, PublishInput,
+    ConflictStrategy, ConsumerVersions, ContractInput, Pact, PactSelector, PublicationOutcome,
+    PublishInput,
 };
 
 pub fn routes() -> Router<AppState> {
@@ -46,10 +47,34 @@ pub fn routes() -> Router<AppState> {
             get(by_sha_with_metadata),
         )
         .route(&format!("{pair}/versions"), get(pair_versions))
+        .route(
+            &format!("{pair}/branch/{{branch}}"),
+            get(pair_versions_on_branch),
+        )
         .route("/pacts/latest", get(latest_pacts))
         .route(
             "/pacts/provider/{provider}/latest",
             get(provider_latest_pacts),
+        )
+        .route(
+            "/pacts/provider/{provider}/latest/{tag}",
+            get(provider_latest_tagged_pacts),
+        )
+        .route(
+            "/pacts/provider/{provider}/branch/latest",
+            get(provider_latest_main_branch_pacts),
+        )
+        .route(
+            "/pacts/provider/{provider}/branch/{branch}/latest",
+            get(provider_latest_branch_pacts),
+        )
+        .route(
+            "/pacts/provider/{provider}/branch",
+            get(provider_main_branch_pacts),
+        )
+        .route(
+            "/pacts/provider/{provider}/branch/{branch}",
+            get(provider_branch_pacts),
         )
 }
 
@@ -409,15 +434,16 @@ async fn by_sha_with_metadata(
     .await
 }
 
-/// A pact in a list: whose it is, and `self`, the links to it.
-fn pact_summary(base: &Base, p: &Pact, links: Value) -> Value {
+/// A pact in `/pacts/latest`: whose it is, linked by its latest URL and by
+/// its version, as the Pact Broker's latest pact decorator renders it.
+fn latest_pact_summary(base: &Base, p: &Pact) -> Value {
     json!({
         "_embedded": {
             "consumer": { "name": p.consumer, "_embedded": { "version": { "number": p.consumer_version } }, "_links": { "self": hal::link(base.url(&["pacticipants", &p.consumer])) } },
             "provider": { "name": p.provider, "_links": { "self": hal::link(base.url(&["pacticipants", &p.provider])) } },
         },
         "createdAt": hal::time(p.created_at),
-        "_links": { "self": links },
+        "_links": { "self": [hal::link(latest_pact_url(base, p)), hal::link(pact_url(base, p))] },
     })
 }
 
@@ -439,37 +465,82 @@ async fn pair_versions(
     Path((p, c)): Path<(String, String)>,
     Query(query): Query<PageQuery>,
 ) -> Result<Response> {
+    let path = ["pacts", "provider", &p, "consumer", &c, "versions"];
+    pact_versions(&state, &base, (&p, &c), &path, None, query).await
+}
+
+async fn pair_versions_on_branch(
+    State(state): State<AppState>,
+    base: Base,
+    Path((p, c, b)): Path<(String, String, String)>,
+    Query(query): Query<PageQuery>,
+) -> Result<Response> {
+    let path = ["pacts", "provider", &p, "consumer", &c, "branch", &b];
+    pact_versions(&state, &base, (&p, &c), &path, Some(&b), query).await
+}
+
+/// A page of the pacts between a provider and a consumer (from the
+/// consumer's versions on `branch` when given), at `path`, as the Pact
+/// Broker's pact versions decorator renders them
+/// (`api/decorators/pact_versions_decorator.rb`), and `pb:pacts` beside.
+async fn pact_versions(
+    state: &AppState,
+    base: &Base,
+    (provider, consumer): (&str, &str),
+    path: &[&str],
+    branch: Option<&str>,
+    query: PageQuery,
+) -> Result<Response> {
     let listed = state
         .broker
-        .list_pact_versions(&c, &p, query.page()?)
+        .list_pact_versions(consumer, provider, branch, query.page()?)
         .await?;
-    let path = [
-        "pacts",
-        "provider",
-        p.as_str(),
-        "consumer",
-        c.as_str(),
-        "versions",
-    ];
-    let (page, mut links) = pagination(&base, &path, listed.page, listed.total);
-    links["self"] = hal::link(base.url(&path));
+    let (page, mut links) = pagination(base, path, listed.page, listed.total);
+    links["self"] = hal::titled(
+        base.url(path),
+        &format!("All versions of the pact between {consumer} and {provider}"),
+    );
+    links["consumer"] = hal::named(base.url(&["pacticipants", consumer]), "Consumer", consumer);
+    links["provider"] = hal::named(base.url(&["pacticipants", provider]), "Provider", provider);
+    links["pact-versions"] = Value::Array(
+        listed
+            .items
+            .iter()
+            .map(|pact| {
+                let name = format!(
+                    "Version {} - {}",
+                    pact.consumer_version,
+                    pact.created_at.format("%d/%m/%Y")
+                );
+                hal::named(pact_url(base, pact), "Pact", &name)
+            })
+            .collect(),
+    );
     links["pb:pacts"] = Value::Array(
         listed
             .items
             .iter()
-            .map(|pact| hal::named(pact_url(&base, pact), "Pact", &pact_title(pact)))
+            .map(|pact| hal::named(pact_url(base, pact), "Pact", &pact_title(pact)))
             .collect(),
     );
+    let pacts: Vec<Value> = listed
+        .items
+        .iter()
+        .map(|pact| {
+            let version_url = base.url(&["pacticipants", consumer, "versions", &pact.consumer_version]);
+            json!({
+                "createdAt": hal::time(pact.created_at),
+                "_embedded": { "consumerVersion": {
+                    "number": pact.consumer_version,
+                    "_links": { "self": hal::named(version_url, "Version", &pact.consumer_version) },
+                } },
+                "_links": { "self": hal::titled(pact_url(base, pact), &pact_title(pact)) },
+            })
+        })
+        .collect();
     Ok(respond(
         StatusCode::OK,
-        json!({
-            "_embedded": { "pacts": listed.items.iter().map(|pact| {
-                let links = json!([hal::named(pact_url(&base, pact), "Pact", &pact_title(pact)), hal::titled(pact_version_url(&base, pact), "Pact content version permalink")]);
-                pact_summary(&base, pact, links)
-            }).collect::<Vec<_>>() },
-            "_links": links,
-            "page": page,
-        }),
+        json!({ "_embedded": { "pacts": pacts }, "_links": links, "page": page }),
     ))
 }
 
@@ -517,12 +588,7 @@ async fn latest_pacts(
     Ok(respond(
         StatusCode::OK,
         json!({
-            // Each linked by its latest URL, then by its version, as the
-            // Pact Broker's latest pact decorator does.
-            "pacts": listed.items.iter().map(|pact| {
-                let links = json!([hal::link(latest_pact_url(&base, pact)), hal::link(pact_url(&base, pact))]);
-                pact_summary(&base, pact, links)
-            }).collect::<Vec<_>>(),
+            "pacts": listed.items.iter().map(|pact| latest_pact_summary(&base, pact)).collect::<Vec<_>>(),
             "_links": links,
             "page": page,
         }),
@@ -535,12 +601,124 @@ async fn provider_latest_pacts(
     base: Base,
     Path(provider): Path<String>,
 ) -> Result<Response> {
-    let pacts = state.broker.latest_pacts_for_provider(&provider).await?;
-    let title = format!("Latest pact versions for the provider {provider}");
     let path = ["pacts", "provider", provider.as_str(), "latest"];
+    latest_for_provider(&state, &base, &provider, &path, ConsumerVersions::All).await
+}
+
+async fn provider_latest_tagged_pacts(
+    State(state): State<AppState>,
+    base: Base,
+    Path((provider, tag)): Path<(String, String)>,
+) -> Result<Response> {
+    let path = [
+        "pacts",
+        "provider",
+        provider.as_str(),
+        "latest",
+        tag.as_str(),
+    ];
+    let from = ConsumerVersions::Tag(tag.clone());
+    latest_for_provider(&state, &base, &provider, &path, from).await
+}
+
+async fn provider_latest_main_branch_pacts(
+    State(state): State<AppState>,
+    base: Base,
+    Path(provider): Path<String>,
+) -> Result<Response> {
+    let path = ["pacts", "provider", provider.as_str(), "branch", "latest"];
+    let from = ConsumerVersions::MainBranch;
+    latest_for_provider(&state, &base, &provider, &path, from).await
+}
+
+async fn provider_latest_branch_pacts(
+    State(state): State<AppState>,
+    base: Base,
+    Path((provider, branch)): Path<(String, String)>,
+) -> Result<Response> {
+    let path = [
+        "pacts",
+        "provider",
+        provider.as_str(),
+        "branch",
+        branch.as_str(),
+        "latest",
+    ];
+    let from = ConsumerVersions::Branch(branch.clone());
+    latest_for_provider(&state, &base, &provider, &path, from).await
+}
+
+async fn provider_main_branch_pacts(
+    State(state): State<AppState>,
+    base: Base,
+    Path(provider): Path<String>,
+) -> Result<Response> {
+    let path = ["pacts", "provider", provider.as_str(), "branch"];
+    on_branch_for_provider(&state, &base, &provider, &path, None).await
+}
+
+async fn provider_branch_pacts(
+    State(state): State<AppState>,
+    base: Base,
+    Path((provider, branch)): Path<(String, String)>,
+) -> Result<Response> {
+    let path = [
+        "pacts",
+        "provider",
+        provider.as_str(),
+        "branch",
+        branch.as_str(),
+    ];
+    on_branch_for_provider(&state, &base, &provider, &path, Some(&branch)).await
+}
+
+/// The latest pact from `from` of each consumer of `provider`, titled as
+/// the Pact Broker's resources (`latest_provider_pacts.rb`,
+/// `latest_provider_pacts_for_branch.rb`).
+async fn latest_for_provider(
+    state: &AppState,
+    base: &Base,
+    provider: &str,
+    path: &[&str],
+    from: ConsumerVersions,
+) -> Result<Response> {
+    let pacts = state
+        .broker
+        .latest_pacts_for_provider(provider, &from)
+        .await?;
+    let suffix = match &from {
+        ConsumerVersions::Tag(tag) => format!(" with consumer version tag '{tag}'"),
+        ConsumerVersions::Branch(branch) => format!(" with consumer version branch '{branch}'"),
+        ConsumerVersions::All | ConsumerVersions::MainBranch => String::new(),
+    };
+    let title = format!("Latest pact versions for the provider {provider}{suffix}");
     Ok(respond(
         StatusCode::OK,
-        provider_pacts_json(&base, &provider, &path, &title, &pacts),
+        provider_pacts_json(base, provider, path, &title, &pacts),
+    ))
+}
+
+/// Every pact of `provider` from its consumers' versions on `branch` (on
+/// their main branches when `None`), titled as the Pact Broker's resource
+/// (`provider_pacts_for_consumer_branch.rb`).
+async fn on_branch_for_provider(
+    state: &AppState,
+    base: &Base,
+    provider: &str,
+    path: &[&str],
+    branch: Option<&str>,
+) -> Result<Response> {
+    let pacts = state
+        .broker
+        .pacts_for_provider_on_branch(provider, branch)
+        .await?;
+    let suffix = branch
+        .map(|branch| format!(" with consumer version branch '{branch}'"))
+        .unwrap_or_default();
+    let title = format!("All pact versions for the provider {provider}{suffix}");
+    Ok(respond(
+        StatusCode::OK,
+        provider_pacts_json(base, provider, path, &title, &pacts),
     ))
 }
 

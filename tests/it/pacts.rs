@@ -13,6 +13,7 @@ use serde_json::{Value, json};
 use tonic::Code;
 
 use crate::support::TestApp;
+use crate::support::contracts;
 
 const SHA_VERSION: &str = "dc5eb529230038a4673b8c971395bd2922d8b240";
 const BASE: &str = "http://broker.example";
@@ -1676,6 +1677,115 @@ async fn provider_latest_pacts_has_both_link_arrays() {
     assert_eq!(body["_links"]["pacts"].as_array().unwrap().len(), 1);
 }
 
+/// Consumer versions of Bar's pacts: (consumer, version, branch, tags).
+const BRANCHED: &[(&str, &str, Option<&str>, &[&str])] = &[
+    ("Foo", "1", Some("main"), &["prod"]),
+    ("Foo", "2", Some("feat"), &[]),
+    ("Foo", "3", Some("main"), &[]),
+    ("Baz", "1", Some("develop"), &["prod"]),
+    ("Qux", "1", None, &[]),
+];
+
+#[tokio::test]
+async fn provider_pacts_by_consumer_tag_and_branch() {
+    let app = TestApp::start_with(BrokerSettings {
+        base_url: Some(BASE.into()),
+        ..BrokerSettings::default()
+    })
+    .await;
+    for (consumer, version, branch, tags) in BRANCHED {
+        let content = contracts::pact(
+            consumer,
+            "Bar",
+            json!([interaction(&format!("{consumer} {version}"), "/t")]),
+        );
+        contracts::publish(&app, &content, version, *branch, tags).await;
+    }
+    // Each consumer's first branch became its main branch: main and develop.
+    for (path, title, pacts) in [
+        (
+            "/pacts/provider/Bar/latest/prod",
+            "Latest pact versions for the provider Bar with consumer version tag 'prod'",
+            &[("Baz", "1"), ("Foo", "1")][..],
+        ),
+        (
+            "/pacts/provider/Bar/branch/main/latest",
+            "Latest pact versions for the provider Bar with consumer version branch 'main'",
+            &[("Foo", "3")],
+        ),
+        (
+            "/pacts/provider/Bar/branch/latest",
+            "Latest pact versions for the provider Bar",
+            &[("Baz", "1"), ("Foo", "3")],
+        ),
+        (
+            "/pacts/provider/Bar/branch/main",
+            "All pact versions for the provider Bar with consumer version branch 'main'",
+            &[("Foo", "3"), ("Foo", "1")],
+        ),
+        (
+            "/pacts/provider/Bar/branch",
+            "All pact versions for the provider Bar",
+            &[("Baz", "1"), ("Foo", "3"), ("Foo", "1")],
+        ),
+        (
+            "/pacts/provider/Bar/latest/nope",
+            "Latest pact versions for the provider Bar with consumer version tag 'nope'",
+            &[],
+        ),
+        (
+            "/pacts/provider/Bar/branch/n%00pe",
+            "All pact versions for the provider Bar with consumer version branch 'n\u{0}pe'",
+            &[],
+        ),
+    ] {
+        let (status, body) = app.get(path).await;
+        assert_eq!(status, 200, "{path}: {body}");
+        assert_eq!(
+            body["_links"]["self"],
+            json!({ "href": format!("{BASE}{path}"), "title": title }),
+            "{path}"
+        );
+        let expected: Vec<Value> = pacts
+            .iter()
+            .map(|(consumer, version)| {
+                json!({
+                    "href": format!("{BASE}/pacts/provider/Bar/consumer/{consumer}/version/{version}"),
+                    "title": format!("Pact between {consumer} ({version}) and Bar"),
+                    "name": consumer,
+                })
+            })
+            .collect();
+        assert_eq!(body["_links"]["pb:pacts"], json!(expected), "{path}");
+        assert_eq!(
+            body["_links"]["pacts"].as_array().map(Vec::len),
+            Some(pacts.len()),
+            "{path}"
+        );
+    }
+    let (status, _) = app.get("/pacts/provider/Nope/branch/main/latest").await;
+    assert_eq!(status, 404);
+
+    // The pact versions of one pair on a branch.
+    for (branch, versions) in [("main", &["3", "1"][..]), ("feat", &["2"]), ("nope", &[])] {
+        let path = format!("/pacts/provider/Bar/consumer/Foo/branch/{branch}");
+        let (status, body) = app.get(&path).await;
+        assert_eq!(status, 200, "{path}: {body}");
+        let listed: Vec<&str> = body["_embedded"]["pacts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| {
+                p["_embedded"]["consumerVersion"]["number"]
+                    .as_str()
+                    .unwrap()
+            })
+            .collect();
+        assert_eq!(listed, versions, "{path}");
+        assert_eq!(link(&body, "self"), format!("{BASE}{path}"));
+    }
+}
+
 #[tokio::test]
 async fn pact_versions_of_a_pair_are_listed_newest_first() {
     let app = TestApp::start_with(BrokerSettings {
@@ -1692,12 +1802,28 @@ async fn pact_versions_of_a_pair_are_listed_newest_first() {
         .unwrap()
         .iter()
         .map(|p| {
-            p["_embedded"]["consumer"]["_embedded"]["version"]["number"]
+            p["_embedded"]["consumerVersion"]["number"]
                 .as_str()
                 .unwrap()
         })
         .collect();
     assert_eq!(versions, ["3", "2", "1"]);
+    // The Pact Broker's pact versions: each pact by its version, and the
+    // pair.
+    assert_eq!(
+        body["_embedded"]["pacts"][0]["_links"]["self"],
+        json!({ "href": format!("{BASE}/pacts/provider/Bar/consumer/Foo/version/3"), "title": "Pact between Foo (3) and Bar" })
+    );
+    assert_eq!(
+        body["_links"]["self"]["title"],
+        "All versions of the pact between Foo and Bar"
+    );
+    assert_eq!(body["_links"]["consumer"]["name"], "Foo");
+    assert_eq!(body["_links"]["provider"]["name"], "Bar");
+    assert_eq!(
+        body["_links"]["pact-versions"].as_array().map(Vec::len),
+        Some(3)
+    );
     let hrefs: Vec<&str> = body["_links"]["pb:pacts"]
         .as_array()
         .unwrap()
@@ -1716,7 +1842,7 @@ async fn pact_versions_of_a_pair_are_listed_newest_first() {
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["_embedded"]["pacts"].as_array().unwrap().len(), 1);
     assert_eq!(
-        body["_embedded"]["pacts"][0]["_embedded"]["consumer"]["_embedded"]["version"]["number"],
+        body["_embedded"]["pacts"][0]["_embedded"]["consumerVersion"]["number"],
         "1"
     );
     assert!(body["_links"]["previous"]["href"].is_string(), "{body}");
