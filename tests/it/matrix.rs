@@ -7,7 +7,7 @@ use pactwire::grpc::pb::matrix_service_client::MatrixServiceClient;
 use serde_json::{Value, json};
 
 use crate::support::TestApp;
-use crate::support::contracts::{self, Places};
+use crate::support::contracts::{self, Places, verify};
 
 /// Publishes a pact from `consumer` `version` to `provider`; `content`
 /// tells pacts apart. Returns its content hash.
@@ -39,26 +39,6 @@ async fn publish_on(
         }]),
     );
     contracts::publish(app, &pact, version, branch, &[]).await
-}
-
-/// Records a verification of the pact content `sha` by `provider_version`.
-async fn verify(
-    app: &TestApp,
-    consumer: &str,
-    provider: &str,
-    sha: &str,
-    provider_version: &str,
-    success: bool,
-) {
-    let (status, body) = app
-        .post(
-            &format!(
-                "/pacts/provider/{provider}/consumer/{consumer}/pact-version/{sha}/verification-results"
-            ),
-            &json!({"success": success, "providerApplicationVersion": provider_version}),
-        )
-        .await;
-    assert_eq!(status, 201, "{body}");
 }
 
 fn summary_of(body: &Value) -> (Value, i64, i64, i64) {

@@ -55,6 +55,26 @@ pub async fn publish(
         .to_owned()
 }
 
+/// Records a verification of the pact content `sha` by `provider_version`.
+pub async fn verify(
+    app: &TestApp,
+    consumer: &str,
+    provider: &str,
+    sha: &str,
+    provider_version: &str,
+    success: bool,
+) {
+    let (status, body) = app
+        .post(
+            &format!(
+                "/pacts/provider/{provider}/consumer/{consumer}/pact-version/{sha}/verification-results"
+            ),
+            &json!({"success": success, "providerApplicationVersion": provider_version}),
+        )
+        .await;
+    assert_eq!(status, 201, "{body}");
+}
+
 /// Records where versions run, through the deployments API: gRPC by
 /// name, and REST for ending a deployment or release by its uuid.
 pub struct Places<'a> {
