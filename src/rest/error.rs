@@ -33,22 +33,18 @@ impl IntoResponse for Error {
                         messages.push(Value::String(format!("{} {}", v.field, v.message)));
                     }
                 }
-                let problem = json!({
-                    "title": "Validation errors",
-                    "type": "/problems/validation-error",
-                    "status": 400,
-                    "instance": "/",
-                    "errors": violations.iter().map(|v| json!({
-                        "type": "/problems/invalid-body-property-value",
-                        "title": "Invalid body parameter",
-                        "detail": format!("{} {}", v.field, v.message),
-                        "pointer": format!("/{}", v.field.replace(['.', '['], "/").replace(']', "")),
-                    })).collect::<Vec<_>>(),
+                let problems = violations.iter().map(|v| {
+                    let mut problem = invalid_parameter(format!("{} {}", v.field, v.message));
+                    problem["pointer"] = json!(format!(
+                        "/{}",
+                        v.field.replace(['.', '['], "/").replace(']', "")
+                    ));
+                    problem
                 });
                 (
                     StatusCode::BAD_REQUEST,
                     json!({ "errors": errors }),
-                    problem,
+                    validation_problem(problems.collect()),
                 )
             }
             Error::NotFound(message) => simple(StatusCode::NOT_FOUND, "Not found", message),
@@ -111,6 +107,49 @@ impl IntoResponse for Error {
         response.extensions_mut().insert(Problem(problem));
         response
     }
+}
+
+fn validation_problem(errors: Vec<Value>) -> Value {
+    json!({
+        "title": "Validation errors",
+        "type": "/problems/validation-error",
+        "status": 400,
+        "instance": "/",
+        "errors": errors,
+    })
+}
+
+fn invalid_parameter(detail: String) -> Value {
+    json!({
+        "type": "/problems/invalid-body-property-value",
+        "title": "Invalid body parameter",
+        "detail": detail,
+    })
+}
+
+/// Validation errors as a list of messages, `{"errors": [...]}`, as the
+/// Pact Broker's matrix resources report them (`api/resources/matrix.rb`
+/// hands `set_json_validation_error_messages` an array); other errors as
+/// usual.
+pub fn listing_messages(err: Error) -> Response {
+    let Error::InvalidArgument(violations) = err else {
+        return err.into_response();
+    };
+    let messages: Vec<&str> = violations.iter().map(|v| v.message.as_str()).collect();
+    let problems = messages
+        .iter()
+        .map(|m| invalid_parameter((*m).to_owned()))
+        .collect();
+    let mut response = (
+        StatusCode::BAD_REQUEST,
+        [(header::CONTENT_TYPE, "application/hal+json;charset=utf-8")],
+        json!({ "errors": messages }).to_string(),
+    )
+        .into_response();
+    response
+        .extensions_mut()
+        .insert(Problem(validation_problem(problems)));
+    response
 }
 
 fn simple(status: StatusCode, title: &str, message: String) -> (StatusCode, Value, Value) {
