@@ -1,6 +1,6 @@
 //! The broker's errors as the Pact Broker's HTTP responses: `{"errors":
-//! {field: [messages]}}` for validation, RFC 7807 problem+json when the
-//! client asks for it.
+//! {field: [messages]}}` for validation, `{"error": message}` for the rest,
+//! RFC 7807 problem+json when the client asks for it.
 
 use axum::extract::{Request, State};
 
@@ -152,8 +152,11 @@ pub fn listing_messages(err: Error) -> Response {
     response
 }
 
+/// `{"error": message}`, as the Pact Broker's error decorator renders a
+/// message (`api/decorators/error_decorator.rb`); only server errors nest
+/// a message and reference.
 fn simple(status: StatusCode, title: &str, message: String) -> (StatusCode, Value, Value) {
-    let body = json!({ "error": { "message": message } });
+    let body = json!({ "error": message });
     let problem = json!({
         "title": title,
         "type": format!("/problems/{}", title.to_lowercase().replace(' ', "-")),

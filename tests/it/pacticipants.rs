@@ -236,7 +236,7 @@ async fn rest_post_of_a_taken_name_is_409_and_changes_nothing() {
         .await;
     assert_eq!(status, 409, "{body}");
     assert_eq!(
-        body["error"]["message"],
+        body["error"],
         "A pacticipant with name 'Foo' already exists"
     );
     let (_, fetched) = app.get("/pacticipants/Foo").await;
@@ -316,14 +316,14 @@ async fn unknown_pacticipants_are_404_and_not_found_with_a_message() {
 
     let (status, body) = app.get("/pacticipants/Nope").await;
     assert_eq!(status, 404);
-    assert_eq!(body["error"]["message"], message);
+    assert_eq!(body["error"], message);
     // Names are case-sensitive.
     let (status, _) = app.get("/pacticipants/foo").await;
     assert_eq!(status, 404);
 
     let reply = delete(&app, "/pacticipants/Nope").await;
     assert_eq!(reply.status, 404);
-    assert_eq!(reply.body["error"]["message"], message);
+    assert_eq!(reply.body["error"], message);
 
     assert_not_found(grpc_get(&app, "Nope").await, message);
     assert_not_found(
@@ -1000,10 +1000,7 @@ async fn rest_labels_are_added_read_listed_and_removed() {
     );
     let (status, body) = app.get("/pacticipants/Baz/labels/team-a").await;
     assert_eq!(status, 404);
-    assert_eq!(
-        body["error"]["message"],
-        "Pacticipant 'Baz' has no label 'team-a'"
-    );
+    assert_eq!(body["error"], "Pacticipant 'Baz' has no label 'team-a'");
 
     let (_, foo) = app.get("/pacticipants/Foo").await;
     assert_eq!(names(&foo["_embedded"]["labels"]), ["team-a", "team-b"]);
@@ -1699,7 +1696,7 @@ async fn rest_non_json_bodies_are_415_and_write_nothing() {
             reply.body
         );
         assert!(
-            reply.body["error"]["message"]
+            reply.body["error"]
                 .as_str()
                 .is_some_and(|m| m.contains(content_type)),
             "{}",
@@ -1910,11 +1907,7 @@ async fn rest_control_characters_are_404_on_reads_and_400_on_writes_and_write_no
         let reply = app.call(method.clone(), path, None, None, "").await;
         let what = format!("{method} {path}");
         assert_eq!(reply.status, 404, "{what}: {}", reply.body);
-        assert!(
-            reply.body["error"]["message"].is_string(),
-            "{what}: {}",
-            reply.body
-        );
+        assert!(reply.body["error"].is_string(), "{what}: {}", reply.body);
     }
     // A label filter nothing can match lists nothing, like an unknown label.
     for path in ["/pacticipants/label/a%00", "/pacticipants/label/nope"] {

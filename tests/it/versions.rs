@@ -297,10 +297,7 @@ async fn rest_delete_removes_a_version_with_its_tags_and_memberships() {
     assert_eq!(reply.body, Value::Null);
     let (status, body) = app.get("/pacticipants/Foo/versions/1").await;
     assert_eq!(status, 404);
-    assert_eq!(
-        body["error"]["message"],
-        "No version '1' of pacticipant 'Foo' found"
-    );
+    assert_eq!(body["error"], "No version '1' of pacticipant 'Foo' found");
     let reply = delete(&app, "/pacticipants/Foo/versions/1").await;
     assert_eq!(reply.status, 404);
 
@@ -574,10 +571,7 @@ async fn latest_version_and_latest_version_with_a_tag() {
     assert_eq!(status, 201);
     let (status, body) = app.get("/pacticipants/Foo/latest-version").await;
     assert_eq!(status, 404);
-    assert_eq!(
-        body["error"]["message"],
-        "No version of pacticipant 'Foo' found"
-    );
+    assert_eq!(body["error"], "No version of pacticipant 'Foo' found");
 
     for (number, tags) in [
         ("1", vec!["prod"]),
@@ -630,7 +624,7 @@ async fn latest_version_and_latest_version_with_a_tag() {
             None => {
                 assert_eq!(status, 404, "{path}: {body}");
                 assert_eq!(
-                    body["error"]["message"],
+                    body["error"],
                     format!("No version of pacticipant 'Foo' with tag '{tag}' found")
                 );
                 assert_code(grpc, Code::NotFound, "with tag 'qa'");
@@ -736,7 +730,7 @@ async fn rest_tags_are_put_read_and_deleted_creating_what_is_missing() {
     let (status, body) = app.get("/pacticipants/Foo/versions/1.0.0/tags/qa").await;
     assert_eq!(status, 404);
     assert_eq!(
-        body["error"]["message"],
+        body["error"],
         "Version '1.0.0' of pacticipant 'Foo' has no tag 'qa'"
     );
     let (status, _) = app.get("/pacticipants/Foo/versions/9/tags/prod").await;
@@ -897,15 +891,12 @@ async fn rest_branch_version_put_creates_what_is_missing() {
     let (status, body) = app.get("/pacticipants/Foo/branches/main/versions/3").await;
     assert_eq!(status, 404);
     assert_eq!(
-        body["error"]["message"],
+        body["error"],
         "Version '3' of pacticipant 'Foo' is not on branch 'main'"
     );
     let (status, body) = app.get("/pacticipants/Foo/branches/nope").await;
     assert_eq!(status, 404);
-    assert_eq!(
-        body["error"]["message"],
-        "No branch 'nope' of pacticipant 'Foo' found"
-    );
+    assert_eq!(body["error"], "No branch 'nope' of pacticipant 'Foo' found");
     let (status, _) = app.get("/pacticipants/Foo/branches/nope/versions").await;
     assert_eq!(status, 404);
     let reply = delete(&app, "/pacticipants/Foo/branches/main/versions/3").await;
@@ -979,7 +970,7 @@ async fn branch_heads_move_forward_on_add_and_back_on_removal_or_deletion() {
         .await;
     assert_eq!(status, 404);
     assert_eq!(
-        body["error"]["message"],
+        body["error"],
         "No version of pacticipant 'Foo' on branch 'main' found"
     );
     let (status, branch) = app.get("/pacticipants/Foo/branches/main").await;
@@ -1691,7 +1682,7 @@ async fn unknown_pacticipants_are_404_and_not_found() {
     ] {
         let (status, body) = app.get(path).await;
         assert_eq!(status, 404, "GET {path}: {body}");
-        assert_eq!(body["error"]["message"], message, "GET {path}");
+        assert_eq!(body["error"], message, "GET {path}");
     }
     for path in [
         "/pacticipants/Nope/versions/1",
@@ -1701,7 +1692,7 @@ async fn unknown_pacticipants_are_404_and_not_found() {
     ] {
         let reply = delete(&app, path).await;
         assert_eq!(reply.status, 404, "DELETE {path}: {}", reply.body);
-        assert_eq!(reply.body["error"]["message"], message, "DELETE {path}");
+        assert_eq!(reply.body["error"], message, "DELETE {path}");
     }
 
     let mut client = app.versions().await;
@@ -2077,11 +2068,7 @@ async fn rest_control_characters_in_versions_are_404_on_reads_and_400_on_writes(
         let reply = call(&app, method.clone(), path, None, "").await;
         let what = format!("{method} {path}");
         assert_eq!(reply.status, 404, "{what}: {}", reply.body);
-        assert!(
-            reply.body["error"]["message"].is_string(),
-            "{what}: {}",
-            reply.body
-        );
+        assert!(reply.body["error"].is_string(), "{what}: {}", reply.body);
     }
 
     let cases: Vec<(Method, &str, Value, &str)> = vec![
