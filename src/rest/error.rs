@@ -8,6 +8,7 @@ use super::{AppState, Base};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
+use axum::routing::MethodRouter;
 use serde_json::{Map, Value, json};
 
 use crate::error::Error;
@@ -164,6 +165,40 @@ fn simple(status: StatusCode, title: &str, message: String) -> (StatusCode, Valu
         "detail": message,
     });
     (status, body, problem)
+}
+
+/// What Webmachine answers, as JSON, when a resource does not exist and the
+/// Pact Broker named nothing missing (`lib/webmachine/
+/// render_error_monkey_patch.rb`): for paths it does not route, and for
+/// resources whose `resource_exists?` looks no pacticipant up by name,
+/// such as a version, a tag, a branch, an environment or a pact.
+pub fn document_not_found() -> Response {
+    let message = "The requested document was not found on this server.";
+    let mut response = (
+        StatusCode::NOT_FOUND,
+        [(header::CONTENT_TYPE, "application/json;charset=utf-8")],
+        json!({ "error": message }).to_string(),
+    )
+        .into_response();
+    let problem = json!({
+        "title": "404 Not Found",
+        "type": "/problems/not-found",
+        "status": 404,
+        "detail": message,
+    });
+    response.extensions_mut().insert(Problem(problem));
+    response
+}
+
+/// `route` answering its 404s with [`document_not_found`]: for the
+/// resources of which the Pact Broker does so.
+pub fn document(route: MethodRouter<AppState>) -> MethodRouter<AppState> {
+    route.layer(axum::middleware::map_response(
+        async |response: Response| match response.status() {
+            StatusCode::NOT_FOUND => document_not_found(),
+            _ => response,
+        },
+    ))
 }
 
 /// Renders error bodies as `application/problem+json` for clients whose

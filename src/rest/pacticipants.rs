@@ -10,6 +10,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::deployments::deployed_environment_links;
+use super::error::document;
 use super::hal::Segment::{self, Name, Var};
 use super::hal::{self, Base};
 use super::versions::version_json;
@@ -30,7 +31,7 @@ pub fn routes() -> Router<AppState> {
         .route("/pacticipants/label/{label}", get(list_with_label))
         .route(
             "/pacticipants/{pacticipant}/labels/{label}",
-            get(show_label).put(add_label).delete(remove_label),
+            document(get(show_label).put(add_label).delete(remove_label)),
         )
         .route("/labels", get(labels))
 }

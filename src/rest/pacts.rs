@@ -12,6 +12,7 @@ use base64::engine::general_purpose::STANDARD;
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
+use super::error::document;
 use super::hal::Segment::{Name, Var};
 use super::hal::{self, Base};
 use super::{
@@ -30,21 +31,29 @@ pub fn routes() -> Router<AppState> {
         .route("/contracts/publish", post(publish_contracts))
         .route(
             &format!("{pair}/version/{{version}}"),
-            get(by_version)
-                .put(put_pact)
-                .patch(patch_pact)
-                .delete(delete_pact),
+            document(
+                get(by_version)
+                    .put(put_pact)
+                    .patch(patch_pact)
+                    .delete(delete_pact),
+            ),
         )
-        .route(&format!("{pair}/latest"), get(latest))
-        .route(&format!("{pair}/latest/{{tag}}"), get(latest_tagged))
+        .route(&format!("{pair}/latest"), document(get(latest)))
+        .route(
+            &format!("{pair}/latest/{{tag}}"),
+            document(get(latest_tagged)),
+        )
         .route(
             &format!("{pair}/branch/{{branch}}/latest"),
-            get(latest_on_branch),
+            document(get(latest_on_branch)),
         )
-        .route(&format!("{pair}/pact-version/{{sha}}"), get(by_sha))
+        .route(
+            &format!("{pair}/pact-version/{{sha}}"),
+            document(get(by_sha)),
+        )
         .route(
             &format!("{pair}/pact-version/{{sha}}/metadata/{{metadata}}"),
-            get(by_sha_with_metadata),
+            document(get(by_sha_with_metadata)),
         )
         .route(&format!("{pair}/versions"), get(pair_versions))
         .route(
