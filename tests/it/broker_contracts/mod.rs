@@ -26,6 +26,7 @@
 //! [`MATRIX_QUERIES`]).
 
 mod cli;
+mod ruby_client;
 mod states;
 mod verifier;
 
