@@ -441,9 +441,9 @@ impl Broker {
         let consumer_row = existing_pacticipant(&mut conn, consumer).await?;
         let provider_row = existing_pacticipant(&mut conn, provider).await?;
         if branch.is_some_and(|b| !names::can_exist(b)) {
-            let items = Vec::new();
+            let none = Vec::new();
             return Ok(Listed {
-                items,
+                items: none,
                 total: 0,
                 page,
             });
@@ -488,18 +488,16 @@ impl Broker {
         let mut conn = self.store.conn().await?;
         let provider_id = existing_pacticipant(&mut conn, provider).await?.id;
         let mut pacts = Vec::new();
-        let mut page = Page::first_largest();
-        loop {
+        let mut next = Some(Page::first_largest());
+        while let Some(page) = next {
             let (found, integrations) =
                 latest_pacts_page(&mut conn, Some(provider_id), from, page).await?;
             pacts.extend(found);
             // A page holds fewer pacts than integrations when some have
             // none from `from`, so the integrations say when to stop.
-            match page.next(integrations) {
-                Some(next) => page = next,
-                None => return Ok(pacts),
-            }
+            next = page.next(integrations);
         }
+        Ok(pacts)
     }
 
     /// Every pact of `provider` from its consumers' versions on `branch`,
