@@ -60,9 +60,26 @@ impl Page {
         self.offset / self.size + 1
     }
 
+    /// The first page of the largest size, to read a whole listing.
+    pub fn first_largest() -> Page {
+        Page {
+            offset: 0,
+            size: MAX_PAGE_SIZE,
+        }
+    }
+
+    /// The page after this one, or none when `total` is reached.
+    pub fn next(&self, total: i64) -> Option<Page> {
+        let offset = self.offset.saturating_add(self.size);
+        (offset < total).then_some(Page {
+            offset,
+            size: self.size,
+        })
+    }
+
     /// The token for the page after this one, or "" when `total` is reached.
     pub fn next_token(&self, total: i64) -> String {
-        self.next_token_if(self.offset.saturating_add(self.size) < total)
+        self.next_token_if(self.next(total).is_some())
     }
 
     /// The token for the page after this one when more items follow it,

@@ -29,7 +29,7 @@ pub fn page(page_size: i32, page_token: &str) -> Result<Page, Status> {
 pub fn pacticipant(p: Pacticipant) -> pb::Pacticipant {
     pb::Pacticipant {
         name: p.name,
-        display_name: p.display_name.unwrap_or_default(),
+        display_name: p.display_name,
         main_branch: p.main_branch.unwrap_or_default(),
         repository_url: p.repository_url.unwrap_or_default(),
         repository_name: p.repository_name.unwrap_or_default(),

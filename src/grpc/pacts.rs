@@ -110,7 +110,7 @@ impl PactService for Adapter {
         let page = convert::page(r.page_size, &r.page_token)?;
         let listed = self
             .0
-            .list_pact_versions(&r.consumer, &r.provider, page)
+            .list_pact_versions(&r.consumer, &r.provider, None, page)
             .await?;
         Ok(Response::new(pb::ListPactVersionsResponse {
             next_page_token: listed.page.next_token(listed.total),

@@ -9,6 +9,7 @@ use axum::routing::get;
 use serde_json::{Map, Value, json};
 
 use super::environments::environment_json;
+use super::error::document;
 use super::hal::{self, Base};
 use super::{AppState, JsonBody, Path, RawBody, created_or_ok, hal as respond};
 use crate::error::{Error, Result};
@@ -19,19 +20,19 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route(
             "/pacticipants/{pacticipant}/versions/{version}/deployed-versions/environment/{uuid}",
-            get(deployments_of_version).post(record_deployment),
+            document(get(deployments_of_version).post(record_deployment)),
         )
         .route(
             "/pacticipants/{pacticipant}/versions/{version}/released-versions/environment/{uuid}",
-            get(releases_of_version).post(record_release),
+            document(get(releases_of_version).post(record_release)),
         )
         .route(
             "/deployed-versions/{uuid}",
-            get(show_deployed).patch(patch_deployed),
+            document(get(show_deployed).patch(patch_deployed)),
         )
         .route(
             "/released-versions/{uuid}",
-            get(show_released).patch(patch_released),
+            document(get(show_released).patch(patch_released)),
         )
 }
 

@@ -10,6 +10,7 @@ use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
 use super::deployments::{Embed, deployed_version_json, released_version_json};
+use super::error::document;
 use super::hal::{self, Base};
 use super::{AppState, JsonBody, Path, Query, hal as respond};
 use crate::error::{Error, Result, Violations};
@@ -23,15 +24,15 @@ pub fn routes() -> Router<AppState> {
         .route("/environments", get(list).post(create))
         .route(
             "/environments/{uuid}",
-            get(show).put(replace).delete(delete),
+            document(get(show).put(replace).delete(delete)),
         )
         .route(
             "/environments/{uuid}/deployed-versions/currently-deployed",
-            get(currently_deployed),
+            document(get(currently_deployed)),
         )
         .route(
             "/environments/{uuid}/released-versions/currently-supported",
-            get(currently_supported),
+            document(get(currently_supported)),
         )
 }
 

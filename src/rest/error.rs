@@ -1,6 +1,6 @@
 //! The broker's errors as the Pact Broker's HTTP responses: `{"errors":
-//! {field: [messages]}}` for validation, RFC 7807 problem+json when the
-//! client asks for it.
+//! {field: [messages]}}` for validation, `{"error": message}` for the rest,
+//! RFC 7807 problem+json when the client asks for it.
 
 use axum::extract::{Request, State};
 
@@ -8,6 +8,7 @@ use super::{AppState, Base};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
+use axum::routing::MethodRouter;
 use serde_json::{Map, Value, json};
 
 use crate::error::Error;
@@ -33,22 +34,18 @@ impl IntoResponse for Error {
                         messages.push(Value::String(format!("{} {}", v.field, v.message)));
                     }
                 }
-                let problem = json!({
-                    "title": "Validation errors",
-                    "type": "/problems/validation-error",
-                    "status": 400,
-                    "instance": "/",
-                    "errors": violations.iter().map(|v| json!({
-                        "type": "/problems/invalid-body-property-value",
-                        "title": "Invalid body parameter",
-                        "detail": format!("{} {}", v.field, v.message),
-                        "pointer": format!("/{}", v.field.replace(['.', '['], "/").replace(']', "")),
-                    })).collect::<Vec<_>>(),
+                let problems = violations.iter().map(|v| {
+                    let mut problem = invalid_parameter(format!("{} {}", v.field, v.message));
+                    problem["pointer"] = json!(format!(
+                        "/{}",
+                        v.field.replace(['.', '['], "/").replace(']', "")
+                    ));
+                    problem
                 });
                 (
                     StatusCode::BAD_REQUEST,
                     json!({ "errors": errors }),
-                    problem,
+                    validation_problem(problems.collect()),
                 )
             }
             Error::NotFound(message) => simple(StatusCode::NOT_FOUND, "Not found", message),
@@ -113,8 +110,54 @@ impl IntoResponse for Error {
     }
 }
 
+fn validation_problem(errors: Vec<Value>) -> Value {
+    json!({
+        "title": "Validation errors",
+        "type": "/problems/validation-error",
+        "status": 400,
+        "instance": "/",
+        "errors": errors,
+    })
+}
+
+fn invalid_parameter(detail: String) -> Value {
+    json!({
+        "type": "/problems/invalid-body-property-value",
+        "title": "Invalid body parameter",
+        "detail": detail,
+    })
+}
+
+/// Validation errors as a list of messages, `{"errors": [...]}`, as the
+/// Pact Broker's matrix resources report them (`api/resources/matrix.rb`
+/// hands `set_json_validation_error_messages` an array); other errors as
+/// usual.
+pub fn listing_messages(err: Error) -> Response {
+    let Error::InvalidArgument(violations) = err else {
+        return err.into_response();
+    };
+    let messages: Vec<&str> = violations.iter().map(|v| v.message.as_str()).collect();
+    let problems = messages
+        .iter()
+        .map(|m| invalid_parameter((*m).to_owned()))
+        .collect();
+    let mut response = (
+        StatusCode::BAD_REQUEST,
+        [(header::CONTENT_TYPE, "application/hal+json;charset=utf-8")],
+        json!({ "errors": messages }).to_string(),
+    )
+        .into_response();
+    response
+        .extensions_mut()
+        .insert(Problem(validation_problem(problems)));
+    response
+}
+
+/// `{"error": message}`, as the Pact Broker's error decorator renders a
+/// message (`api/decorators/error_decorator.rb`); only server errors nest
+/// a message and reference.
 fn simple(status: StatusCode, title: &str, message: String) -> (StatusCode, Value, Value) {
-    let body = json!({ "error": { "message": message } });
+    let body = json!({ "error": message });
     let problem = json!({
         "title": title,
         "type": format!("/problems/{}", title.to_lowercase().replace(' ', "-")),
@@ -122,6 +165,40 @@ fn simple(status: StatusCode, title: &str, message: String) -> (StatusCode, Valu
         "detail": message,
     });
     (status, body, problem)
+}
+
+/// What Webmachine answers, as JSON, when a resource does not exist and the
+/// Pact Broker named nothing missing (`lib/webmachine/
+/// render_error_monkey_patch.rb`): for paths it does not route, and for
+/// resources whose `resource_exists?` looks no pacticipant up by name,
+/// such as a version, a tag, a branch, an environment or a pact.
+pub fn document_not_found() -> Response {
+    let message = "The requested document was not found on this server.";
+    let mut response = (
+        StatusCode::NOT_FOUND,
+        [(header::CONTENT_TYPE, "application/json;charset=utf-8")],
+        json!({ "error": message }).to_string(),
+    )
+        .into_response();
+    let problem = json!({
+        "title": "404 Not Found",
+        "type": "/problems/not-found",
+        "status": 404,
+        "detail": message,
+    });
+    response.extensions_mut().insert(Problem(problem));
+    response
+}
+
+/// `route` answering its 404s with [`document_not_found`]: for the
+/// resources of which the Pact Broker does so.
+pub fn document(route: MethodRouter<AppState>) -> MethodRouter<AppState> {
+    route.layer(axum::middleware::map_response(
+        async |response: Response| match response.status() {
+            StatusCode::NOT_FOUND => document_not_found(),
+            _ => response,
+        },
+    ))
 }
 
 /// Renders error bodies as `application/problem+json` for clients whose

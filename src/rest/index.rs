@@ -4,7 +4,7 @@ use axum::Router;
 use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::get;
-use serde_json::{Map, Value};
+use serde_json::{Map, Value, json};
 
 use super::hal::{self, Base};
 use super::{AppState, hal as respond};
@@ -36,6 +36,36 @@ const RELATIONS: &[(&str, &str, &str)] = &[
         "pb:latest-provider-pacts",
         "/pacts/provider/{provider}/latest",
         "Latest pacts by provider",
+    ),
+    (
+        "pb:branch-pact-versions",
+        "/pacts/provider/{provider}/consumer/{consumer}/branch/{branch}",
+        "All versions of pacts for a provider, for a named consumers branch",
+    ),
+    (
+        "pb:latest-provider-pacts-with-tag",
+        "/pacts/provider/{provider}/latest/{tag}",
+        "Latest pacts for provider with the specified tag",
+    ),
+    (
+        "pb:provider-pacts-with-main-branch",
+        "/pacts/provider/{provider}/branch",
+        "All pacts for a provider, for any consumers main branch",
+    ),
+    (
+        "pb:provider-pacts-with-branch",
+        "/pacts/provider/{provider}/branch/{branch}",
+        "All pacts for a provider, for any consumers named branch",
+    ),
+    (
+        "pb:latest-provider-pacts-with-main-branch",
+        "/pacts/provider/{provider}/branch/latest",
+        "Latest pact for a provider, for any consumers main branch",
+    ),
+    (
+        "pb:latest-provider-pacts-with-branch",
+        "/pacts/provider/{provider}/branch/{branch}/latest",
+        "Latest pacts for a provider, for any consumers named branch",
     ),
     (
         "pb:latest-version",
@@ -86,16 +116,19 @@ pub fn routes() -> Router<AppState> {
 }
 
 async fn index(base: Base) -> Response {
+    // Every link says whether it is templated, false included, as the
+    // Pact Broker's index does (the Rust CLI's pact expects it).
+    let link = |path: &str, title: &str| {
+        json!({
+            "href": format!("{}{path}", base.0),
+            "title": title,
+            "templated": path.contains('{'),
+        })
+    };
     let mut links = Map::new();
-    links.insert("self".into(), hal::titled(format!("{}/", base.0), "Index"));
+    links.insert("self".into(), link("/", "Index"));
     for (relation, path, title) in RELATIONS {
-        let href = format!("{}{path}", base.0);
-        let link = if path.contains('{') {
-            hal::templated(href, title)
-        } else {
-            hal::titled(href, title)
-        };
-        links.insert((*relation).into(), link);
+        links.insert((*relation).into(), link(path, title));
     }
     let mut curies = hal::curies(&base);
     if let Value::Array(list) = &mut curies {

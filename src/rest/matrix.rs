@@ -10,6 +10,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use serde_json::{Map, Value, json};
 
+use super::error::listing_messages;
 use super::query::nested_query;
 use super::{AppState, Base, Path, hal};
 use crate::domain::matrix::{self, Destination, LatestBy, Row, Selector};
@@ -105,8 +106,11 @@ async fn matrix_query(
                 limit: Some(limit.unwrap_or(DEFAULT_LIMIT)),
             },
         )
-        .await?;
-    Ok(respond(&base, &headers, &answer))
+        .await;
+    Ok(match answer {
+        Ok(answer) => respond(&base, &headers, &answer),
+        Err(err) => listing_messages(err),
+    })
 }
 
 async fn can_i_deploy(
@@ -191,8 +195,11 @@ async fn for_pair(
                 ))
             }
             err => err,
-        })?;
-    Ok(respond(&base, &headers, &answer))
+        });
+    Ok(match answer {
+        Ok(answer) => respond(&base, &headers, &answer),
+        Err(err) => listing_messages(err),
+    })
 }
 
 fn selector(item: &Value) -> Selector {
@@ -214,7 +221,8 @@ fn selector(item: &Value) -> Selector {
 }
 
 /// Reads `/matrix` parameters the way the Pact Broker does, reporting
-/// every problem at once. Returns the query and the row limit.
+/// every problem at once, each message whole: the matrix resources list
+/// messages without their fields. Returns the query and the row limit.
 fn read_query(params: &Value) -> (MatrixQuery, Option<usize>, Violations) {
     let mut violations = Violations::default();
     // The Pact Broker filters the rows by `success[]` before drawing the
@@ -240,14 +248,16 @@ fn read_query(params: &Value) -> (MatrixQuery, Option<usize>, Violations) {
                 } else {
                     violations.add(
                         format!("q[{i}]"),
-                        "must be a selector such as q[][pacticipant]=Foo&q[][version]=1",
+                        format!(
+                            "q[{i}] must be a selector such as q[][pacticipant]=Foo&q[][version]=1"
+                        ),
                     );
                 }
             }
         }
         Some(_) => violations.add(
             "q",
-            "must be selectors such as q[][pacticipant]=Foo&q[][version]=1",
+            "q must be selectors such as q[][pacticipant]=Foo&q[][version]=1",
         ),
     }
     if let Some(Value::Array(items)) = params.get("ignore") {
@@ -267,7 +277,7 @@ fn read_query(params: &Value) -> (MatrixQuery, Option<usize>, Violations) {
     if let Some(by) = text("latestby") {
         match LatestBy::parse(by) {
             Some(by) => query.latest_by = Some(by),
-            None => violations.add("latestby", "must be one of cvpv, cvp or cp"),
+            None => violations.add("latestby", "latestby must be one of cvpv, cvp or cp"),
         }
     }
     let limit = match text("limit") {

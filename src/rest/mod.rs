@@ -68,8 +68,8 @@ pub fn router(broker: Broker, max_body_size: usize) -> Router {
         .with_state(state)
 }
 
-async fn not_found(uri: axum::http::Uri) -> Error {
-    Error::NotFound(format!("No resource at {}", uri.path()))
+async fn not_found() -> Response {
+    error::document_not_found()
 }
 
 impl FromRequestParts<AppState> for Base {

@@ -10,6 +10,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::deployments::deployed_environment_links;
+use super::error::document;
 use super::hal::Segment::{self, Name, Var};
 use super::hal::{self, Base};
 use super::versions::version_json;
@@ -30,12 +31,12 @@ pub fn routes() -> Router<AppState> {
         .route("/pacticipants/label/{label}", get(list_with_label))
         .route(
             "/pacticipants/{pacticipant}/labels/{label}",
-            get(show_label).put(add_label).delete(remove_label),
+            document(get(show_label).put(add_label).delete(remove_label)),
         )
         .route("/labels", get(labels))
 }
 
-pub fn pacticipant_json(base: &Base, p: &Pacticipant) -> Value {
+fn pacticipant_json(base: &Base, p: &Pacticipant) -> Value {
     let url = |rest: &[&str]| {
         let mut segments = vec!["pacticipants", p.name.as_str()];
         segments.extend_from_slice(rest);
@@ -191,7 +192,7 @@ fn collection(
             .map(|p| {
                 hal::named(
                     base.url(&["pacticipants", &p.name]),
-                    &p.display_name.clone().unwrap_or(p.name.clone()),
+                    &p.display_name,
                     &p.name,
                 )
             })

@@ -4,7 +4,7 @@
 
 use axum::Router;
 use axum::extract::State;
-use axum::http::StatusCode;
+use axum::http::{HeaderName, HeaderValue, StatusCode};
 use axum::response::Response;
 use axum::routing::{get, post};
 use base64::Engine;
@@ -12,16 +12,17 @@ use base64::engine::general_purpose::STANDARD;
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
+use super::error::document;
 use super::hal::Segment::{Name, Var};
 use super::hal::{self, Base};
-use super::pacticipants::pacticipant_json;
 use super::{
     AppState, JsonBody, PageQuery, Path, Query, RawBody, created_or_ok, hal as respond, pagination,
 };
 use crate::domain::notice::{Notice, NoticeKind};
 use crate::error::{Result, Violations};
 use crate::service::{
-    ConflictStrategy, ContractInput, Pact, PactSelector, PublicationOutcome, PublishInput,
+    ConflictStrategy, ConsumerVersions, ContractInput, Pact, PactSelector, PublicationOutcome,
+    PublishInput,
 };
 
 pub fn routes() -> Router<AppState> {
@@ -30,27 +31,59 @@ pub fn routes() -> Router<AppState> {
         .route("/contracts/publish", post(publish_contracts))
         .route(
             &format!("{pair}/version/{{version}}"),
-            get(by_version)
-                .put(put_pact)
-                .patch(patch_pact)
-                .delete(delete_pact),
+            document(
+                get(by_version)
+                    .put(put_pact)
+                    .patch(patch_pact)
+                    .delete(delete_pact),
+            ),
         )
-        .route(&format!("{pair}/latest"), get(latest))
-        .route(&format!("{pair}/latest/{{tag}}"), get(latest_tagged))
+        .route(&format!("{pair}/latest"), document(get(latest)))
+        .route(
+            &format!("{pair}/latest/{{tag}}"),
+            document(get(latest_tagged)),
+        )
         .route(
             &format!("{pair}/branch/{{branch}}/latest"),
-            get(latest_on_branch),
+            document(get(latest_on_branch)),
         )
-        .route(&format!("{pair}/pact-version/{{sha}}"), get(by_sha))
+        .route(
+            &format!("{pair}/pact-version/{{sha}}"),
+            document(get(by_sha)),
+        )
         .route(
             &format!("{pair}/pact-version/{{sha}}/metadata/{{metadata}}"),
-            get(by_sha_with_metadata),
+            document(get(by_sha_with_metadata)),
         )
         .route(&format!("{pair}/versions"), get(pair_versions))
+        .route(
+            &format!("{pair}/branch/{{branch}}"),
+            get(pair_versions_on_branch),
+        )
         .route("/pacts/latest", get(latest_pacts))
         .route(
             "/pacts/provider/{provider}/latest",
             get(provider_latest_pacts),
+        )
+        .route(
+            "/pacts/provider/{provider}/latest/{tag}",
+            get(provider_latest_tagged_pacts),
+        )
+        .route(
+            "/pacts/provider/{provider}/branch/latest",
+            get(provider_latest_main_branch_pacts),
+        )
+        .route(
+            "/pacts/provider/{provider}/branch/{branch}/latest",
+            get(provider_latest_branch_pacts),
+        )
+        .route(
+            "/pacts/provider/{provider}/branch",
+            get(provider_main_branch_pacts),
+        )
+        .route(
+            "/pacts/provider/{provider}/branch/{branch}",
+            get(provider_branch_pacts),
         )
 }
 
@@ -342,12 +375,32 @@ async fn delete_pact(
     Ok(StatusCode::NO_CONTENT)
 }
 
+/// A latest pact, with the consumer version it is from in
+/// `X-Pact-Consumer-Version`, as the Pact Broker's latest pact resource
+/// answers (`api/resources/latest_pact.rb`).
+async fn fetch_latest(
+    state: &AppState,
+    base: &Base,
+    provider: &str,
+    consumer: &str,
+    selector: PactSelector,
+) -> Result<Response> {
+    let pact = state.broker.get_pact(consumer, provider, &selector).await?;
+    let mut response = respond(StatusCode::OK, pact_json(base, &pact, None)?);
+    if let Ok(version) = HeaderValue::from_str(&pact.consumer_version) {
+        response
+            .headers_mut()
+            .insert(HeaderName::from_static("x-pact-consumer-version"), version);
+    }
+    Ok(response)
+}
+
 async fn latest(
     State(state): State<AppState>,
     base: Base,
     Path((p, c)): Path<(String, String)>,
 ) -> Result<Response> {
-    fetch(&state, &base, &p, &c, PactSelector::Latest).await
+    fetch_latest(&state, &base, &p, &c, PactSelector::Latest).await
 }
 
 async fn latest_tagged(
@@ -355,7 +408,7 @@ async fn latest_tagged(
     base: Base,
     Path((p, c, t)): Path<(String, String, String)>,
 ) -> Result<Response> {
-    fetch(&state, &base, &p, &c, PactSelector::Tag(t)).await
+    fetch_latest(&state, &base, &p, &c, PactSelector::Tag(t)).await
 }
 
 async fn latest_on_branch(
@@ -363,7 +416,7 @@ async fn latest_on_branch(
     base: Base,
     Path((p, c, b)): Path<(String, String, String)>,
 ) -> Result<Response> {
-    fetch(&state, &base, &p, &c, PactSelector::Branch(b)).await
+    fetch_latest(&state, &base, &p, &c, PactSelector::Branch(b)).await
 }
 
 async fn by_sha(
@@ -390,16 +443,29 @@ async fn by_sha_with_metadata(
     .await
 }
 
-/// A pact in a list: where it is and whose it is.
-fn pact_summary(base: &Base, p: &Pact) -> Value {
+/// A pact in `/pacts/latest`: whose it is, linked by its latest URL and by
+/// its version, as the Pact Broker's latest pact decorator renders it.
+fn latest_pact_summary(base: &Base, p: &Pact) -> Value {
     json!({
         "_embedded": {
             "consumer": { "name": p.consumer, "_embedded": { "version": { "number": p.consumer_version } }, "_links": { "self": hal::link(base.url(&["pacticipants", &p.consumer])) } },
             "provider": { "name": p.provider, "_links": { "self": hal::link(base.url(&["pacticipants", &p.provider])) } },
         },
         "createdAt": hal::time(p.created_at),
-        "_links": { "self": [hal::named(pact_url(base, p), "Pact", &pact_title(p)), hal::titled(pact_version_url(base, p), "Pact content version permalink")] },
+        "_links": { "self": [hal::link(latest_pact_url(base, p)), hal::link(pact_url(base, p))] },
     })
+}
+
+/// The latest pact URL of an integration.
+fn latest_pact_url(base: &Base, p: &Pact) -> String {
+    base.url(&[
+        "pacts",
+        "provider",
+        &p.provider,
+        "consumer",
+        &p.consumer,
+        "latest",
+    ])
 }
 
 async fn pair_versions(
@@ -408,34 +474,82 @@ async fn pair_versions(
     Path((p, c)): Path<(String, String)>,
     Query(query): Query<PageQuery>,
 ) -> Result<Response> {
+    let path = ["pacts", "provider", &p, "consumer", &c, "versions"];
+    pact_versions(&state, &base, (&p, &c), &path, None, query).await
+}
+
+async fn pair_versions_on_branch(
+    State(state): State<AppState>,
+    base: Base,
+    Path((p, c, b)): Path<(String, String, String)>,
+    Query(query): Query<PageQuery>,
+) -> Result<Response> {
+    let path = ["pacts", "provider", &p, "consumer", &c, "branch", &b];
+    pact_versions(&state, &base, (&p, &c), &path, Some(&b), query).await
+}
+
+/// A page of the pacts between a provider and a consumer (from the
+/// consumer's versions on `branch` when given), at `path`, as the Pact
+/// Broker's pact versions decorator renders them
+/// (`api/decorators/pact_versions_decorator.rb`), and `pb:pacts` beside.
+async fn pact_versions(
+    state: &AppState,
+    base: &Base,
+    (provider, consumer): (&str, &str),
+    path: &[&str],
+    branch: Option<&str>,
+    query: PageQuery,
+) -> Result<Response> {
     let listed = state
         .broker
-        .list_pact_versions(&c, &p, query.page()?)
+        .list_pact_versions(consumer, provider, branch, query.page()?)
         .await?;
-    let path = [
-        "pacts",
-        "provider",
-        p.as_str(),
-        "consumer",
-        c.as_str(),
-        "versions",
-    ];
-    let (page, mut links) = pagination(&base, &path, listed.page, listed.total);
-    links["self"] = hal::link(base.url(&path));
+    let (page, mut links) = pagination(base, path, listed.page, listed.total);
+    links["self"] = hal::titled(
+        base.url(path),
+        &format!("All versions of the pact between {consumer} and {provider}"),
+    );
+    links["consumer"] = hal::named(base.url(&["pacticipants", consumer]), "Consumer", consumer);
+    links["provider"] = hal::named(base.url(&["pacticipants", provider]), "Provider", provider);
+    links["pact-versions"] = Value::Array(
+        listed
+            .items
+            .iter()
+            .map(|pact| {
+                let name = format!(
+                    "Version {} - {}",
+                    pact.consumer_version,
+                    pact.created_at.format("%d/%m/%Y")
+                );
+                hal::named(pact_url(base, pact), "Pact", &name)
+            })
+            .collect(),
+    );
     links["pb:pacts"] = Value::Array(
         listed
             .items
             .iter()
-            .map(|pact| hal::named(pact_url(&base, pact), "Pact", &pact_title(pact)))
+            .map(|pact| hal::named(pact_url(base, pact), "Pact", &pact_title(pact)))
             .collect(),
     );
+    let pacts: Vec<Value> = listed
+        .items
+        .iter()
+        .map(|pact| {
+            let version_url = base.url(&["pacticipants", consumer, "versions", &pact.consumer_version]);
+            json!({
+                "createdAt": hal::time(pact.created_at),
+                "_embedded": { "consumerVersion": {
+                    "number": pact.consumer_version,
+                    "_links": { "self": hal::named(version_url, "Version", &pact.consumer_version) },
+                } },
+                "_links": { "self": hal::titled(pact_url(base, pact), &pact_title(pact)) },
+            })
+        })
+        .collect();
     Ok(respond(
         StatusCode::OK,
-        json!({
-            "_embedded": { "pacts": listed.items.iter().map(|pact| pact_summary(&base, pact)).collect::<Vec<_>>() },
-            "_links": links,
-            "page": page,
-        }),
+        json!({ "_embedded": { "pacts": pacts }, "_links": links, "page": page }),
     ))
 }
 
@@ -450,19 +564,11 @@ async fn latest_pacts(
     // The latest pact URL of each integration, under `pb:pacts` and the
     // deprecated `pacts` that older clients still read.
     let latest_link = |pact: &Pact| {
-        let href = base.url(&[
-            "pacts",
-            "provider",
-            &pact.provider,
-            "consumer",
-            &pact.consumer,
-            "latest",
-        ]);
         let title = format!(
             "Latest pact between {} and {}",
             pact.consumer, pact.provider
         );
-        (href, title)
+        (latest_pact_url(&base, pact), title)
     };
     links["pb:pacts"] = Value::Array(
         listed
@@ -491,36 +597,165 @@ async fn latest_pacts(
     Ok(respond(
         StatusCode::OK,
         json!({
-            "pacts": listed.items.iter().map(|pact| pact_summary(&base, pact)).collect::<Vec<_>>(),
+            "pacts": listed.items.iter().map(|pact| latest_pact_summary(&base, pact)).collect::<Vec<_>>(),
             "_links": links,
             "page": page,
         }),
     ))
 }
 
-/// The latest pact of each consumer of a provider, with both the `pb:pacts`
-/// and the legacy `pacts` link arrays (verifiers read one or the other).
+/// The latest pact of each consumer of a provider.
 async fn provider_latest_pacts(
     State(state): State<AppState>,
     base: Base,
     Path(provider): Path<String>,
 ) -> Result<Response> {
-    let provider_resource = state.broker.get_pacticipant(&provider).await?;
-    let pacts = state.broker.latest_pacts_for_provider(&provider).await?;
-    let links: Vec<Value> = pacts
-        .iter()
-        .map(|pact| hal::named(pact_url(&base, pact), &pact_title(pact), &pact.consumer))
-        .collect();
+    let path = ["pacts", "provider", provider.as_str(), "latest"];
+    latest_for_provider(&state, &base, &provider, &path, ConsumerVersions::All).await
+}
+
+async fn provider_latest_tagged_pacts(
+    State(state): State<AppState>,
+    base: Base,
+    Path((provider, tag)): Path<(String, String)>,
+) -> Result<Response> {
+    let path = [
+        "pacts",
+        "provider",
+        provider.as_str(),
+        "latest",
+        tag.as_str(),
+    ];
+    let from = ConsumerVersions::Tag(tag.clone());
+    latest_for_provider(&state, &base, &provider, &path, from).await
+}
+
+async fn provider_latest_main_branch_pacts(
+    State(state): State<AppState>,
+    base: Base,
+    Path(provider): Path<String>,
+) -> Result<Response> {
+    let path = ["pacts", "provider", provider.as_str(), "branch", "latest"];
+    let from = ConsumerVersions::MainBranch;
+    latest_for_provider(&state, &base, &provider, &path, from).await
+}
+
+async fn provider_latest_branch_pacts(
+    State(state): State<AppState>,
+    base: Base,
+    Path((provider, branch)): Path<(String, String)>,
+) -> Result<Response> {
+    let path = [
+        "pacts",
+        "provider",
+        provider.as_str(),
+        "branch",
+        branch.as_str(),
+        "latest",
+    ];
+    let from = ConsumerVersions::Branch(branch.clone());
+    latest_for_provider(&state, &base, &provider, &path, from).await
+}
+
+async fn provider_main_branch_pacts(
+    State(state): State<AppState>,
+    base: Base,
+    Path(provider): Path<String>,
+) -> Result<Response> {
+    let path = ["pacts", "provider", provider.as_str(), "branch"];
+    on_branch_for_provider(&state, &base, &provider, &path, None).await
+}
+
+async fn provider_branch_pacts(
+    State(state): State<AppState>,
+    base: Base,
+    Path((provider, branch)): Path<(String, String)>,
+) -> Result<Response> {
+    let path = [
+        "pacts",
+        "provider",
+        provider.as_str(),
+        "branch",
+        branch.as_str(),
+    ];
+    on_branch_for_provider(&state, &base, &provider, &path, Some(&branch)).await
+}
+
+/// The latest pact from `from` of each consumer of `provider`, titled as
+/// the Pact Broker's resources (`latest_provider_pacts.rb`,
+/// `latest_provider_pacts_for_branch.rb`).
+async fn latest_for_provider(
+    state: &AppState,
+    base: &Base,
+    provider: &str,
+    path: &[&str],
+    from: ConsumerVersions,
+) -> Result<Response> {
+    let pacts = state
+        .broker
+        .latest_pacts_for_provider(provider, &from)
+        .await?;
+    let suffix = match &from {
+        ConsumerVersions::Tag(tag) => format!(" with consumer version tag '{tag}'"),
+        ConsumerVersions::Branch(branch) => format!(" with consumer version branch '{branch}'"),
+        ConsumerVersions::All | ConsumerVersions::MainBranch => String::new(),
+    };
+    let title = format!("Latest pact versions for the provider {provider}{suffix}");
     Ok(respond(
         StatusCode::OK,
-        json!({
-            "_links": {
-                "self": hal::titled(base.url(&["pacts", "provider", &provider, "latest"]), &format!("Latest pact versions for the provider {provider}")),
-                "pb:provider": hal::named(base.url(&["pacticipants", &provider]), "Provider", &provider),
-                "pb:pacts": links,
-                "pacts": links,
-            },
-            "_embedded": { "provider": pacticipant_json(&base, &provider_resource) },
-        }),
+        provider_pacts_json(base, provider, path, &title, &pacts),
     ))
+}
+
+/// Every pact of `provider` from its consumers' versions on `branch` (on
+/// their main branches when `None`), titled as the Pact Broker's resource
+/// (`provider_pacts_for_consumer_branch.rb`).
+async fn on_branch_for_provider(
+    state: &AppState,
+    base: &Base,
+    provider: &str,
+    path: &[&str],
+    branch: Option<&str>,
+) -> Result<Response> {
+    let pacts = state
+        .broker
+        .pacts_for_provider_on_branch(provider, branch)
+        .await?;
+    let suffix = branch
+        .map(|branch| format!(" with consumer version branch '{branch}'"))
+        .unwrap_or_default();
+    let title = format!("All pact versions for the provider {provider}{suffix}");
+    Ok(respond(
+        StatusCode::OK,
+        provider_pacts_json(base, provider, path, &title, &pacts),
+    ))
+}
+
+/// Pacts of a provider as the Pact Broker lists them
+/// (`api/decorators/provider_pacts_decorator.rb`): the `pb:` relations and
+/// the deprecated `provider` and `pacts` that older clients read (the Rust
+/// verifier iterates `pacts`).
+fn provider_pacts_json(
+    base: &Base,
+    provider: &str,
+    path: &[&str],
+    title: &str,
+    pacts: &[Pact],
+) -> Value {
+    let provider_url = base.url(&["pacticipants", provider]);
+    let links = |title: &dyn Fn(&Pact) -> String| {
+        pacts
+            .iter()
+            .map(|pact| hal::named(pact_url(base, pact), &title(pact), &pact.consumer))
+            .collect::<Vec<_>>()
+    };
+    json!({
+        "_links": {
+            "self": hal::titled(base.url(path), title),
+            "pb:provider": hal::named(provider_url.clone(), "Provider", provider),
+            "pb:pacts": links(&pact_title),
+            "provider": hal::named(provider_url, provider, "DEPRECATED - please use the pb:provider relation"),
+            "pacts": links(&|pact| format!("DEPRECATED - please use the pb:pacts relation. {}", pact_title(pact))),
+        },
+    })
 }

@@ -15,6 +15,7 @@ use chrono::{DateTime, Utc};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
+use super::error::document;
 use super::hal::{self, Base};
 use super::{AppState, JsonBody, Path, created_or_ok, hal as respond};
 use crate::error::{Error, Result};
@@ -25,38 +26,41 @@ pub fn routes() -> Router<AppState> {
     let pair = "/pacts/provider/{provider}/consumer/{consumer}";
     let content = format!("{pair}/pact-version/{{sha}}");
     Router::new()
-        .route(&format!("{content}/verification-results"), post(publish))
+        .route(
+            &format!("{content}/verification-results"),
+            document(post(publish)),
+        )
         .route(
             &format!("{content}/metadata/{{metadata}}/verification-results"),
-            post(publish_with_metadata),
+            document(post(publish_with_metadata)),
         )
         .route(
             &format!("{content}/verification-results/latest"),
-            get(latest_of_content),
+            document(get(latest_of_content)),
         )
         .route(
             &format!("{content}/verification-results/{{number}}"),
-            get(show).delete(delete),
+            document(get(show).delete(delete)),
         )
         .route(
             &format!("{content}/metadata/{{metadata}}/verification-results/{{number}}"),
-            get(show_with_metadata).delete(delete_with_metadata),
+            document(get(show_with_metadata).delete(delete_with_metadata)),
         )
         .route(
             &format!("{pair}/version/{{version}}/verification-results/latest"),
-            get(latest_of_version),
+            document(get(latest_of_version)),
         )
         .route(
             &format!("{pair}/latest/verification-results/latest"),
-            get(latest_of_latest),
+            document(get(latest_of_latest)),
         )
         .route(
             &format!("{pair}/latest/{{tag}}/verification-results/latest"),
-            get(latest_of_tagged),
+            document(get(latest_of_tagged)),
         )
         .route(
             "/verification-results/consumer/{consumer}/version/{version}/latest",
-            get(summary),
+            document(get(summary)),
         )
 }
 

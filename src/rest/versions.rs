@@ -11,6 +11,7 @@ use serde_json::{Value, json};
 use super::deployments::{
     add_version_places, deployed_environment_links, released_environment_links,
 };
+use super::error::document;
 use super::hal::Segment::{Name, Var};
 use super::hal::{self, Base};
 use super::{
@@ -25,41 +26,45 @@ pub fn routes() -> Router<AppState> {
         .route("/pacticipants/{pacticipant}/versions", get(list_versions))
         .route(
             "/pacticipants/{pacticipant}/versions/{version}",
-            get(show_version)
-                .put(put_version)
-                .patch(patch_version)
-                .delete(delete_version),
+            document(
+                get(show_version)
+                    .put(put_version)
+                    .patch(patch_version)
+                    .delete(delete_version),
+            ),
         )
         .route(
             "/pacticipants/{pacticipant}/latest-version",
-            get(latest_version),
+            document(get(latest_version)),
         )
         .route(
             "/pacticipants/{pacticipant}/latest-version/{tag}",
-            get(latest_tagged_version),
+            document(get(latest_tagged_version)),
         )
         .route(
             "/pacticipants/{pacticipant}/versions/{version}/tags/{tag}",
-            get(show_tag).put(put_tag).delete(delete_tag),
+            document(get(show_tag).put(put_tag).delete(delete_tag)),
         )
         .route("/pacticipants/{pacticipant}/branches", get(list_branches))
         .route(
             "/pacticipants/{pacticipant}/branches/{branch}",
-            get(show_branch).delete(delete_branch),
+            document(get(show_branch).delete(delete_branch)),
         )
         .route(
             "/pacticipants/{pacticipant}/branches/{branch}/versions",
-            get(list_branch_versions),
+            document(get(list_branch_versions)),
         )
         .route(
             "/pacticipants/{pacticipant}/branches/{branch}/latest-version",
-            get(branch_head),
+            document(get(branch_head)),
         )
         .route(
             "/pacticipants/{pacticipant}/branches/{branch}/versions/{version}",
-            get(show_branch_version)
-                .put(put_branch_version)
-                .delete(delete_branch_version),
+            document(
+                get(show_branch_version)
+                    .put(put_branch_version)
+                    .delete(delete_branch_version),
+            ),
         )
 }
 

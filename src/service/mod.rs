@@ -21,8 +21,8 @@ use crate::store::{Conn, Store, pacticipants as pacticipant_store, versions as v
 
 pub use pacticipants::{Pacticipant, PacticipantDetails, PacticipantPatch};
 pub use pacts::{
-    ConflictStrategy, ContractInput, Pact, PactSelector, PublicationOutcome, PublishInput,
-    PublishResult,
+    ConflictStrategy, ConsumerVersions, ContractInput, Pact, PactSelector, PublicationOutcome,
+    PublishInput, PublishResult,
 };
 pub use versions::{Branch, BranchMembership, Tag, Version};
 

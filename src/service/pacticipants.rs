@@ -14,7 +14,9 @@ use crate::store::{Conn, pacticipants as store, versions as version_store};
 #[derive(Debug, Clone)]
 pub struct Pacticipant {
     pub name: String,
-    pub display_name: Option<String>,
+    /// As given, else derived from the name, as the Pact Broker stores
+    /// one whenever it is blank.
+    pub display_name: String,
     pub main_branch: Option<String>,
     pub repository_url: Option<String>,
     pub repository_name: Option<String>,
@@ -73,12 +75,6 @@ impl PacticipantPatch {
         if let Some(Some(branch)) = &self.main_branch {
             violations.check("mainBranch", names::branch(branch).map(drop));
         }
-        if let Some(Some(url)) = &self.repository_url
-            && names::text(url).is_ok()
-            && url::Url::parse(url).is_err()
-        {
-            violations.add("repositoryUrl", "must be a URL");
-        }
         violations.into_result()
     }
 
@@ -133,8 +129,11 @@ async fn describe(conn: &mut Conn, rows: Vec<PacticipantRow>) -> Result<Vec<Pact
                 .map(|(_, label)| label.clone())
                 .collect(),
             latest_version: latest,
+            display_name: row
+                .display_name
+                .filter(|d| !d.trim().is_empty())
+                .unwrap_or_else(|| names::display_name(&row.name)),
             name: row.name,
-            display_name: row.display_name,
             main_branch: row.main_branch,
             repository_url: row.repository_url,
             repository_name: row.repository_name,

@@ -89,6 +89,34 @@ pub enum PactSelector {
     Sha(String),
 }
 
+/// The consumer versions a provider's collection of pacts draws from.
+#[derive(Debug, Clone)]
+pub enum ConsumerVersions {
+    All,
+    Tag(String),
+    Branch(String),
+    /// Each consumer's own main branch.
+    MainBranch,
+}
+
+impl ConsumerVersions {
+    /// The pact of an integration that is the latest of these versions;
+    /// none when the consumer has no main branch, or the tag or branch is
+    /// a name nothing can have.
+    fn latest<'a>(&'a self, consumer_main_branch: Option<&'a str>) -> Option<Which<'a>> {
+        let which = match self {
+            ConsumerVersions::All => Which::Latest,
+            ConsumerVersions::Tag(tag) => Which::Tag(tag),
+            ConsumerVersions::Branch(branch) => Which::Branch(branch),
+            ConsumerVersions::MainBranch => Which::Branch(consumer_main_branch?),
+        };
+        match which {
+            Which::Tag(name) | Which::Branch(name) if !names::can_exist(name) => None,
+            which => Some(which),
+        }
+    }
+}
+
 /// A contract that passed validation.
 struct ValidContract {
     provider_name: String,
@@ -400,20 +428,31 @@ impl Broker {
         describe_pact(&mut conn, &consumer_row, record).await
     }
 
-    /// The pacts between a consumer and a provider, newest first.
+    /// The pacts between a consumer and a provider (from its versions on
+    /// `branch` when given), newest first.
     pub async fn list_pact_versions(
         &self,
         consumer: &str,
         provider: &str,
+        branch: Option<&str>,
         page: Page,
     ) -> Result<Listed<Pact>> {
         let mut conn = self.store.conn().await?;
         let consumer_row = existing_pacticipant(&mut conn, consumer).await?;
         let provider_row = existing_pacticipant(&mut conn, provider).await?;
+        if branch.is_some_and(|b| !names::can_exist(b)) {
+            let none = Vec::new();
+            return Ok(Listed {
+                items: none,
+                total: 0,
+                page,
+            });
+        }
         let (records, total) = store::list_for_pair(
             &mut conn,
             (consumer_row.id, &consumer_row.name),
             (provider_row.id, &provider_row.name),
+            branch,
             page,
         )
         .await?;
@@ -435,33 +474,70 @@ impl Broker {
             Some(name) => Some(existing_pacticipant(&mut conn, name).await?.id),
             None => None,
         };
-        let (records, total) = store::latest_per_integration(&mut conn, provider_id, page).await?;
-        let mut items = Vec::with_capacity(records.len());
-        for record in records {
-            let consumer = existing_pacticipant(&mut conn, &record.consumer).await?;
-            items.push(describe_pact(&mut conn, &consumer, record).await?);
-        }
+        let (items, total) =
+            latest_pacts_page(&mut conn, provider_id, &ConsumerVersions::All, page).await?;
         Ok(Listed { items, total, page })
     }
 
-    /// The latest pact of every consumer of `provider`, all of them: the
-    /// pages of [`Broker::list_latest_pacts`] read until the last.
-    pub async fn latest_pacts_for_provider(&self, provider: &str) -> Result<Vec<Pact>> {
-        let mut page = Page {
-            offset: 0,
-            size: crate::domain::page::MAX_PAGE_SIZE,
-        };
+    /// The latest pact from `from` of every consumer of `provider`.
+    pub async fn latest_pacts_for_provider(
+        &self,
+        provider: &str,
+        from: &ConsumerVersions,
+    ) -> Result<Vec<Pact>> {
+        let mut conn = self.store.conn().await?;
+        let provider_id = existing_pacticipant(&mut conn, provider).await?.id;
         let mut pacts = Vec::new();
-        loop {
-            let listed = self.list_latest_pacts(Some(provider), page).await?;
-            pacts.extend(listed.items);
-            // A page can hold fewer pacts than integrations, so the total
-            // of integrations, not the page's length, says when to stop.
-            if page.offset + page.size >= listed.total {
-                return Ok(pacts);
-            }
-            page.offset += page.size;
+        let mut next = Some(Page::first_largest());
+        while let Some(page) = next {
+            let (found, integrations) =
+                latest_pacts_page(&mut conn, Some(provider_id), from, page).await?;
+            pacts.extend(found);
+            // A page holds fewer pacts than integrations when some have
+            // none from `from`, so the integrations say when to stop.
+            next = page.next(integrations);
         }
+        Ok(pacts)
+    }
+
+    /// Every pact of `provider` from its consumers' versions on `branch`,
+    /// or on each consumer's main branch when `None`.
+    pub async fn pacts_for_provider_on_branch(
+        &self,
+        provider: &str,
+        branch: Option<&str>,
+    ) -> Result<Vec<Pact>> {
+        let mut conn = self.store.conn().await?;
+        let provider_id = existing_pacticipant(&mut conn, provider).await?.id;
+        let mut pacts = Vec::new();
+        let mut integrations_page = Some(Page::first_largest());
+        while let Some(page) = integrations_page {
+            let (integrations, total) =
+                store::integrations(&mut conn, Some(provider_id), page).await?;
+            for integration in &integrations {
+                let Some(branch) = branch.or(integration.consumer_main_branch.as_deref()) else {
+                    continue;
+                };
+                if !names::can_exist(branch) {
+                    continue;
+                }
+                let consumer = (integration.consumer.0, integration.consumer.1.as_str());
+                let provider = (integration.provider.0, integration.provider.1.as_str());
+                let consumer_row = existing_pacticipant(&mut conn, consumer.1).await?;
+                let mut pacts_page = Some(Page::first_largest());
+                while let Some(page) = pacts_page {
+                    let (records, total) =
+                        store::list_for_pair(&mut conn, consumer, provider, Some(branch), page)
+                            .await?;
+                    for record in records {
+                        pacts.push(describe_pact(&mut conn, &consumer_row, record).await?);
+                    }
+                    pacts_page = page.next(total);
+                }
+            }
+            integrations_page = page.next(total);
+        }
+        Ok(pacts)
     }
 
     /// Deletes the pact published for a consumer version and provider.
@@ -659,6 +735,38 @@ pub(super) async fn existing_pact(
     )
     .await?
     .ok_or_else(not_found)
+}
+
+/// A page of the integrations (of `provider_id` when given) with the
+/// latest pact from `from` of each that has one, and the number of
+/// integrations.
+async fn latest_pacts_page(
+    conn: &mut Conn,
+    provider_id: Option<i64>,
+    from: &ConsumerVersions,
+    page: Page,
+) -> Result<(Vec<Pact>, i64)> {
+    let (integrations, total) = store::integrations(conn, provider_id, page).await?;
+    let mut pacts = Vec::new();
+    for integration in &integrations {
+        let Some(which) = from.latest(integration.consumer_main_branch.as_deref()) else {
+            continue;
+        };
+        let (consumer_id, consumer) = &integration.consumer;
+        let (provider_id, provider) = &integration.provider;
+        if let Some(record) = store::find(
+            conn,
+            (*consumer_id, consumer),
+            (*provider_id, provider),
+            which,
+        )
+        .await?
+        {
+            let consumer = existing_pacticipant(conn, consumer).await?;
+            pacts.push(describe_pact(conn, &consumer, record).await?);
+        }
+    }
+    Ok((pacts, total))
 }
 
 async fn describe_pact(

@@ -353,15 +353,48 @@ pub async fn find(
     }))
 }
 
-/// A page of the pacts between a consumer and a provider, newest consumer
-/// version first, and the total.
+/// A page of the pacts between a consumer and a provider (from its
+/// versions on `branch` when given), newest consumer version first, and the
+/// total.
 pub async fn list_for_pair(
     conn: &mut Conn,
     consumer: (i64, &str),
     provider: (i64, &str),
+    branch: Option<&str>,
     page: Page,
 ) -> Result<(Vec<PactRecord>, i64)> {
-    let rows: Vec<(String, String, String, DateTime<Utc>)> = latest_pact_publications::table
+    let on_branch = match branch {
+        None => None,
+        // The branch id first, so the planner sees a constant.
+        Some(branch) => match branches::table
+            .filter(branches::pacticipant_id.eq(consumer.0))
+            .filter(branches::name.eq(branch))
+            .select(branches::id)
+            .first::<i64>(conn)
+            .await
+            .optional()?
+        {
+            Some(id) => Some(id),
+            None => return Ok((Vec::new(), 0)),
+        },
+    };
+    let publications = || {
+        let mut query = latest_pact_publications::table
+            .filter(latest_pact_publications::consumer_id.eq(consumer.0))
+            .filter(latest_pact_publications::provider_id.eq(provider.0))
+            .into_boxed();
+        if let Some(branch_id) = on_branch {
+            query = query.filter(
+                latest_pact_publications::consumer_version_id.eq_any(
+                    branch_versions::table
+                        .filter(branch_versions::branch_id.eq(branch_id))
+                        .select(branch_versions::version_id),
+                ),
+            );
+        }
+        query
+    };
+    let rows: Vec<(String, String, String, DateTime<Utc>)> = publications()
         .inner_join(
             versions::table.on(versions::id.eq(latest_pact_publications::consumer_version_id)),
         )
@@ -369,20 +402,13 @@ pub async fn list_for_pair(
             pact_versions::table
                 .on(pact_versions::id.eq(latest_pact_publications::pact_version_id)),
         )
-        .filter(latest_pact_publications::consumer_id.eq(consumer.0))
-        .filter(latest_pact_publications::provider_id.eq(provider.0))
         .order(latest_pact_publications::consumer_version_id.desc())
         .offset(page.offset)
         .limit(page.size)
         .select(RECORD_COLUMNS)
         .load(conn)
         .await?;
-    let total = latest_pact_publications::table
-        .filter(latest_pact_publications::consumer_id.eq(consumer.0))
-        .filter(latest_pact_publications::provider_id.eq(provider.0))
-        .count()
-        .get_result(conn)
-        .await?;
+    let total = publications().count().get_result(conn).await?;
     let records = rows
         .into_iter()
         .map(|(consumer_version, sha, content, created_at)| PactRecord {
@@ -397,13 +423,21 @@ pub async fn list_for_pair(
     Ok((records, total))
 }
 
-/// The latest pact of every integration (optionally of one provider), by
-/// consumer then provider name: one index probe per integration.
-pub async fn latest_per_integration(
+/// An integration: its consumer, with the consumer's main branch, and its
+/// provider.
+pub struct IntegrationRow {
+    pub consumer: (i64, String),
+    pub consumer_main_branch: Option<String>,
+    pub provider: (i64, String),
+}
+
+/// A page of the integrations (optionally of one provider), by consumer
+/// then provider name, and the total.
+pub async fn integrations(
     conn: &mut Conn,
     provider_id: Option<i64>,
     page: Page,
-) -> Result<(Vec<PactRecord>, i64)> {
+) -> Result<(Vec<IntegrationRow>, i64)> {
     let (consumers, providers) =
         diesel::alias!(pacticipants as consumers, pacticipants as providers);
     let mut pairs = integrations::table
@@ -423,7 +457,7 @@ pub async fn latest_per_integration(
         pairs = pairs.filter(integrations::provider_id.eq(provider_id));
         counted = counted.filter(integrations::provider_id.eq(provider_id));
     }
-    let pairs: Vec<(i64, String, i64, String)> = pairs
+    let pairs: Vec<(i64, String, Option<String>, i64, String)> = pairs
         .order((
             consumers.field(pacticipants::name),
             providers.field(pacticipants::name),
@@ -433,24 +467,22 @@ pub async fn latest_per_integration(
         .select((
             integrations::consumer_id,
             consumers.field(pacticipants::name),
+            consumers.field(pacticipants::main_branch),
             integrations::provider_id,
             providers.field(pacticipants::name),
         ))
         .load(conn)
         .await?;
     let total = counted.count().get_result(conn).await?;
-    let mut records = Vec::with_capacity(pairs.len());
-    for (consumer_id, consumer, provider_id, provider) in pairs {
-        if let Some(record) = find(
-            conn,
-            (consumer_id, &consumer),
-            (provider_id, &provider),
-            Which::Latest,
+    let rows = pairs
+        .into_iter()
+        .map(
+            |(consumer_id, consumer, main_branch, provider_id, provider)| IntegrationRow {
+                consumer: (consumer_id, consumer),
+                consumer_main_branch: main_branch,
+                provider: (provider_id, provider),
+            },
         )
-        .await?
-        {
-            records.push(record);
-        }
-    }
-    Ok((records, total))
+        .collect();
+    Ok((rows, total))
 }

@@ -57,9 +57,7 @@ async fn identical_concurrent_publishes_all_succeed_and_store_one_pact() {
                 .as_array()
                 .unwrap()
                 .iter()
-                .any(|p| {
-                    p["_embedded"]["consumer"]["_embedded"]["version"]["number"] == version
-                }),
+                .any(|p| p["_embedded"]["consumerVersion"]["number"] == version),
             "{listed}"
         );
     }

@@ -562,10 +562,9 @@ async fn unknown_versions_environments_and_uuids_are_not_found() {
         format!("/pacticipants/Foo/versions/2/released-versions/environment/{env_uuid}"),
         "/pacticipants/Foo/versions/1/released-versions/environment/nope".to_owned(),
     ] {
-        let (status, body) = app.post(&path, &json!({})).await;
-        assert_eq!(status, 404, "POST {path}: {body}");
-        let (status, _) = app.get(&path).await;
-        assert_eq!(status, 404, "GET {path}");
+        // Webmachine's 404, as the Pact Broker answers these.
+        app.assert_no_document(Method::POST, &path).await;
+        app.assert_no_document(Method::GET, &path).await;
     }
     for path in [
         "/deployed-versions/nope",
@@ -574,9 +573,14 @@ async fn unknown_versions_environments_and_uuids_are_not_found() {
         "/environments/nope/deployed-versions/currently-deployed",
         "/environments/nope/released-versions/currently-supported",
     ] {
-        let (status, _) = app.get(path).await;
-        assert_eq!(status, 404, "{path}");
+        app.assert_no_document(Method::GET, path).await;
     }
+    for method in [Method::PUT, Method::DELETE] {
+        app.assert_no_document(method, "/environments/nope").await;
+    }
+    // As is a path no resource has.
+    app.assert_no_document(Method::GET, "/no/such/resource")
+        .await;
     let (status, reply) = app
         .post(
             &format!("/pacticipants/Foo/versions/1/deployed-versions/environment/{env_uuid}"),

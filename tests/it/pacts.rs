@@ -13,6 +13,7 @@ use serde_json::{Value, json};
 use tonic::Code;
 
 use crate::support::TestApp;
+use crate::support::contracts;
 
 const SHA_VERSION: &str = "dc5eb529230038a4673b8c971395bd2922d8b240";
 const BASE: &str = "http://broker.example";
@@ -1076,7 +1077,7 @@ async fn legacy_put_and_patch_over_the_body_limit_are_413_and_write_nothing() {
             "{method}"
         );
         assert!(
-            body["error"]["message"]
+            body["error"]
                 .as_str()
                 .is_some_and(|m| m.contains("larger than the configured limit")),
             "{method}: {body}"
@@ -1274,11 +1275,20 @@ async fn pacts_are_fetched_by_version_latest_tag_branch_and_content_sha() {
         ),
     ];
     for (path, version) in cases {
-        let (status, body) = app.get(path).await;
+        let reply = app.call(reqwest::Method::GET, path, None, None, "").await;
+        let (status, body) = (reply.status, &reply.body);
         assert_eq!(status, 200, "{path}: {body}");
         assert_eq!(
-            link(&body, "self"),
+            link(body, "self"),
             format!("{BASE}/pacts/provider/Bar/consumer/Foo/version/{version}"),
+            "{path}"
+        );
+        // A latest pact says which consumer version it is from, as the
+        // Pact Broker's latest pact resource does; a permalink does not.
+        let latest = path.contains("/latest");
+        assert_eq!(
+            reply.header("x-pact-consumer-version"),
+            latest.then_some(version),
             "{path}"
         );
         assert_eq!(
@@ -1481,18 +1491,18 @@ async fn missing_pacts_and_pacticipants_are_not_found() {
     ] {
         let (status, body) = app.get(path).await;
         assert_eq!(status, 404, "{path}: {body}");
-        assert!(body["error"]["message"].is_string(), "{path}: {body}");
+        assert!(body["error"].is_string(), "{path}: {body}");
     }
-    let (_, body) = app.get("/pacts/provider/Bar/consumer/Nope/latest").await;
-    assert_eq!(
-        body["error"]["message"],
-        "No pacticipant with name 'Nope' found"
-    );
-    let (_, body) = app.get("/pacts/provider/Bar/consumer/Foo/version/2").await;
-    assert_eq!(
-        body["error"]["message"],
-        "No pact between consumer 'Foo' and provider 'Bar' for consumer version '2' found"
-    );
+    // A pact that does not exist, whatever is missing, is Webmachine's
+    // 404, as in the Pact Broker; collections of a pacticipant name it.
+    for path in [
+        "/pacts/provider/Bar/consumer/Nope/latest",
+        "/pacts/provider/Bar/consumer/Foo/version/2",
+    ] {
+        app.assert_no_document(reqwest::Method::GET, path).await;
+    }
+    let (_, body) = app.get("/pacts/provider/Bar/consumer/Nope/versions").await;
+    assert_eq!(body["error"], "No pacticipant with name 'Nope' found");
 
     let cases = [
         ("Nope", "Bar", None),
@@ -1592,6 +1602,15 @@ async fn latest_pacts_lists_each_integration() {
     );
     assert_eq!(body["page"]["totalElements"], 4);
     assert_eq!(link(&body, "self"), format!("{BASE}/pacts/latest"));
+    // Each pact by its latest URL, then by its version, as the Pact
+    // Broker's (both CLIs' pacts expect the pair).
+    assert_eq!(
+        pacts[3]["_links"]["self"],
+        json!([
+            { "href": format!("{BASE}/pacts/provider/Bar/consumer/Foo/latest") },
+            { "href": format!("{BASE}/pacts/provider/Bar/consumer/Foo/version/3") },
+        ])
+    );
     for relation in ["pb:pacts", "pacts"] {
         let links = body["_links"][relation]
             .as_array()
@@ -1639,11 +1658,132 @@ async fn provider_latest_pacts_has_both_link_arrays() {
         { "href": format!("{BASE}/pacts/provider/Bar/consumer/Foo/version/3"), "title": "Pact between Foo (3) and Bar", "name": "Foo" },
     ]);
     assert_eq!(body["_links"]["pb:pacts"], expected);
-    assert_eq!(body["_links"]["pacts"], expected);
+    // The deprecated relations older clients read, as the Pact Broker's.
+    let mut deprecated = expected.clone();
+    for link in deprecated.as_array_mut().unwrap() {
+        link["title"] = json!(format!(
+            "DEPRECATED - please use the pb:pacts relation. {}",
+            link["title"].as_str().unwrap()
+        ));
+    }
+    assert_eq!(body["_links"]["pacts"], deprecated);
+    assert_eq!(
+        body["_links"]["provider"],
+        json!({ "href": format!("{BASE}/pacticipants/Bar"), "title": "Bar", "name": "DEPRECATED - please use the pb:provider relation" })
+    );
 
     let (status, body) = app.get("/pacts/provider/Qux/latest").await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["_links"]["pacts"].as_array().unwrap().len(), 1);
+}
+
+/// Consumer versions of Bar's pacts: (consumer, version, branch, tags).
+const BRANCHED: &[(&str, &str, Option<&str>, &[&str])] = &[
+    ("Foo", "1", Some("main"), &["prod"]),
+    ("Foo", "2", Some("feat"), &[]),
+    ("Foo", "3", Some("main"), &[]),
+    ("Baz", "1", Some("develop"), &["prod"]),
+    ("Qux", "1", None, &[]),
+];
+
+#[tokio::test]
+async fn provider_pacts_by_consumer_tag_and_branch() {
+    let app = TestApp::start_with(BrokerSettings {
+        base_url: Some(BASE.into()),
+        ..BrokerSettings::default()
+    })
+    .await;
+    for (consumer, version, branch, tags) in BRANCHED {
+        let content = contracts::pact(
+            consumer,
+            "Bar",
+            json!([interaction(&format!("{consumer} {version}"), "/t")]),
+        );
+        contracts::publish(&app, &content, version, *branch, tags).await;
+    }
+    // Each consumer's first branch became its main branch: main and develop.
+    for (path, title, pacts) in [
+        (
+            "/pacts/provider/Bar/latest/prod",
+            "Latest pact versions for the provider Bar with consumer version tag 'prod'",
+            &[("Baz", "1"), ("Foo", "1")][..],
+        ),
+        (
+            "/pacts/provider/Bar/branch/main/latest",
+            "Latest pact versions for the provider Bar with consumer version branch 'main'",
+            &[("Foo", "3")],
+        ),
+        (
+            "/pacts/provider/Bar/branch/latest",
+            "Latest pact versions for the provider Bar",
+            &[("Baz", "1"), ("Foo", "3")],
+        ),
+        (
+            "/pacts/provider/Bar/branch/main",
+            "All pact versions for the provider Bar with consumer version branch 'main'",
+            &[("Foo", "3"), ("Foo", "1")],
+        ),
+        (
+            "/pacts/provider/Bar/branch",
+            "All pact versions for the provider Bar",
+            &[("Baz", "1"), ("Foo", "3"), ("Foo", "1")],
+        ),
+        (
+            "/pacts/provider/Bar/latest/nope",
+            "Latest pact versions for the provider Bar with consumer version tag 'nope'",
+            &[],
+        ),
+        (
+            "/pacts/provider/Bar/branch/n%00pe",
+            "All pact versions for the provider Bar with consumer version branch 'n\u{0}pe'",
+            &[],
+        ),
+    ] {
+        let (status, body) = app.get(path).await;
+        assert_eq!(status, 200, "{path}: {body}");
+        assert_eq!(
+            body["_links"]["self"],
+            json!({ "href": format!("{BASE}{path}"), "title": title }),
+            "{path}"
+        );
+        let expected: Vec<Value> = pacts
+            .iter()
+            .map(|(consumer, version)| {
+                json!({
+                    "href": format!("{BASE}/pacts/provider/Bar/consumer/{consumer}/version/{version}"),
+                    "title": format!("Pact between {consumer} ({version}) and Bar"),
+                    "name": consumer,
+                })
+            })
+            .collect();
+        assert_eq!(body["_links"]["pb:pacts"], json!(expected), "{path}");
+        assert_eq!(
+            body["_links"]["pacts"].as_array().map(Vec::len),
+            Some(pacts.len()),
+            "{path}"
+        );
+    }
+    let (status, _) = app.get("/pacts/provider/Nope/branch/main/latest").await;
+    assert_eq!(status, 404);
+
+    // The pact versions of one pair on a branch.
+    for (branch, versions) in [("main", &["3", "1"][..]), ("feat", &["2"]), ("nope", &[])] {
+        let path = format!("/pacts/provider/Bar/consumer/Foo/branch/{branch}");
+        let (status, body) = app.get(&path).await;
+        assert_eq!(status, 200, "{path}: {body}");
+        let listed: Vec<&str> = body["_embedded"]["pacts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| {
+                p["_embedded"]["consumerVersion"]["number"]
+                    .as_str()
+                    .unwrap()
+            })
+            .collect();
+        assert_eq!(listed, versions, "{path}");
+        assert_eq!(link(&body, "self"), format!("{BASE}{path}"));
+    }
 }
 
 #[tokio::test]
@@ -1662,12 +1802,28 @@ async fn pact_versions_of_a_pair_are_listed_newest_first() {
         .unwrap()
         .iter()
         .map(|p| {
-            p["_embedded"]["consumer"]["_embedded"]["version"]["number"]
+            p["_embedded"]["consumerVersion"]["number"]
                 .as_str()
                 .unwrap()
         })
         .collect();
     assert_eq!(versions, ["3", "2", "1"]);
+    // The Pact Broker's pact versions: each pact by its version, and the
+    // pair.
+    assert_eq!(
+        body["_embedded"]["pacts"][0]["_links"]["self"],
+        json!({ "href": format!("{BASE}/pacts/provider/Bar/consumer/Foo/version/3"), "title": "Pact between Foo (3) and Bar" })
+    );
+    assert_eq!(
+        body["_links"]["self"]["title"],
+        "All versions of the pact between Foo and Bar"
+    );
+    assert_eq!(body["_links"]["consumer"]["name"], "Foo");
+    assert_eq!(body["_links"]["provider"]["name"], "Bar");
+    assert_eq!(
+        body["_links"]["pact-versions"].as_array().map(Vec::len),
+        Some(3)
+    );
     let hrefs: Vec<&str> = body["_links"]["pb:pacts"]
         .as_array()
         .unwrap()
@@ -1686,7 +1842,7 @@ async fn pact_versions_of_a_pair_are_listed_newest_first() {
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["_embedded"]["pacts"].as_array().unwrap().len(), 1);
     assert_eq!(
-        body["_embedded"]["pacts"][0]["_embedded"]["consumer"]["_embedded"]["version"]["number"],
+        body["_embedded"]["pacts"][0]["_embedded"]["consumerVersion"]["number"],
         "1"
     );
     assert!(body["_links"]["previous"]["href"].is_string(), "{body}");
@@ -2325,23 +2481,13 @@ async fn control_characters_in_pact_lookups_are_not_found_and_in_publishes_inval
         let method = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
         let (status, _, body) = raw(&app, method.clone(), path, &[], None).await;
         assert_eq!(status, 404, "{method} {path}: {body}");
-        assert!(
-            body["error"]["message"].is_string(),
-            "{method} {path}: {body}"
-        );
+        assert!(body["error"].is_string(), "{method} {path}: {body}");
     }
-    let (_, _, body) = raw(
-        &app,
+    app.assert_no_document(
         reqwest::Method::GET,
         "/pacts/provider/Bar/consumer/Foo/latest/a%00",
-        &[],
-        None,
     )
     .await;
-    assert_eq!(
-        body["error"]["message"],
-        "No pact between consumer 'Foo' and provider 'Bar' for a consumer version tagged 'a\0' found"
-    );
 
     for (consumer, provider, selector) in [
         ("F\0oo", "Bar", None),

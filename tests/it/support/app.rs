@@ -139,6 +139,26 @@ impl TestApp {
         self.send(Method::POST, path, body).await
     }
 
+    /// Asserts that `method path` (with an empty JSON body) is answered as
+    /// the Pact Broker answers for a resource that does not exist when it
+    /// names nothing missing: Webmachine's 404, as JSON.
+    pub async fn assert_no_document(&self, method: Method, path: &str) {
+        let reply = self
+            .call(method.clone(), path, Some("application/json"), None, "{}")
+            .await;
+        assert_eq!(reply.status, 404, "{method} {path}: {}", reply.body);
+        assert_eq!(
+            reply.header("content-type"),
+            Some("application/json;charset=utf-8"),
+            "{method} {path}"
+        );
+        assert_eq!(
+            reply.body,
+            serde_json::json!({"error": "The requested document was not found on this server."}),
+            "{method} {path}"
+        );
+    }
+
     /// Rows in `table`, to prove that a rejected request wrote nothing.
     pub async fn count(&self, table: &str) -> i64 {
         use diesel::QueryableByName;
