@@ -1,5 +1,6 @@
 //! Pure domain logic: no I/O, no database, no transport types.
 
+pub mod access;
 pub mod badge;
 pub mod matrix;
 pub mod metadata;
