@@ -849,7 +849,8 @@ async fn seed(conn: &mut AsyncPgConnection, size: Size, history: &History) -> an
         let mut provider_ids = Vec::with_capacity(batch.len());
         let mut shas = Vec::with_capacity(batch.len());
         let mut texts = Vec::with_capacity(batch.len());
-        let mut counts = Vec::with_capacity(batch.len());
+        let mut interactions = Vec::with_capacity(batch.len());
+        let mut messages = Vec::with_capacity(batch.len());
         let mut ats = Vec::with_capacity(batch.len());
         for content in batch {
             let document = pact::parse(&pact_document(content.c, content.p, content.revision))
@@ -858,22 +859,25 @@ async fn seed(conn: &mut AsyncPgConnection, size: Size, history: &History) -> an
             provider_ids.push(pacticipants[content.p]);
             shas.push(pact::content_sha(&document));
             texts.push(serde_json::to_string(&document)?);
-            counts.push(pact::counts(&document).0);
+            let (i, m) = pact::counts(&document);
+            interactions.push(i);
+            messages.push(m);
             ats.push(content.at);
         }
         sql_query(
             "INSERT INTO pact_versions (consumer_id, provider_id, sha, content, interactions_count, \
                messages_count, created_at) \
-             SELECT c, p, sha, content, n, 0, at \
-             FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::text[], $5::int[], \
-                         $6::timestamptz[]) WITH ORDINALITY AS u(c, p, sha, content, n, at, ord) \
+             SELECT c, p, sha, content, i, m, at \
+             FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::text[], $5::int[], $6::int[], \
+                         $7::timestamptz[]) WITH ORDINALITY AS u(c, p, sha, content, i, m, at, ord) \
              ORDER BY ord",
         )
         .bind::<Array<BigInt>, _>(&consumer_ids)
         .bind::<Array<BigInt>, _>(&provider_ids)
         .bind::<Array<Text>, _>(&shas)
         .bind::<Array<Text>, _>(&texts)
-        .bind::<Array<Integer>, _>(&counts)
+        .bind::<Array<Integer>, _>(&interactions)
+        .bind::<Array<Integer>, _>(&messages)
         .bind::<Array<Timestamptz>, _>(&ats)
         .execute(conn)
         .await?;
@@ -1487,6 +1491,15 @@ where
     Ok(())
 }
 
+/// The one-minute load average, where the system tells it: timings taken
+/// on a busy machine are read with it.
+fn load_average() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .ok()
+        .and_then(|text| text.split_whitespace().next().map(str::to_owned))
+        .unwrap_or_else(|| "unknown".into())
+}
+
 async fn measure_size(
     postgres: &Postgres,
     size: Size,
@@ -1538,6 +1551,21 @@ async fn measure_size(
 
     let broker = Broker::start(&url).await?;
     let base = &broker.base;
+    let load_before = load_average();
+    // The API's branch and tag heads are the model's newest main version.
+    for path in [
+        format!("/pacticipants/{consumer}/branches/main/latest-version"),
+        format!("/pacticipants/{consumer}/latest-version/main"),
+    ] {
+        let body: Value = broker
+            .http
+            .get(format!("{base}{path}"))
+            .send()
+            .await?
+            .json()
+            .await?;
+        ensure!(body["number"] == version.as_str(), "{path}: {body}");
+    }
     let label = |what: &str| format!("[{}] {what}", size.label);
     let get = |url: String| {
         let http = broker.http.clone();
@@ -1631,6 +1659,12 @@ async fn measure_size(
         },
     )
     .await?;
+    report.push(format!(
+        "[{}] load average {load_before} before, {} after, on {} CPUs",
+        size.label,
+        load_average(),
+        std::thread::available_parallelism().map_or(0, |n| n.get())
+    ));
     broker.stop().await
 }
 
