@@ -86,7 +86,7 @@ const PROD: usize = 3;
 const SUPPORTED_RELEASES: usize = 3;
 /// Bump when the seeded history changes: cached databases of another seed
 /// version are not used.
-const SEED_VERSION: u32 = 1;
+const SEED_VERSION: u32 = 2;
 /// Marks a database whose seeding finished.
 const SEEDED: &str = "pactwire matrix benchmark, seeded";
 const REQUESTS: usize = 200;
@@ -519,8 +519,11 @@ impl Simulation {
                 env,
                 instance,
             } => {
+                // The write path ends the current deployment by the clock,
+                // a moment after the new one's transaction started.
                 if let Some(previous) = self.current.remove(&(i, env, instance)) {
-                    self.history.deployments[previous].until = Some(at);
+                    self.history.deployments[previous].until =
+                        Some(at + chrono::Duration::milliseconds(1));
                 }
                 self.history.deployments.push(Deployment {
                     i,
@@ -967,8 +970,9 @@ async fn seed(conn: &mut AsyncPgConnection, size: Size, history: &History) -> an
     .execute(conn)
     .await?;
 
-    // Verifications, with the provider version's tags snapshotted, then the
-    // latest per pact content and provider version.
+    // Verifications, with the provider version's tags snapshotted and the
+    // execution date read from the clock after the transaction started,
+    // then the latest per pact content and provider version.
     for batch in history.verifications.chunks(100_000) {
         let contents = &history.contents;
         let pv: Vec<i64> = batch.iter().map(|v| content_ids[v.content]).collect();
@@ -998,7 +1002,7 @@ async fn seed(conn: &mut AsyncPgConnection, size: Size, history: &History) -> an
                jsonb_build_object('summary', jsonb_build_object('testCount', 3, \
                  'failureCount', CASE WHEN success THEN 0 ELSE 1 END)), \
                '{\"implementation\": \"Pact-Rust\", \"version\": \"1.2.5\"}'::jsonb, ARRAY[tag], \
-               wip, pending, at, at \
+               wip, pending, at + interval '1 millisecond', at \
              FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::bigint[], $5::bool[], \
                          $6::text[], $7::text[], $8::bool[], $9::bool[], $10::timestamptz[]) \
                WITH ORDINALITY AS u(pv, c, p, v, success, url, tag, wip, pending, at, ord) \
@@ -1186,7 +1190,8 @@ async fn check_seed(conn: &mut AsyncPgConnection, size: Size) -> anyhow::Result<
             "SELECT count(*) AS n FROM (SELECT undeployed_at, lead(created_at) OVER ( \
                PARTITION BY pacticipant_id, environment_id, application_instance ORDER BY id) AS next \
                FROM deployed_versions) x \
-             WHERE next IS NOT NULL AND undeployed_at IS DISTINCT FROM next"
+             WHERE next IS NOT NULL \
+               AND undeployed_at IS DISTINCT FROM next + interval '1 millisecond'"
                 .to_owned(),
         ),
     ];
@@ -1250,6 +1255,23 @@ async fn database(
 ) -> anyhow::Result<(String, Ids, Option<Duration>)> {
     let database = format!("matrix_{}_v{SEED_VERSION}", size.label);
     let mut admin = AsyncPgConnection::establish(&postgres.admin_url).await?;
+    // Seeds of other versions are never read again, and take gigabytes.
+    #[derive(QueryableByName)]
+    struct Name {
+        #[diesel(sql_type = Text)]
+        datname: String,
+    }
+    let stale: Vec<Name> =
+        sql_query("SELECT datname FROM pg_database WHERE datname LIKE $1 AND datname <> $2")
+            .bind::<Text, _>(format!("matrix\\_{}\\_v%", size.label))
+            .bind::<Text, _>(&database)
+            .load(&mut admin)
+            .await?;
+    for Name { datname } in stale {
+        sql_query(format!("DROP DATABASE \"{datname}\""))
+            .execute(&mut admin)
+            .await?;
+    }
     #[derive(QueryableByName)]
     struct Description {
         #[diesel(sql_type = Nullable<Text>)]
