@@ -1548,6 +1548,7 @@ async fn measure_size(
         .find(|k| on_main(*k))
         .context("no main version")?;
     let (consumer, version) = (name(FRONT_END), version_number(FRONT_END, k));
+    let environment = ENVIRONMENTS[PROD].0;
     let consumer_version = ids.versions[FRONT_END][k];
     let prod = live_in(&mut conn, ids.environments[PROD]).await?;
     let deploy = check_versions(&mut conn, consumer_version, &prod).await?;
@@ -1598,7 +1599,7 @@ async fn measure_size(
         &deploy,
         report,
         get(format!(
-            "{base}/matrix?q[][pacticipant]={consumer}&q[][version]={version}&latestby=cvpv&environment=prod"
+            "{base}/matrix?q[][pacticipant]={consumer}&q[][version]={version}&latestby=cvpv&environment={environment}"
         )),
     )
     .await?;
@@ -1607,7 +1608,7 @@ async fn measure_size(
         &deploy,
         report,
         get(format!(
-            "{base}/can-i-deploy?pacticipant={consumer}&version={version}&environment=prod"
+            "{base}/can-i-deploy?pacticipant={consumer}&version={version}&environment={environment}"
         )),
     )
     .await?;
@@ -1621,7 +1622,7 @@ async fn measure_size(
                 pacticipant: c.clone(),
                 version: v.clone(),
                 destination: Some(pb::can_i_deploy_request::Destination::Environment(
-                    "prod".into(),
+                    environment.into(),
                 )),
                 ..Default::default()
             };
