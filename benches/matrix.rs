@@ -685,6 +685,11 @@ struct CountRow {
     n: i64,
 }
 
+/// One column of `rows`, to bind as an array.
+fn column<'a, T, U>(rows: &'a [T], value: impl Fn(&'a T) -> U) -> Vec<U> {
+    rows.iter().map(value).collect()
+}
+
 /// The ids of a table's rows, in insertion order.
 async fn ids(conn: &mut AsyncPgConnection, table: &str) -> anyhow::Result<Vec<i64>> {
     let rows: Vec<IdRow> = sql_query(format!("SELECT id FROM {table} ORDER BY id"))
@@ -716,8 +721,8 @@ async fn seed(conn: &mut AsyncPgConnection, size: Size, history: &History) -> an
     .execute(conn)
     .await?;
     let pacticipants = ids(conn, "pacticipants").await?;
-    let env_names: Vec<&str> = ENVIRONMENTS.iter().map(|e| e.0).collect();
-    let production: Vec<bool> = ENVIRONMENTS.iter().map(|e| e.1).collect();
+    let env_names = column(&ENVIRONMENTS, |e| e.0);
+    let production = column(&ENVIRONMENTS, |e| e.1);
     sql_query(
         "INSERT INTO environments (uuid, name, display_name, production, created_at, updated_at) \
          SELECT gen_random_uuid()::text, name, upper(name), production, $3, $3 \
@@ -732,18 +737,12 @@ async fn seed(conn: &mut AsyncPgConnection, size: Size, history: &History) -> an
     let environments = ids(conn, "environments").await?;
 
     // Versions, with the build URL the CI passes.
-    let v_pids: Vec<i64> = history.versions.iter().map(|v| pacticipants[v.0]).collect();
-    let v_numbers: Vec<String> = history
-        .versions
-        .iter()
-        .map(|v| version_number(v.0, v.1))
-        .collect();
-    let v_urls: Vec<String> = history
-        .versions
-        .iter()
-        .map(|v| format!("https://ci.example.com/{}/builds/{}", name(v.0), v.1))
-        .collect();
-    let v_ats: Vec<DateTime<Utc>> = history.versions.iter().map(|v| v.2).collect();
+    let v_pids = column(&history.versions, |v| pacticipants[v.0]);
+    let v_numbers = column(&history.versions, |v| version_number(v.0, v.1));
+    let v_urls = column(&history.versions, |v| {
+        format!("https://ci.example.com/{}/builds/{}", name(v.0), v.1)
+    });
+    let v_ats = column(&history.versions, |v| v.2);
     sql_query(
         "INSERT INTO versions (pacticipant_id, number, build_url, created_at, updated_at) \
          SELECT pid, number, url, at, at \
@@ -769,10 +768,10 @@ async fn seed(conn: &mut AsyncPgConnection, size: Size, history: &History) -> an
     // Branches (created with their first version, updated with their
     // last), their versions and heads; each version is tagged with its
     // branch.
-    let b_pids: Vec<i64> = history.branches.iter().map(|b| pacticipants[b.i]).collect();
-    let b_names: Vec<&str> = history.branches.iter().map(|b| b.name.as_str()).collect();
-    let b_created: Vec<DateTime<Utc>> = history.branches.iter().map(|b| b.created).collect();
-    let b_updated: Vec<DateTime<Utc>> = history.branches.iter().map(|b| b.updated).collect();
+    let b_pids = column(&history.branches, |b| pacticipants[b.i]);
+    let b_names = column(&history.branches, |b| b.name.as_str());
+    let b_created = column(&history.branches, |b| b.created);
+    let b_updated = column(&history.branches, |b| b.updated);
     sql_query(
         "INSERT INTO branches (pacticipant_id, name, created_at, updated_at) \
          SELECT pid, name, created, updated \
@@ -787,27 +786,13 @@ async fn seed(conn: &mut AsyncPgConnection, size: Size, history: &History) -> an
     .execute(conn)
     .await?;
     let branch_ids = ids(conn, "branches").await?;
-    let bv_branches: Vec<i64> = history
-        .branch_versions
-        .iter()
-        .map(|bv| branch_ids[bv.0])
-        .collect();
-    let bv_versions: Vec<i64> = history
-        .branch_versions
-        .iter()
-        .map(|bv| versions[bv.1][bv.2])
-        .collect();
-    let bv_pids: Vec<i64> = history
-        .branch_versions
-        .iter()
-        .map(|bv| pacticipants[bv.1])
-        .collect();
-    let bv_names: Vec<&str> = history
-        .branch_versions
-        .iter()
-        .map(|bv| history.branches[bv.0].name.as_str())
-        .collect();
-    let bv_ats: Vec<DateTime<Utc>> = history.branch_versions.iter().map(|bv| bv.3).collect();
+    let bv_branches = column(&history.branch_versions, |bv| branch_ids[bv.0]);
+    let bv_versions = column(&history.branch_versions, |bv| versions[bv.1][bv.2]);
+    let bv_pids = column(&history.branch_versions, |bv| pacticipants[bv.1]);
+    let bv_names = column(&history.branch_versions, |bv| {
+        history.branches[bv.0].name.as_str()
+    });
+    let bv_ats = column(&history.branch_versions, |bv| bv.3);
     sql_query(
         "INSERT INTO branch_versions (branch_id, version_id, pacticipant_id, auto_created, created_at) \
          SELECT b, v, pid, false, at \
@@ -887,11 +872,11 @@ async fn seed(conn: &mut AsyncPgConnection, size: Size, history: &History) -> an
     }
     let content_ids = ids(conn, "pact_versions").await?;
     let pp = &history.publications;
-    let pp_versions: Vec<i64> = pp.iter().map(|x| versions[x.0][x.1]).collect();
-    let pp_consumers: Vec<i64> = pp.iter().map(|x| pacticipants[x.0]).collect();
-    let pp_providers: Vec<i64> = pp.iter().map(|x| pacticipants[x.2]).collect();
-    let pp_contents: Vec<i64> = pp.iter().map(|x| content_ids[x.3]).collect();
-    let pp_ats: Vec<DateTime<Utc>> = pp.iter().map(|x| x.4).collect();
+    let pp_versions = column(pp, |x| versions[x.0][x.1]);
+    let pp_consumers = column(pp, |x| pacticipants[x.0]);
+    let pp_providers = column(pp, |x| pacticipants[x.2]);
+    let pp_contents = column(pp, |x| content_ids[x.3]);
+    let pp_ats = column(pp, |x| x.4);
     sql_query(
         "INSERT INTO pact_publications (consumer_version_id, consumer_id, provider_id, pact_version_id, \
            revision_number, created_at) \
@@ -926,12 +911,12 @@ async fn seed(conn: &mut AsyncPgConnection, size: Size, history: &History) -> an
 
     // Deployments and releases.
     let d = &history.deployments;
-    let d_versions: Vec<i64> = d.iter().map(|x| versions[x.i][x.k]).collect();
-    let d_pids: Vec<i64> = d.iter().map(|x| pacticipants[x.i]).collect();
-    let d_envs: Vec<i64> = d.iter().map(|x| environments[x.env]).collect();
-    let d_instances: Vec<Option<&str>> = d.iter().map(|x| x.instance).collect();
-    let d_ats: Vec<DateTime<Utc>> = d.iter().map(|x| x.at).collect();
-    let d_untils: Vec<Option<DateTime<Utc>>> = d.iter().map(|x| x.until).collect();
+    let d_versions = column(d, |x| versions[x.i][x.k]);
+    let d_pids = column(d, |x| pacticipants[x.i]);
+    let d_envs = column(d, |x| environments[x.env]);
+    let d_instances = column(d, |x| x.instance);
+    let d_ats = column(d, |x| x.at);
+    let d_untils = column(d, |x| x.until);
     sql_query(
         "INSERT INTO deployed_versions (uuid, version_id, pacticipant_id, environment_id, \
            application_instance, auto_created, created_at, undeployed_at) \
@@ -949,11 +934,11 @@ async fn seed(conn: &mut AsyncPgConnection, size: Size, history: &History) -> an
     .execute(conn)
     .await?;
     let r = &history.releases;
-    let r_versions: Vec<i64> = r.iter().map(|x| versions[x.i][x.k]).collect();
-    let r_pids: Vec<i64> = r.iter().map(|x| pacticipants[x.i]).collect();
-    let r_envs: Vec<i64> = r.iter().map(|x| environments[x.env]).collect();
-    let r_ats: Vec<DateTime<Utc>> = r.iter().map(|x| x.at).collect();
-    let r_ended: Vec<Option<DateTime<Utc>>> = r.iter().map(|x| x.ended).collect();
+    let r_versions = column(r, |x| versions[x.i][x.k]);
+    let r_pids = column(r, |x| pacticipants[x.i]);
+    let r_envs = column(r, |x| environments[x.env]);
+    let r_ats = column(r, |x| x.at);
+    let r_ended = column(r, |x| x.ended);
     sql_query(
         "INSERT INTO released_versions (uuid, version_id, pacticipant_id, environment_id, created_at, \
            support_ended_at) \
@@ -975,25 +960,16 @@ async fn seed(conn: &mut AsyncPgConnection, size: Size, history: &History) -> an
     // then the latest per pact content and provider version.
     for batch in history.verifications.chunks(100_000) {
         let contents = &history.contents;
-        let pv: Vec<i64> = batch.iter().map(|v| content_ids[v.content]).collect();
-        let consumers: Vec<i64> = batch
-            .iter()
-            .map(|v| pacticipants[contents[v.content].c])
-            .collect();
-        let providers: Vec<i64> = batch
-            .iter()
-            .map(|v| pacticipants[contents[v.content].p])
-            .collect();
-        let provider_versions: Vec<i64> = batch
-            .iter()
-            .map(|v| versions[contents[v.content].p][v.k])
-            .collect();
-        let success: Vec<bool> = batch.iter().map(|v| v.success).collect();
-        let wip: Vec<bool> = batch.iter().map(|v| v.wip).collect();
-        let pending: Vec<bool> = batch.iter().map(|v| v.pending).collect();
-        let tags: Vec<String> = batch.iter().map(|v| branch(v.k)).collect();
-        let urls: Vec<&str> = batch.iter().map(|v| v.build_url.as_str()).collect();
-        let ats: Vec<DateTime<Utc>> = batch.iter().map(|v| v.at).collect();
+        let pv = column(batch, |v| content_ids[v.content]);
+        let consumers = column(batch, |v| pacticipants[contents[v.content].c]);
+        let providers = column(batch, |v| pacticipants[contents[v.content].p]);
+        let provider_versions = column(batch, |v| versions[contents[v.content].p][v.k]);
+        let success = column(batch, |v| v.success);
+        let wip = column(batch, |v| v.wip);
+        let pending = column(batch, |v| v.pending);
+        let tags = column(batch, |v| branch(v.k));
+        let urls = column(batch, |v| v.build_url.as_str());
+        let ats = column(batch, |v| v.at);
         sql_query(
             "INSERT INTO verifications (pact_version_id, consumer_id, provider_id, provider_version_id, \
                success, build_url, test_results, verified_by, provider_version_tags, wip, pact_pending, \
