@@ -26,21 +26,20 @@
 
 use std::collections::HashMap;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use anyhow::{Context, bail, ensure};
 use chrono::{DateTime, Utc};
 use diesel::sql_types::{Array, BigInt, Bool, Integer, Nullable, Text, Timestamptz};
 use diesel::{QueryableByName, sql_query};
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
-use pactwire::config::BrokerSettings;
 use pactwire::domain::pact;
 use pactwire::grpc::pb;
 use pactwire::grpc::pb::verification_service_client::VerificationServiceClient;
-use pactwire::store::Store;
-use pactwire::store::local_pg::{Durability, LocalPostgres};
 use serde_json::{Value, json};
-use tokio::sync::Semaphore;
+
+mod support;
+use support::{Broker, Postgres, run};
 
 const PROVIDER: &str = "Provider";
 const CONSUMERS: usize = 50;
@@ -870,60 +869,6 @@ async fn check_seed(conn: &mut AsyncPgConnection, ids: &Ids, size: Size) -> anyh
 // ---------------------------------------------------------------------------
 // Measuring
 
-struct Stats {
-    latencies: Vec<Duration>,
-    elapsed: Duration,
-}
-
-impl Stats {
-    fn line(&mut self, label: &str) -> String {
-        self.latencies.sort();
-        let pct = |p: f64| {
-            let index = ((self.latencies.len() as f64 * p).ceil() as usize)
-                .clamp(1, self.latencies.len())
-                - 1;
-            self.latencies[index].as_secs_f64() * 1000.0
-        };
-        format!(
-            "{label:<46} n={:<5} p50={:>7.2} ms  p99={:>7.2} ms  throughput={:>7.1}/s",
-            self.latencies.len(),
-            pct(0.50),
-            pct(0.99),
-            self.latencies.len() as f64 / self.elapsed.as_secs_f64()
-        )
-    }
-}
-
-/// Runs `count` requests, `in_flight` at a time; each returns its own
-/// latency (so checking the response afterwards is not measured).
-async fn run<F, Fut>(count: usize, in_flight: usize, request: F) -> Stats
-where
-    F: Fn(usize) -> Fut + Send + Sync + 'static,
-    Fut: std::future::Future<Output = Duration> + Send,
-{
-    let request = Arc::new(request);
-    let permits = Arc::new(Semaphore::new(in_flight));
-    let started = Instant::now();
-    let mut tasks = Vec::with_capacity(count);
-    for n in 0..count {
-        let permit = permits.clone().acquire_owned().await.expect("semaphore");
-        let request = request.clone();
-        tasks.push(tokio::spawn(async move {
-            let latency = request(n).await;
-            drop(permit);
-            latency
-        }));
-    }
-    let mut latencies = Vec::with_capacity(count);
-    for task in tasks {
-        latencies.push(task.await.expect("request task"));
-    }
-    Stats {
-        latencies,
-        elapsed: started.elapsed(),
-    }
-}
-
 fn wip_since() -> DateTime<Utc> {
     Utc::now() - chrono::Duration::days(WIP_DAYS)
 }
@@ -1195,23 +1140,9 @@ async fn measure_results(
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    let (admin_url, local) = match std::env::var("BENCH_DATABASE_URL") {
-        Ok(url) => (url, None),
-        Err(_) => {
-            let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-                .join("target")
-                .join("bench-pg")
-                .join(std::process::id().to_string());
-            let local = LocalPostgres::start(&dir, Durability::Durable).await?;
-            (local.url_for("postgres"), Some((local, dir)))
-        }
-    };
+    let postgres = Postgres::start(&std::process::id().to_string()).await?;
     let database = format!("bench_{}", std::process::id());
-    pactwire::app::ensure_database(&admin_url, &database).await?;
-    let mut url = url::Url::parse(&admin_url)?;
-    url.set_path(&database);
-    let url = url.to_string();
-    pactwire::store::migrate(&url).await?;
+    let url = postgres.database(&database).await?;
     println!(
         "pactwire verification benchmark: {CONSUMERS} consumers of one provider, {} branches each, \
          10 interactions per pact, durable PostgreSQL (database {database})",
@@ -1219,15 +1150,8 @@ async fn main() -> anyhow::Result<()> {
     );
 
     let mut seeder = AsyncPgConnection::establish(&url).await?;
-    let store = Store::connect(&url, 20).await?;
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-    let server = pactwire::app::start(listener, store, BrokerSettings::default()).await?;
-    let base = format!("http://{}", server.local_addr);
-    let http = reqwest::Client::new();
-    let channel = tonic::transport::Channel::from_shared(base.clone())?
-        .connect()
-        .await?;
-
+    let broker = Broker::start(&url).await?;
+    let (http, base, channel) = (&broker.http, &broker.base, &broker.channel);
     let mut report = Vec::new();
     let mut ids = None;
     let mut previous: Option<(Size, DateTime<Utc>)> = None;
@@ -1262,9 +1186,9 @@ async fn main() -> anyhow::Result<()> {
         ));
         previous = Some((size, anchor));
 
-        let hrefs = measure_for_verification(&http, &base, &channel, size, &mut report).await?;
+        let hrefs = measure_for_verification(http, base, channel, size, &mut report).await?;
         if size.label == FULL.label {
-            measure_results(&http, &hrefs, size, &mut report).await?;
+            measure_results(http, &hrefs, size, &mut report).await?;
         }
     }
 
@@ -1273,11 +1197,7 @@ async fn main() -> anyhow::Result<()> {
         println!("{line}");
     }
 
-    server.stop().await?;
+    broker.stop().await?;
     drop(seeder);
-    if let Some((local, dir)) = local {
-        local.stop().await?;
-        let _ = std::fs::remove_dir_all(dir);
-    }
-    Ok(())
+    postgres.stop(true).await
 }

@@ -527,10 +527,14 @@ pub struct VersionDetails {
 
 /// The branches, tags and current environments of these versions.
 pub async fn version_details(conn: &mut Conn, version_ids: &[i64]) -> Result<VersionDetails> {
+    // Whether a version is its branch's head, as a scalar subquery: one
+    // probe of branch_heads' primary key per row. Written as EXISTS, whose
+    // correlation is all equalities, PostgreSQL may hash every branch head
+    // instead, and branches pile up with history.
     let branches = sql_query(
         "SELECT bv.version_id, p.name AS pacticipant, v.number AS version, b.name, \
-           EXISTS (SELECT 1 FROM branch_heads bh WHERE bh.branch_id = b.id \
-             AND bh.version_id = bv.version_id) AS latest \
+           COALESCE((SELECT bh.version_id FROM branch_heads bh WHERE bh.branch_id = bv.branch_id) \
+             = bv.version_id, false) AS latest \
          FROM branch_versions bv JOIN branches b ON b.id = bv.branch_id \
          JOIN versions v ON v.id = bv.version_id JOIN pacticipants p ON p.id = v.pacticipant_id \
          WHERE bv.version_id = ANY($1) ORDER BY bv.id",
