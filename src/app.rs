@@ -26,7 +26,7 @@ use crate::store::{self, Store};
 use crate::{grpc, rest, telemetry};
 
 /// The names health reports on: the whole server and each built service.
-const HEALTH_SERVICES: [&str; 7] = [
+const HEALTH_SERVICES: [&str; 8] = [
     "",
     "pactwire.v1.PacticipantService",
     "pactwire.v1.VersionService",
@@ -34,6 +34,7 @@ const HEALTH_SERVICES: [&str; 7] = [
     "pactwire.v1.VerificationService",
     "pactwire.v1.DeploymentService",
     "pactwire.v1.MatrixService",
+    "pactwire.v1.TokenService",
 ];
 
 /// How often health re-checks the database.
