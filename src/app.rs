@@ -201,6 +201,27 @@ pub async fn database(
     Ok((local.url_for("pactwire"), Some(local)))
 }
 
+/// Runs `work` with a broker over the configured database, or over the
+/// private PostgreSQL in the data directory (started and stopped around
+/// it), migrated first as `serve` would: for commands that manage the
+/// broker's data, such as `pactwire token`.
+pub async fn with_broker<T>(
+    args: &crate::config::DatabaseArgs,
+    work: impl AsyncFnOnce(&Broker) -> anyhow::Result<T>,
+) -> anyhow::Result<T> {
+    let (url, local) = database(args).await?;
+    let result = async {
+        store::migrate(&url).await?;
+        let store = Store::connect(&url, 1).await?;
+        work(&Broker::new(store, BrokerSettings::default())).await
+    }
+    .await;
+    if let Some(local) = local {
+        local.stop().await?;
+    }
+    result
+}
+
 /// Creates `name` on the server behind `admin_url` if it does not exist.
 pub async fn ensure_database(admin_url: &str, name: &str) -> anyhow::Result<()> {
     use diesel::prelude::*;
