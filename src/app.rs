@@ -26,7 +26,7 @@ use crate::store::{self, Store};
 use crate::{grpc, rest, telemetry};
 
 /// The names health reports on: the whole server and each built service.
-const HEALTH_SERVICES: [&str; 7] = [
+const HEALTH_SERVICES: [&str; 8] = [
     "",
     "pactwire.v1.PacticipantService",
     "pactwire.v1.VersionService",
@@ -34,6 +34,7 @@ const HEALTH_SERVICES: [&str; 7] = [
     "pactwire.v1.VerificationService",
     "pactwire.v1.DeploymentService",
     "pactwire.v1.MatrixService",
+    "pactwire.v1.TokenService",
 ];
 
 /// How often health re-checks the database.
@@ -198,6 +199,27 @@ pub async fn database(
     let admin = local.url_for("postgres");
     ensure_database(&admin, "pactwire").await?;
     Ok((local.url_for("pactwire"), Some(local)))
+}
+
+/// Runs `work` with a broker over the configured database, or over the
+/// private PostgreSQL in the data directory (started and stopped around
+/// it), migrated first as `serve` would: for commands that manage the
+/// broker's data, such as `pactwire token`.
+pub async fn with_broker<T>(
+    args: &crate::config::DatabaseArgs,
+    work: impl AsyncFnOnce(&Broker) -> anyhow::Result<T>,
+) -> anyhow::Result<T> {
+    let (url, local) = database(args).await?;
+    let result = async {
+        store::migrate(&url).await?;
+        let store = Store::connect(&url, 1).await?;
+        work(&Broker::new(store, BrokerSettings::default())).await
+    }
+    .await;
+    if let Some(local) = local {
+        local.stop().await?;
+    }
+    result
 }
 
 /// Creates `name` on the server behind `admin_url` if it does not exist.

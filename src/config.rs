@@ -5,7 +5,10 @@
 use std::net::IpAddr;
 use std::path::PathBuf;
 
+use clap::builder::PossibleValuesParser;
 use clap::{Args, Parser, Subcommand};
+
+use crate::domain::access::Role;
 
 /// The pactwire command line.
 #[derive(Parser)]
@@ -25,6 +28,51 @@ pub enum Command {
     Serve(ServeArgs),
     /// Apply pending database migrations and exit.
     Migrate(DatabaseArgs),
+    /// Create, list and revoke bearer tokens in the database, such as the
+    /// first admin token, which the API cannot create without one.
+    #[command(subcommand)]
+    Token(TokenCommand),
+}
+
+#[derive(Subcommand)]
+pub enum TokenCommand {
+    /// Create a token and print its secret, alone on a line, on standard
+    /// output. It is shown only this once.
+    Create(CreateTokenArgs),
+    /// List tokens in creation order (never their secrets).
+    List(ListTokensArgs),
+    /// Revoke a token: its secret is refused from then on.
+    Revoke(RevokeTokenArgs),
+}
+
+#[derive(Args)]
+pub struct CreateTokenArgs {
+    #[command(flatten)]
+    pub database: DatabaseArgs,
+    /// Who or what will hold the token, such as `ci-publisher`; unique among
+    /// live tokens.
+    #[arg(long)]
+    pub name: String,
+    /// What the token allows; each role includes the ones before it.
+    #[arg(long, value_parser = PossibleValuesParser::new(Role::ALL.map(Role::as_str)))]
+    pub role: String,
+}
+
+#[derive(Args)]
+pub struct ListTokensArgs {
+    #[command(flatten)]
+    pub database: DatabaseArgs,
+    /// List revoked tokens too.
+    #[arg(long)]
+    pub include_revoked: bool,
+}
+
+#[derive(Args)]
+pub struct RevokeTokenArgs {
+    #[command(flatten)]
+    pub database: DatabaseArgs,
+    /// The uuid of the token, as `pactwire token list` shows it.
+    pub uuid: String,
 }
 
 /// Where the database is.

@@ -9,4 +9,5 @@ pub mod notice;
 pub mod pact;
 pub mod page;
 pub mod selector;
+pub mod token;
 pub mod verifiable;

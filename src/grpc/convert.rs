@@ -4,6 +4,7 @@ use chrono::{DateTime, Utc};
 use tonic::Status;
 
 use super::pb;
+use crate::domain::access::Role;
 use crate::domain::notice::{Notice, NoticeKind};
 use crate::domain::page::Page;
 use crate::error::Error;
@@ -231,5 +232,36 @@ pub fn released_version(r: crate::service::deployments::ReleasedVersion) -> pb::
         currently_supported: r.currently_supported,
         create_time: timestamp(r.created_at),
         support_end_time: r.support_ended_at.and_then(timestamp),
+    }
+}
+
+pub fn role(role: Role) -> pb::Role {
+    match role {
+        Role::Read => pb::Role::Read,
+        Role::Write => pb::Role::Write,
+        Role::Admin => pb::Role::Admin,
+    }
+}
+
+/// A requested role by name for the service to check: `None` when
+/// unspecified, the number when it is no role.
+pub fn role_name(role: i32) -> Option<String> {
+    match pb::Role::try_from(role) {
+        Ok(pb::Role::Unspecified) => None,
+        Ok(pb::Role::Read) => Some(Role::Read.to_string()),
+        Ok(pb::Role::Write) => Some(Role::Write.to_string()),
+        Ok(pb::Role::Admin) => Some(Role::Admin.to_string()),
+        Err(_) => Some(role.to_string()),
+    }
+}
+
+pub fn token(t: crate::service::tokens::Token) -> pb::Token {
+    pb::Token {
+        uuid: t.uuid,
+        name: t.name,
+        role: role(t.role) as i32,
+        create_time: timestamp(t.created_at),
+        last_use_time: t.last_used_at.and_then(timestamp),
+        revoke_time: t.revoked_at.and_then(timestamp),
     }
 }

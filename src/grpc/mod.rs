@@ -8,6 +8,7 @@ mod matrix;
 mod pacticipants;
 mod pacts;
 mod status;
+mod tokens;
 mod verifications;
 mod versions;
 
@@ -31,6 +32,7 @@ use pb::deployment_service_server::DeploymentServiceServer;
 use pb::matrix_service_server::MatrixServiceServer;
 use pb::pact_service_server::PactServiceServer;
 use pb::pacticipant_service_server::PacticipantServiceServer;
+use pb::token_service_server::TokenServiceServer;
 use pb::verification_service_server::VerificationServiceServer;
 use pb::version_service_server::VersionServiceServer;
 
@@ -101,7 +103,11 @@ pub fn router(
                 .max_decoding_message_size(max_message_size),
         )
         .add_service(
-            PactServiceServer::new(pacts::Adapter(broker))
+            PactServiceServer::new(pacts::Adapter(broker.clone()))
+                .max_decoding_message_size(max_message_size),
+        )
+        .add_service(
+            TokenServiceServer::new(tokens::Adapter(broker))
                 .max_decoding_message_size(max_message_size),
         );
     let router =

@@ -12,6 +12,7 @@ mod matrix;
 mod pacticipants;
 mod pacts;
 mod query;
+mod tokens;
 mod verifications;
 mod versions;
 
@@ -55,6 +56,7 @@ pub fn router(broker: Broker, max_body_size: usize) -> Router {
         .merge(deployments::routes())
         .merge(matrix::routes())
         .merge(badges::routes())
+        .merge(tokens::routes())
         .fallback(not_found)
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),

@@ -8,6 +8,7 @@ pub mod for_verification;
 pub mod matrix;
 pub mod pacticipants;
 pub mod pacts;
+pub mod tokens;
 pub mod verifications;
 pub mod versions;
 

@@ -11,6 +11,7 @@ pub mod pacticipants;
 pub mod pacts;
 pub mod schema;
 pub mod selection;
+pub mod tokens;
 pub mod verifications;
 pub mod versions;
 

@@ -157,6 +157,19 @@ diesel::table! {
 }
 
 diesel::table! {
+    tokens (id) {
+        id -> Int8,
+        uuid -> Text,
+        name -> Text,
+        role -> Text,
+        secret_sha256 -> Bytea,
+        created_at -> Timestamptz,
+        last_used_at -> Nullable<Timestamptz>,
+        revoked_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
     verifications (id) {
         id -> Int8,
         number -> Int8,
@@ -231,6 +244,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     pacticipants,
     released_versions,
     tags,
+    tokens,
     verifications,
     versions,
 );

@@ -17,6 +17,7 @@ mod pacts;
 mod protos;
 mod schema;
 mod server;
+mod tokens;
 mod verifications;
 mod verifiers;
 mod versions;

@@ -9,13 +9,14 @@ use tonic_health::pb::health_client::HealthClient;
 use crate::support::TestApp;
 use crate::support::tools::{grpcurl, run};
 
-const SERVICES: [&str; 8] = [
+const SERVICES: [&str; 9] = [
     "pactwire.v1.PacticipantService",
     "pactwire.v1.VersionService",
     "pactwire.v1.PactService",
     "pactwire.v1.VerificationService",
     "pactwire.v1.MatrixService",
     "pactwire.v1.DeploymentService",
+    "pactwire.v1.TokenService",
     "pactwire.v1.WebhookService",
     "pactwire.v1.EventService",
 ];
@@ -33,7 +34,7 @@ fn address(app: &TestApp) -> String {
 async fn health_is_serving_once_the_database_is_migrated() {
     let app = TestApp::start().await;
     let mut health = HealthClient::new(app.channel().await);
-    for service in ["", "pactwire.v1.PactService"] {
+    for service in ["", "pactwire.v1.PactService", "pactwire.v1.TokenService"] {
         let status = health
             .check(HealthCheckRequest {
                 service: service.into(),

@@ -6,6 +6,7 @@ use pactwire::config::BrokerSettings;
 use pactwire::grpc::pb::deployment_service_client::DeploymentServiceClient;
 use pactwire::grpc::pb::pact_service_client::PactServiceClient;
 use pactwire::grpc::pb::pacticipant_service_client::PacticipantServiceClient;
+use pactwire::grpc::pb::token_service_client::TokenServiceClient;
 use pactwire::grpc::pb::version_service_client::VersionServiceClient;
 use pactwire::store::Store;
 use reqwest::Method;
@@ -77,6 +78,10 @@ impl TestApp {
 
     pub async fn deployments(&self) -> DeploymentServiceClient<Channel> {
         DeploymentServiceClient::new(self.channel().await)
+    }
+
+    pub async fn tokens(&self) -> TokenServiceClient<Channel> {
+        TokenServiceClient::new(self.channel().await)
     }
 
     /// Sends `body` as it is, with an optional content type and Accept

@@ -1,0 +1,165 @@
+//! `/tokens`: bearer tokens. Not a Pact Broker resource; shaped like its
+//! resources (HAL, camelCase fields). A secret appears in one response
+//! only, the one creating its token.
+
+use axum::Router;
+use axum::extract::State;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::Response;
+use axum::routing::get;
+use serde::Deserialize;
+use serde_json::{Map, Value, json};
+
+use super::hal::{self, Base};
+use super::{
+    AppState, JsonBody, PageQuery, Path, Query, created_or_ok, hal as respond, pagination,
+};
+use crate::error::{Error, Result, Violations};
+use crate::service::tokens::{Token, TokenInput};
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/tokens", get(list).post(create))
+        .route("/tokens/{uuid}", get(show).delete(revoke))
+}
+
+fn token_url(base: &Base, uuid: &str) -> String {
+    base.url(&["tokens", uuid])
+}
+
+fn token_json(base: &Base, t: &Token) -> Map<String, Value> {
+    let mut body = Map::new();
+    body.insert("uuid".into(), json!(t.uuid));
+    body.insert("name".into(), json!(t.name));
+    body.insert("role".into(), json!(t.role.as_str()));
+    body.insert("createdAt".into(), json!(hal::time(t.created_at)));
+    if let Some(used) = t.last_used_at {
+        body.insert("lastUsedAt".into(), json!(hal::time(used)));
+    }
+    if let Some(revoked) = t.revoked_at {
+        body.insert("revokedAt".into(), json!(hal::time(revoked)));
+    }
+    body.insert(
+        "_links".into(),
+        json!({
+            "self": hal::named(token_url(base, &t.uuid), "Token", &t.name),
+            "tokens": hal::titled(base.url(&["tokens"]), "Tokens"),
+        }),
+    );
+    body
+}
+
+/// The body of a POST, with a precise error for each field of the wrong
+/// type; the service checks the rest.
+fn token_input(body: &Value) -> Result<TokenInput> {
+    let Value::Object(body) = body else {
+        return Err(Error::invalid("body", "must be a JSON object"));
+    };
+    let mut violations = Violations::default();
+    let mut string = |field: &str| match body.get(field) {
+        None | Some(Value::Null) => None,
+        Some(Value::String(s)) => Some(s.clone()),
+        Some(_) => {
+            violations.add(field, "must be a string");
+            None
+        }
+    };
+    let input = TokenInput {
+        name: string("name"),
+        role: string("role"),
+    };
+    violations.into_result()?;
+    Ok(input)
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct ListQuery {
+    include_revoked: Option<String>,
+}
+
+impl ListQuery {
+    fn include_revoked(&self) -> Result<bool> {
+        match self.include_revoked.as_deref() {
+            None | Some("false") => Ok(false),
+            Some("true") => Ok(true),
+            Some(_) => Err(Error::invalid(
+                "includeRevoked",
+                "must be one of: true, false",
+            )),
+        }
+    }
+}
+
+async fn list(
+    State(state): State<AppState>,
+    base: Base,
+    Query(page): Query<PageQuery>,
+    Query(query): Query<ListQuery>,
+) -> Result<Response> {
+    let include_revoked = query.include_revoked()?;
+    let listed = state
+        .broker
+        .list_tokens(include_revoked, page.page()?)
+        .await?;
+    let (page, mut links) = pagination(&base, &["tokens"], listed.page, listed.total);
+    if include_revoked {
+        // The next and previous pages list the same tokens.
+        for link in links
+            .as_object_mut()
+            .into_iter()
+            .flat_map(|l| l.values_mut())
+        {
+            if let Some(href) = link["href"].as_str() {
+                link["href"] = json!(format!("{href}&includeRevoked=true"));
+            }
+        }
+    }
+    links["self"] = hal::titled(base.url(&["tokens"]), "Tokens");
+    let tokens: Vec<Value> = listed
+        .items
+        .iter()
+        .map(|t| Value::Object(token_json(&base, t)))
+        .collect();
+    Ok(respond(
+        StatusCode::OK,
+        json!({ "_embedded": { "tokens": tokens }, "_links": links, "page": page }),
+    ))
+}
+
+async fn create(
+    State(state): State<AppState>,
+    base: Base,
+    JsonBody(body): JsonBody<Value>,
+) -> Result<Response> {
+    let created = state.broker.create_token(token_input(&body)?).await?;
+    let mut body = token_json(&base, &created.token);
+    body.insert("secret".into(), json!(created.secret));
+    let mut response = created_or_ok(
+        true,
+        token_url(&base, &created.token.uuid),
+        Value::Object(body),
+    );
+    // The body holds the secret: no cache may keep it.
+    response
+        .headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    Ok(response)
+}
+
+async fn show(
+    State(state): State<AppState>,
+    base: Base,
+    Path(uuid): Path<String>,
+) -> Result<Response> {
+    let token = state.broker.get_token(&uuid).await?;
+    Ok(respond(
+        StatusCode::OK,
+        Value::Object(token_json(&base, &token)),
+    ))
+}
+
+async fn revoke(State(state): State<AppState>, Path(uuid): Path<String>) -> Result<StatusCode> {
+    state.broker.revoke_token(&uuid).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
