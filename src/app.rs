@@ -19,7 +19,7 @@ use tower::ServiceExt;
 use tower_http::LatencyUnit;
 use tower_http::trace::{DefaultOnResponse, TraceLayer};
 
-use crate::config::{BrokerSettings, LogFormat, ServeArgs};
+use crate::config::{AuthSettings, BrokerSettings, LogFormat, ServeArgs};
 use crate::service::Broker;
 use crate::store::local_pg::{Durability, LocalPostgres};
 use crate::store::{self, Store};
@@ -175,7 +175,9 @@ async fn serve_on(args: &ServeArgs, url: &str) -> anyhow::Result<()> {
     let listener = TcpListener::bind(address)
         .await
         .with_context(|| format!("listening on {address}"))?;
-    let server = start(listener, store, args.broker_settings()).await?;
+    let settings = args.broker_settings();
+    log_access(&settings.auth);
+    let server = start(listener, store, settings).await?;
     tracing::info!(
         address = %server.local_addr,
         "pactwire is serving gRPC and REST on http://{}",
@@ -184,6 +186,30 @@ async fn serve_on(args: &ServeArgs, url: &str) -> anyhow::Result<()> {
     shutdown_signal().await;
     tracing::info!("shutting down");
     server.stop().await
+}
+
+/// Says at startup, plainly, who may call the broker.
+fn log_access(auth: &AuthSettings) {
+    if !auth.enabled {
+        tracing::warn!(
+            "authentication is off: anyone who can reach this port can read and change \
+             everything. Set PACT_BROKER_BASIC_AUTH_USERNAME and PACT_BROKER_BASIC_AUTH_PASSWORD, \
+             or PACT_BROKER_AUTH_ENABLED=true to use bearer tokens, to turn it on"
+        );
+        return;
+    }
+    let users: Vec<String> = auth
+        .users
+        .iter()
+        .map(|user| format!("{} ({})", user.name, user.role))
+        .collect();
+    tracing::info!(
+        basic_auth_users = %if users.is_empty() { "none".to_owned() } else { users.join(", ") },
+        public_read = auth.allow_public_read,
+        public_heartbeat = auth.public_heartbeat,
+        public_badges = auth.public_badges,
+        "authentication is on: Basic auth users and bearer tokens"
+    );
 }
 
 /// The configured database URL, or a private PostgreSQL started for it.

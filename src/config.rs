@@ -184,6 +184,112 @@ pub struct ServeArgs {
         value_parser = header_value
     )]
     pub badge_default_cache_setting: String,
+    #[command(flatten)]
+    pub auth: AuthArgs,
+}
+
+/// Who may call the broker (the Pact Broker's setting names). Passwords
+/// are read from the environment, never printed.
+#[derive(Args, Clone)]
+pub struct AuthArgs {
+    /// Turn authentication on or off. Unset, it is on exactly when a Basic
+    /// auth user is configured. `PACT_BROKER_BASIC_AUTH_ENABLED`, the Pact
+    /// Broker's name, is read too.
+    #[arg(long, env = "PACT_BROKER_AUTH_ENABLED", action = clap::ArgAction::Set)]
+    pub auth_enabled: Option<bool>,
+    #[arg(long, env = "PACT_BROKER_BASIC_AUTH_ENABLED", action = clap::ArgAction::Set, hide = true)]
+    pub basic_auth_enabled: Option<bool>,
+    /// The Basic auth user who may read and write.
+    #[arg(long, env = "PACT_BROKER_BASIC_AUTH_USERNAME")]
+    pub basic_auth_username: Option<String>,
+    #[arg(long, env = "PACT_BROKER_BASIC_AUTH_PASSWORD", hide_env_values = true)]
+    pub basic_auth_password: Option<String>,
+    /// The Basic auth user who may only read (and ask for pacts to verify).
+    #[arg(long, env = "PACT_BROKER_BASIC_AUTH_READ_ONLY_USERNAME")]
+    pub basic_auth_read_only_username: Option<String>,
+    #[arg(
+        long,
+        env = "PACT_BROKER_BASIC_AUTH_READ_ONLY_PASSWORD",
+        hide_env_values = true
+    )]
+    pub basic_auth_read_only_password: Option<String>,
+    /// Reading needs no credentials; writing still does.
+    #[arg(long, env = "PACT_BROKER_ALLOW_PUBLIC_READ", default_value_t = false, action = clap::ArgAction::Set)]
+    pub allow_public_read: bool,
+    /// The heartbeat needs no credentials, for load balancers.
+    #[arg(long, env = "PACT_BROKER_PUBLIC_HEARTBEAT", default_value_t = false, action = clap::ArgAction::Set)]
+    pub public_heartbeat: bool,
+    /// Badges need no credentials, for READMEs.
+    #[arg(long, env = "PACT_BROKER_ENABLE_PUBLIC_BADGE_ACCESS", default_value_t = false, action = clap::ArgAction::Set)]
+    pub enable_public_badge_access: bool,
+}
+
+impl AuthArgs {
+    pub fn settings(&self) -> AuthSettings {
+        let user = |name: &Option<String>, password: &Option<String>, role| {
+            let name = name.as_deref().filter(|n| !n.is_empty())?;
+            let password = password.as_deref().filter(|p| !p.is_empty())?;
+            Some(BasicUser {
+                name: name.to_owned(),
+                password: password.to_owned(),
+                role,
+            })
+        };
+        let users: Vec<BasicUser> = [
+            user(
+                &self.basic_auth_username,
+                &self.basic_auth_password,
+                Role::Write,
+            ),
+            user(
+                &self.basic_auth_read_only_username,
+                &self.basic_auth_read_only_password,
+                Role::Read,
+            ),
+        ]
+        .into_iter()
+        .flatten()
+        .collect();
+        let enabled = match (self.auth_enabled, self.basic_auth_enabled) {
+            (None, None) => !users.is_empty(),
+            (a, b) => a.unwrap_or(false) || b.unwrap_or(false),
+        };
+        AuthSettings {
+            enabled,
+            users,
+            allow_public_read: self.allow_public_read,
+            public_heartbeat: self.public_heartbeat,
+            public_badges: self.enable_public_badge_access,
+        }
+    }
+}
+
+/// Authentication and what is public, after parsing.
+#[derive(Clone, Debug, Default)]
+pub struct AuthSettings {
+    pub enabled: bool,
+    pub users: Vec<BasicUser>,
+    pub allow_public_read: bool,
+    pub public_heartbeat: bool,
+    pub public_badges: bool,
+}
+
+/// A Basic auth user from the settings.
+#[derive(Clone)]
+pub struct BasicUser {
+    pub name: String,
+    pub password: String,
+    pub role: Role,
+}
+
+impl std::fmt::Debug for BasicUser {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("BasicUser")
+            .field("name", &self.name)
+            .field("password", &"<redacted>")
+            .field("role", &self.role)
+            .finish()
+    }
 }
 
 /// A value that can be sent as an HTTP header as it is.
@@ -213,6 +319,7 @@ pub struct BrokerSettings {
     pub use_first_tag_as_branch: bool,
     pub use_first_tag_as_branch_time_limit: u32,
     pub badge_default_cache_setting: String,
+    pub auth: AuthSettings,
 }
 
 impl ServeArgs {
@@ -237,6 +344,7 @@ impl ServeArgs {
             use_first_tag_as_branch: self.use_first_tag_as_branch,
             use_first_tag_as_branch_time_limit: self.use_first_tag_as_branch_time_limit,
             badge_default_cache_setting: self.badge_default_cache_setting.clone(),
+            auth: self.auth.settings(),
         }
     }
 }
@@ -254,6 +362,7 @@ impl Default for BrokerSettings {
             use_first_tag_as_branch: true,
             use_first_tag_as_branch_time_limit: 10,
             badge_default_cache_setting: "max-age=30".to_owned(),
+            auth: AuthSettings::default(),
         }
     }
 }

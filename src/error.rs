@@ -41,6 +41,12 @@ pub enum Error {
     /// retried.
     #[error("{0}")]
     Aborted(String),
+    /// No credentials, or ones that identify no one.
+    #[error("{0}")]
+    Unauthenticated(String),
+    /// The caller's role does not allow the operation.
+    #[error("{0}")]
+    PermissionDenied(String),
     /// The database is not reachable or not ready.
     #[error("{0}")]
     Unavailable(String),

@@ -4,6 +4,7 @@
 //! Layers: `grpc` and `rest` are thin adapters over `service`, which holds
 //! the use cases over pure `domain` logic and the diesel `store`.
 
+pub mod access;
 pub mod app;
 pub mod config;
 pub mod domain;

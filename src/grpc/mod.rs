@@ -1,6 +1,7 @@
 //! The gRPC API: thin tonic adapters over the service layer, plus health,
 //! reflection and clear UNIMPLEMENTED answers for capabilities not built yet.
 
+mod access;
 mod convert;
 mod deployments;
 mod for_verification;
@@ -107,16 +108,16 @@ pub fn router(
                 .max_decoding_message_size(max_message_size),
         )
         .add_service(
-            TokenServiceServer::new(tokens::Adapter(broker))
+            TokenServiceServer::new(tokens::Adapter(broker.clone()))
                 .max_decoding_message_size(max_message_size),
         );
-    let router =
-        routes
-            .into_axum_router()
-            .fallback(not_built_yet)
-            .layer(axum::middleware::map_response(
-                status::client_faults_as_client_errors,
-            ));
+    let router = routes
+        .into_axum_router()
+        .fallback(not_built_yet)
+        .layer(axum::middleware::from_fn_with_state(broker, access::guard))
+        .layer(axum::middleware::map_response(
+            status::client_faults_as_client_errors,
+        ));
     Ok((router, health_reporter))
 }
 

@@ -41,6 +41,8 @@ impl From<Error> for Status {
             Error::TooLarge(message) => Status::resource_exhausted(message),
             Error::Aborted(message) => Status::aborted(message),
             Error::Unavailable(message) => Status::unavailable(message),
+            Error::Unauthenticated(message) => Status::unauthenticated(message),
+            Error::PermissionDenied(message) => Status::permission_denied(message),
             Error::Internal(err) => {
                 let reference = uuid::Uuid::new_v4();
                 tracing::error!(error.reference = %reference, error = format!("{err:#}"), "internal error");

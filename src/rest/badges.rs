@@ -8,13 +8,13 @@
 //! a badge, naming what is missing or the reference of the logged error,
 //! so the image in a README never breaks.
 
-use axum::Router;
 use axum::extract::State;
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{MethodRouter, get};
 use serde::Deserialize;
 
+use super::routes::Routes;
 use super::{AppState, Path, Query};
 use crate::domain::badge::{self, Badge, PactLabel};
 use crate::error::Result;
@@ -30,7 +30,7 @@ const NO_ROWS: RowWindow = RowWindow {
     limit: Some(0),
 };
 
-pub fn routes() -> Router<AppState> {
+pub fn routes() -> Routes {
     let pair = "/pacts/provider/{provider}/consumer/{consumer}";
     let pacticipant = "/pacticipants/{pacticipant}";
     let routes = [
@@ -58,9 +58,9 @@ pub fn routes() -> Router<AppState> {
         ),
     ];
     routes.into_iter().fold(
-        Router::new(),
-        |router, (path, handler): (String, MethodRouter<AppState>)| {
-            router
+        Routes::new(),
+        |registered, (path, handler): (String, MethodRouter<AppState>)| {
+            registered
                 .route(&format!("{path}.svg"), handler.clone())
                 .route(&path, handler)
         },

@@ -1,7 +1,6 @@
 //! Deployed and released versions: recording them under a version, and
 //! ending them at `/deployed-versions/{uuid}` and `/released-versions/{uuid}`.
 
-use axum::Router;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -11,13 +10,14 @@ use serde_json::{Map, Value, json};
 use super::environments::environment_json;
 use super::error::document;
 use super::hal::{self, Base};
+use super::routes::Routes;
 use super::{AppState, JsonBody, Path, RawBody, created_or_ok, hal as respond};
 use crate::error::{Error, Result};
 use crate::service::deployments::{DeployedVersion, ReleasedVersion, VersionPlaces};
 use crate::service::environments::EnvironmentKey;
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
+pub fn routes() -> Routes {
+    Routes::new()
         .route(
             "/pacticipants/{pacticipant}/versions/{version}/deployed-versions/environment/{uuid}",
             document(get(deployments_of_version).post(record_deployment)),

@@ -1,7 +1,6 @@
 //! `/environments`: environments, and the versions currently deployed to
 //! or supported in each.
 
-use axum::Router;
 use axum::extract::{RawQuery, State};
 use axum::http::StatusCode;
 use axum::response::Response;
@@ -12,6 +11,7 @@ use serde_json::{Map, Value, json};
 use super::deployments::{Embed, deployed_version_json, released_version_json};
 use super::error::document;
 use super::hal::{self, Base};
+use super::routes::Routes;
 use super::{AppState, JsonBody, Path, Query, hal as respond};
 use crate::error::{Error, Result, Violations};
 use crate::service::deployments::PlaceQuery;
@@ -19,8 +19,8 @@ use crate::service::environments::{
     Contact, Environment, EnvironmentInput, EnvironmentKey, EnvironmentPatch,
 };
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
+pub fn routes() -> Routes {
+    Routes::new()
         .route("/environments", get(list).post(create))
         .route(
             "/environments/{uuid}",

@@ -83,6 +83,10 @@ impl IntoResponse for Error {
                 "Service unavailable",
                 message,
             ),
+            Error::Unauthenticated(message) => {
+                simple(StatusCode::UNAUTHORIZED, "Unauthorized", message)
+            }
+            Error::PermissionDenied(message) => simple(StatusCode::FORBIDDEN, "Forbidden", message),
             Error::Internal(err) => {
                 let reference = uuid::Uuid::new_v4().to_string();
                 tracing::error!(error.reference = %reference, error = format!("{err:#}"), "internal error");
@@ -105,6 +109,15 @@ impl IntoResponse for Error {
             body.to_string(),
         )
             .into_response();
+        if status == StatusCode::UNAUTHORIZED {
+            // Both schemes the broker accepts, Basic first for browsers.
+            for challenge in [r#"Basic realm="pactwire""#, r#"Bearer realm="pactwire""#] {
+                response.headers_mut().append(
+                    header::WWW_AUTHENTICATE,
+                    HeaderValue::from_static(challenge),
+                );
+            }
+        }
         response.extensions_mut().insert(Problem(problem));
         response
     }

@@ -3,7 +3,6 @@
 //! the same query as a Rack nested query string (the Rust verifier GETs it
 //! first, then POSTs to the response's `self` link).
 
-use axum::Router;
 use axum::extract::State;
 use axum::http::{StatusCode, Uri};
 use axum::response::Response;
@@ -12,6 +11,7 @@ use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use serde_json::{Map, Value, json};
 
 use super::query::nested_query;
+use super::routes::Routes;
 use super::{AppState, Base, JsonBody, Path, hal};
 use crate::domain::selector::SelectorInput;
 use crate::domain::verifiable::VerifiablePact;
@@ -19,8 +19,8 @@ use crate::error::{Error, Result, Violations};
 use crate::links;
 use crate::service::for_verification::VerificationRequest;
 
-pub fn routes() -> Router<AppState> {
-    Router::new().route(
+pub fn routes() -> Routes {
+    Routes::new().route(
         "/pacts/provider/{provider}/for-verification",
         get(by_query).post(by_body),
     )

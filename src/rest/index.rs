@@ -1,13 +1,14 @@
-//! `GET /`: the HAL index, with the relations of everything implemented.
+//! `GET /`: the HAL index, with the relations of everything implemented;
+//! and the heartbeat.
 
-use axum::Router;
 use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::get;
 use serde_json::{Map, Value, json};
 
+use super::hal as respond;
 use super::hal::{self, Base};
-use super::{AppState, hal as respond};
+use super::routes::Routes;
 
 /// (relation, path template, title)
 const RELATIONS: &[(&str, &str, &str)] = &[
@@ -111,8 +112,19 @@ const RELATIONS: &[(&str, &str, &str)] = &[
     ("pb:environment", "/environments/{uuid}", "Environment"),
 ];
 
-pub fn routes() -> Router<AppState> {
-    Router::new().route("/", get(index))
+pub fn routes() -> Routes {
+    Routes::new()
+        .route("/", get(index))
+        .route("/diagnostic/status/heartbeat", get(heartbeat))
+}
+
+/// For load balancers: the broker answers. It asks nothing of the database.
+async fn heartbeat(base: Base) -> Response {
+    let href = format!("{}/diagnostic/status/heartbeat", base.0);
+    respond(
+        StatusCode::OK,
+        json!({"ok": true, "_links": {"self": {"href": href}}}),
+    )
 }
 
 async fn index(base: Base) -> Response {

@@ -3,7 +3,6 @@
 //! `text/plain` table. The verdict covers every row; `limit` trims only the
 //! rows shown.
 
-use axum::Router;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
@@ -12,6 +11,7 @@ use serde_json::{Map, Value, json};
 
 use super::error::listing_messages;
 use super::query::nested_query;
+use super::routes::Routes;
 use super::{AppState, Base, Path, hal};
 use crate::domain::matrix::{self, Destination, LatestBy, Row, Selector};
 use crate::error::{Error, Result, Violations};
@@ -27,8 +27,8 @@ const EVERY_ROW: RowWindow = RowWindow {
     limit: None,
 };
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
+pub fn routes() -> Routes {
+    Routes::new()
         .route("/matrix", get(matrix_query))
         .route("/can-i-deploy", get(can_i_deploy))
         .route(

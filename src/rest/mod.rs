@@ -1,6 +1,7 @@
 //! The REST/HAL gateway: the Pact Broker's paths, link relations, JSON
 //! fields and status codes, over the same service layer as gRPC.
 
+mod access;
 mod badges;
 mod deployments;
 mod environments;
@@ -12,6 +13,7 @@ mod matrix;
 mod pacticipants;
 mod pacts;
 mod query;
+mod routes;
 mod tokens;
 mod verifications;
 mod versions;
@@ -31,6 +33,7 @@ use tower_http::set_header::SetResponseHeaderLayer;
 use crate::error::Error;
 use crate::service::Broker;
 pub use hal::Base;
+use routes::Routes;
 
 /// The Pact Broker release whose API this gateway reproduces, sent in the
 /// `x-pact-broker-version` header every Pact Broker response carries.
@@ -45,19 +48,13 @@ pub struct AppState {
 /// The REST router. Request bodies over `max_body_size` get a 413.
 pub fn router(broker: Broker, max_body_size: usize) -> Router {
     let state = AppState { broker };
-    Router::new()
-        .merge(index::routes())
-        .merge(pacticipants::routes())
-        .merge(versions::routes())
-        .merge(pacts::routes())
-        .merge(verifications::routes())
-        .merge(for_verification::routes())
-        .merge(environments::routes())
-        .merge(deployments::routes())
-        .merge(matrix::routes())
-        .merge(badges::routes())
-        .merge(tokens::routes())
+    all_routes()
+        .into_router()
         .fallback(not_found)
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            access::guard,
+        ))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             error::negotiate,
@@ -68,6 +65,26 @@ pub fn router(broker: Broker, max_body_size: usize) -> Router {
             HeaderValue::from_static(COMPATIBLE_PACT_BROKER_VERSION),
         ))
         .with_state(state)
+}
+
+/// Every route of the gateway.
+fn all_routes() -> Routes {
+    index::routes()
+        .merge(pacticipants::routes())
+        .merge(versions::routes())
+        .merge(pacts::routes())
+        .merge(verifications::routes())
+        .merge(for_verification::routes())
+        .merge(environments::routes())
+        .merge(deployments::routes())
+        .merge(matrix::routes())
+        .merge(badges::routes())
+        .merge(tokens::routes())
+}
+
+/// The path of every route, as registered: what the access rules cover.
+pub fn route_paths() -> Vec<String> {
+    all_routes().paths().to_vec()
 }
 
 async fn not_found() -> Response {

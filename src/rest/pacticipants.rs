@@ -1,7 +1,6 @@
 //! Pacticipants and labels: `/pacticipants`, `/pacticipants/{p}`,
 //! `/pacticipants/{p}/labels/{l}`, `/pacticipants/label/{l}`, `/labels`.
 
-use axum::Router;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
@@ -13,6 +12,7 @@ use super::deployments::deployed_environment_links;
 use super::error::document;
 use super::hal::Segment::{self, Name, Var};
 use super::hal::{self, Base};
+use super::routes::Routes;
 use super::versions::version_json;
 use super::{
     AppState, JsonBody, PageQuery, Path, Query, created_or_ok, hal as respond, pagination,
@@ -21,8 +21,8 @@ use crate::error::{Error, Result};
 use crate::service::deployments::PlaceQuery;
 use crate::service::{Pacticipant, PacticipantDetails, PacticipantPatch};
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
+pub fn routes() -> Routes {
+    Routes::new()
         .route("/pacticipants", get(list).post(create))
         .route(
             "/pacticipants/{pacticipant}",

@@ -2,7 +2,6 @@
 //! `PUT /pacts/provider/{p}/consumer/{c}/version/{v}`, and the pact
 //! resources by version, latest, tag, branch and content hash.
 
-use axum::Router;
 use axum::extract::State;
 use axum::http::{HeaderName, HeaderValue, StatusCode};
 use axum::response::Response;
@@ -15,6 +14,7 @@ use serde_json::{Map, Value, json};
 use super::error::document;
 use super::hal::Segment::{Name, Var};
 use super::hal::{self, Base};
+use super::routes::Routes;
 use super::{
     AppState, JsonBody, PageQuery, Path, Query, RawBody, created_or_ok, hal as respond, pagination,
 };
@@ -25,9 +25,9 @@ use crate::service::{
     PublishInput,
 };
 
-pub fn routes() -> Router<AppState> {
+pub fn routes() -> Routes {
     let pair = "/pacts/provider/{provider}/consumer/{consumer}";
-    Router::new()
+    Routes::new()
         .route("/contracts/publish", post(publish_contracts))
         .route(
             &format!("{pair}/version/{{version}}"),

@@ -2,7 +2,6 @@
 //! resources (HAL, camelCase fields). A secret appears in one response
 //! only, the one creating its token.
 
-use axum::Router;
 use axum::extract::State;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::Response;
@@ -11,14 +10,15 @@ use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
 use super::hal::{self, Base};
+use super::routes::Routes;
 use super::{
     AppState, JsonBody, PageQuery, Path, Query, created_or_ok, hal as respond, pagination,
 };
 use crate::error::{Error, Result, Violations};
 use crate::service::tokens::{Token, TokenInput};
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
+pub fn routes() -> Routes {
+    Routes::new()
         .route("/tokens", get(list).post(create))
         .route("/tokens/{uuid}", get(show).delete(revoke))
 }

@@ -6,7 +6,6 @@
 //! version with all its providers
 //! (`/verification-results/consumer/{c}/version/{v}/latest`).
 
-use axum::Router;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
@@ -17,15 +16,16 @@ use serde_json::{Value, json};
 
 use super::error::document;
 use super::hal::{self, Base};
+use super::routes::Routes;
 use super::{AppState, JsonBody, Path, created_or_ok, hal as respond};
 use crate::error::{Error, Result};
 use crate::service::PactSelector;
 use crate::service::verifications::{Verification, VerificationInput};
 
-pub fn routes() -> Router<AppState> {
+pub fn routes() -> Routes {
     let pair = "/pacts/provider/{provider}/consumer/{consumer}";
     let content = format!("{pair}/pact-version/{{sha}}");
-    Router::new()
+    Routes::new()
         .route(
             &format!("{content}/verification-results"),
             document(post(publish)),

@@ -1,6 +1,5 @@
 //! Versions, tags and branches under `/pacticipants/{p}`.
 
-use axum::Router;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
@@ -14,6 +13,7 @@ use super::deployments::{
 use super::error::document;
 use super::hal::Segment::{Name, Var};
 use super::hal::{self, Base};
+use super::routes::Routes;
 use super::{
     AppState, JsonBody, PageQuery, Path, Query, created_or_ok, hal as respond, pagination,
 };
@@ -21,8 +21,8 @@ use crate::error::Result;
 use crate::service::versions::{TagUpdate, VersionInput};
 use crate::service::{Branch, Listed, Tag, Version};
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
+pub fn routes() -> Routes {
+    Routes::new()
         .route("/pacticipants/{pacticipant}/versions", get(list_versions))
         .route(
             "/pacticipants/{pacticipant}/versions/{version}",

@@ -3,6 +3,7 @@
 
 mod support;
 
+mod access;
 mod badges;
 mod broker_contracts;
 mod cli;

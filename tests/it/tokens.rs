@@ -5,12 +5,9 @@ use std::process::Command;
 
 use diesel::QueryableByName;
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
-use pactwire::config::BrokerSettings;
 use pactwire::domain::access::Role;
 use pactwire::grpc::pb;
-use pactwire::service::Broker;
 use pactwire::service::tokens::{TokenIdentity, TokenInput};
-use pactwire::store::Store;
 use reqwest::Method;
 use serde_json::{Value, json};
 use tonic::Code;
@@ -19,13 +16,6 @@ use crate::support::TestApp;
 use crate::support::tools::run;
 
 /// The service layer over the app's database, as the auth layer calls it.
-async fn broker(app: &TestApp) -> Broker {
-    let store = Store::connect(&app.db.url, 2)
-        .await
-        .expect("connecting to the test database");
-    Broker::new(store, BrokerSettings::default())
-}
-
 fn identity(name: &str, role: Role) -> Option<TokenIdentity> {
     Some(TokenIdentity {
         name: name.to_owned(),
@@ -70,7 +60,7 @@ fn assert_no_secret(body: &Value, secret: &str) {
 #[tokio::test]
 async fn rest_creates_lists_shows_and_revokes_tokens() {
     let app = TestApp::start().await;
-    let broker = broker(&app).await;
+    let broker = app.broker().await;
 
     let reply = app
         .call(
@@ -281,7 +271,7 @@ async fn unknown_tokens_are_not_found() {
 #[tokio::test]
 async fn identify_token_records_use_at_most_once_a_minute() {
     let app = TestApp::start().await;
-    let broker = broker(&app).await;
+    let broker = app.broker().await;
     let created = broker
         .create_token(TokenInput {
             name: Some("deployer".into()),
@@ -389,7 +379,7 @@ fn create_request(name: &str, role: pb::Role) -> pb::CreateTokenRequest {
 #[tokio::test]
 async fn grpc_manages_tokens() {
     let app = TestApp::start().await;
-    let broker = broker(&app).await;
+    let broker = app.broker().await;
     let mut client = app.tokens().await;
     let created = client
         .create_token(create_request("ci-admin", pb::Role::Admin))
@@ -541,7 +531,7 @@ async fn pactwire_token(app: &TestApp, args: &[&str]) -> (i32, String, String) {
 #[tokio::test]
 async fn the_cli_creates_the_first_admin_token() {
     let app = TestApp::start().await;
-    let broker = broker(&app).await;
+    let broker = app.broker().await;
     let (code, out, err) = pactwire_token(
         &app,
         &["create", "--role", "admin", "--name", "ci-bootstrap"],

@@ -3,11 +3,14 @@
 
 use pactwire::app::RunningServer;
 use pactwire::config::BrokerSettings;
+use pactwire::domain::access::Role;
 use pactwire::grpc::pb::deployment_service_client::DeploymentServiceClient;
 use pactwire::grpc::pb::pact_service_client::PactServiceClient;
 use pactwire::grpc::pb::pacticipant_service_client::PacticipantServiceClient;
 use pactwire::grpc::pb::token_service_client::TokenServiceClient;
 use pactwire::grpc::pb::version_service_client::VersionServiceClient;
+use pactwire::service::Broker;
+use pactwire::service::tokens::TokenInput;
 use pactwire::store::Store;
 use reqwest::Method;
 use reqwest::header::{HeaderMap, LOCATION};
@@ -50,6 +53,27 @@ impl TestApp {
             db,
             server: Some(server),
         }
+    }
+
+    /// The service layer over the app's database, as the CLI reaches it.
+    pub async fn broker(&self) -> Broker {
+        let store = Store::connect(&self.db.url, 2)
+            .await
+            .expect("connecting to the test database");
+        Broker::new(store, BrokerSettings::default())
+    }
+
+    /// The secret of a new token of `role`, created as the CLI creates one.
+    pub async fn token(&self, role: Role) -> String {
+        self.broker()
+            .await
+            .create_token(TokenInput {
+                name: Some(format!("{role} token {}", uuid::Uuid::new_v4())),
+                role: Some(role.to_string()),
+            })
+            .await
+            .expect("creating a token")
+            .secret
     }
 
     pub fn url(&self, path: &str) -> String {

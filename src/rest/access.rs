@@ -1,0 +1,25 @@
+//! The access check on every REST request, by the rule of the route it
+//! matched (`crate::access`).
+
+use axum::extract::{MatchedPath, Request, State};
+use axum::http::header;
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+
+use super::AppState;
+use crate::access::{self, Rule};
+
+pub async fn guard(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    // A path no route matched gets the 404 of the fallback, which reveals
+    // nothing, under the Pact Broker's rule by method.
+    let rule = request
+        .extensions()
+        .get::<MatchedPath>()
+        .and_then(|path| access::rest_rule(path.as_str()))
+        .unwrap_or(Rule::ByMethod);
+    let authorization = request.headers().get(header::AUTHORIZATION);
+    match access::admit(&state.broker, authorization, rule, request.method()).await {
+        Ok(_) => next.run(request).await,
+        Err(err) => err.into_response(),
+    }
+}
