@@ -22,16 +22,16 @@ pub enum Rule {
     /// The Pact Broker's rule: reading methods (GET, HEAD, OPTIONS) need
     /// read, the others write.
     ByMethod,
-    /// Read, whatever the method: asking which pacts to verify is reading,
-    /// as in the Pact Broker.
+    /// Read, whatever the method: read RPCs, and asking which pacts to
+    /// verify (a POST), which the Pact Broker counts as reading.
     Read,
     Write,
     Admin,
-    /// Read, or nothing when the heartbeat (or reading) is public, so load
-    /// balancers need no credentials.
+    /// Reading needs read, or nothing when the heartbeat (or reading) is
+    /// public, so load balancers need no credentials; other methods write.
     Heartbeat,
-    /// Read, or nothing when badges (or reading) are public, so READMEs can
-    /// show them.
+    /// Reading needs read, or nothing when badges (or reading) are public,
+    /// so READMEs can show them; other methods write.
     Badge,
 }
 
@@ -335,6 +335,11 @@ const GRPC: &[(&str, Rule)] = &[
     ),
 ];
 
+/// Whether a REST method only reads.
+pub fn reads(method: &Method) -> bool {
+    [Method::GET, Method::HEAD, Method::OPTIONS].contains(method)
+}
+
 /// The rule of a REST route, by the path it was registered with.
 pub fn rest_rule(path: &str) -> Option<Rule> {
     REST.iter().find(|(p, _)| *p == path).map(|(_, rule)| *rule)
@@ -348,19 +353,21 @@ pub fn grpc_rule(path: &str) -> Rule {
         .map_or(Admin, |(_, rule)| *rule)
 }
 
-/// The table, for tests that walk it.
+/// The REST table, for tests that walk it.
 pub fn rest_rules() -> &'static [(&'static str, Rule)] {
     REST
 }
 
+/// The gRPC table, for tests that walk it.
 pub fn grpc_rules() -> &'static [(&'static str, Rule)] {
     GRPC
 }
 
 impl Rule {
     /// The role a call needs, or None when it needs no credentials.
-    pub fn required(self, method: &Method, auth: &AuthSettings) -> Option<Role> {
-        let reading = [Method::GET, Method::HEAD, Method::OPTIONS].contains(method);
+    /// `reading` says the call only reads: over REST, a GET, HEAD or
+    /// OPTIONS; an RPC's table entry says itself what it does.
+    pub fn required(self, reading: bool, auth: &AuthSettings) -> Option<Role> {
         let public_read = auth.allow_public_read;
         match self {
             ByMethod if reading => (!public_read).then_some(Role::Read),
@@ -368,6 +375,7 @@ impl Rule {
             Read => (!public_read).then_some(Role::Read),
             Write => Some(Role::Write),
             Admin => Some(Role::Admin),
+            Heartbeat | Badge if !reading => Some(Role::Write),
             Heartbeat => (!(public_read || auth.public_heartbeat)).then_some(Role::Read),
             Badge => (!(public_read || auth.public_badges)).then_some(Role::Read),
         }
@@ -388,13 +396,13 @@ pub async fn admit(
     broker: &Broker,
     authorization: Option<&HeaderValue>,
     rule: Rule,
-    method: &Method,
+    reading: bool,
 ) -> Result<Option<Caller>> {
     let auth = &broker.settings().auth;
     if !auth.enabled {
         return Ok(None);
     }
-    let Some(required) = rule.required(method, auth) else {
+    let Some(required) = rule.required(reading, auth) else {
         return Ok(None);
     };
     let Some(authorization) = authorization else {
@@ -410,6 +418,13 @@ pub async fn admit(
             "this needs the {required} role, and {} has {}",
             caller.name, caller.role
         )))
+    }
+}
+
+/// Names the caller on the request's span, so its log lines say who.
+pub fn record(caller: Option<&Caller>) {
+    if let Some(caller) = caller {
+        tracing::Span::current().record("caller", caller.name.as_str());
     }
 }
 

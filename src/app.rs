@@ -73,6 +73,8 @@ pub fn router(broker: Broker) -> anyhow::Result<(Router, HealthReporter)> {
                     protocol = if is_grpc(request) { "grpc" } else { "rest" },
                     method = %request.method(),
                     path = %request.uri().path(),
+                    // Who called, once authenticated: a user or token name.
+                    caller = tracing::field::Empty,
                 )
             })
             .on_response(
@@ -159,15 +161,17 @@ async fn report_health(health: &HealthReporter, store: &Store) {
 /// REST on one port until SIGINT or SIGTERM.
 pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     telemetry::init(&args.log_level, args.log_format == LogFormat::Json);
+    // Bad settings stop the broker before it starts anything.
+    let settings = args.broker_settings()?;
     let (url, local) = database(&args.database).await?;
-    let result = serve_on(&args, &url).await;
+    let result = serve_on(&args, settings, &url).await;
     if let Some(local) = local {
         local.stop().await?;
     }
     result
 }
 
-async fn serve_on(args: &ServeArgs, url: &str) -> anyhow::Result<()> {
+async fn serve_on(args: &ServeArgs, settings: BrokerSettings, url: &str) -> anyhow::Result<()> {
     let applied = store::migrate(url).await?;
     tracing::info!(migrations.applied = applied, "database migrated");
     let store = Store::connect(url, args.database.database_max_connections).await?;
@@ -175,7 +179,6 @@ async fn serve_on(args: &ServeArgs, url: &str) -> anyhow::Result<()> {
     let listener = TcpListener::bind(address)
         .await
         .with_context(|| format!("listening on {address}"))?;
-    let settings = args.broker_settings();
     log_access(&settings.auth);
     let server = start(listener, store, settings).await?;
     tracing::info!(

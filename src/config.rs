@@ -225,27 +225,40 @@ pub struct AuthArgs {
 }
 
 impl AuthArgs {
-    pub fn settings(&self) -> AuthSettings {
-        let user = |name: &Option<String>, password: &Option<String>, role| {
-            let name = name.as_deref().filter(|n| !n.is_empty())?;
-            let password = password.as_deref().filter(|p| !p.is_empty())?;
-            Some(BasicUser {
+    /// The settings, or why they cannot be used. A user given without a
+    /// password (or the reverse) is refused rather than dropped: a secret
+    /// that failed to mount must not leave the broker open.
+    pub fn settings(&self) -> Result<AuthSettings, String> {
+        let user = |kind: &str, name: &Option<String>, password: &Option<String>, role| match (
+            given(name),
+            given(password),
+        ) {
+            (None, None) => Ok(None),
+            (Some(name), Some(_)) if name.contains(':') => Err(format!(
+                "the {kind} username cannot contain ':', which Basic auth uses to end it"
+            )),
+            (Some(name), Some(password)) => Ok(Some(BasicUser {
                 name: name.to_owned(),
                 password: password.to_owned(),
                 role,
-            })
+            })),
+            _ => Err(format!(
+                "the {kind} username and password must be set together, or neither"
+            )),
         };
         let users: Vec<BasicUser> = [
             user(
+                "Basic auth",
                 &self.basic_auth_username,
                 &self.basic_auth_password,
                 Role::Write,
-            ),
+            )?,
             user(
+                "Basic auth read-only",
                 &self.basic_auth_read_only_username,
                 &self.basic_auth_read_only_password,
                 Role::Read,
-            ),
+            )?,
         ]
         .into_iter()
         .flatten()
@@ -254,14 +267,19 @@ impl AuthArgs {
             (None, None) => !users.is_empty(),
             (a, b) => a.unwrap_or(false) || b.unwrap_or(false),
         };
-        AuthSettings {
+        Ok(AuthSettings {
             enabled,
             users,
             allow_public_read: self.allow_public_read,
             public_heartbeat: self.public_heartbeat,
             public_badges: self.enable_public_badge_access,
-        }
+        })
     }
+}
+
+/// A setting's value, unless it is empty.
+fn given(value: &Option<String>) -> Option<&str> {
+    value.as_deref().filter(|v| !v.is_empty())
 }
 
 /// Authentication and what is public, after parsing.
@@ -323,8 +341,8 @@ pub struct BrokerSettings {
 }
 
 impl ServeArgs {
-    pub fn broker_settings(&self) -> BrokerSettings {
-        BrokerSettings {
+    pub fn broker_settings(&self) -> anyhow::Result<BrokerSettings> {
+        Ok(BrokerSettings {
             // The Pact Broker accepts a space-separated list; the first wins.
             base_url: self
                 .base_url
@@ -344,8 +362,8 @@ impl ServeArgs {
             use_first_tag_as_branch: self.use_first_tag_as_branch,
             use_first_tag_as_branch_time_limit: self.use_first_tag_as_branch_time_limit,
             badge_default_cache_setting: self.badge_default_cache_setting.clone(),
-            auth: self.auth.settings(),
-        }
+            auth: self.auth.settings().map_err(anyhow::Error::msg)?,
+        })
     }
 }
 
@@ -364,5 +382,63 @@ impl Default for BrokerSettings {
             badge_default_cache_setting: "max-age=30".to_owned(),
             auth: AuthSettings::default(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args(name: Option<&str>, password: Option<&str>) -> AuthArgs {
+        AuthArgs {
+            auth_enabled: None,
+            basic_auth_enabled: None,
+            basic_auth_username: name.map(str::to_owned),
+            basic_auth_password: password.map(str::to_owned),
+            basic_auth_read_only_username: None,
+            basic_auth_read_only_password: None,
+            allow_public_read: false,
+            public_heartbeat: false,
+            enable_public_badge_access: false,
+        }
+    }
+
+    #[test]
+    fn a_basic_user_turns_authentication_on() {
+        assert!(!args(None, None).settings().unwrap().enabled);
+        let settings = args(Some("ci"), Some("pw")).settings().unwrap();
+        assert!(settings.enabled);
+        assert_eq!(settings.users[0].role, Role::Write);
+        assert!(!format!("{settings:?}").contains("pw\""), "{settings:?}");
+    }
+
+    #[test]
+    fn half_a_basic_user_is_refused_not_ignored() {
+        for (name, password) in [
+            (Some("ci"), None),
+            (None, Some("pw")),
+            (Some("ci"), Some("")),
+        ] {
+            assert_eq!(
+                args(name, password).settings().unwrap_err(),
+                "the Basic auth username and password must be set together, or neither"
+            );
+        }
+        assert!(
+            args(Some("c:i"), Some("pw"))
+                .settings()
+                .unwrap_err()
+                .contains("':'")
+        );
+    }
+
+    #[test]
+    fn an_explicit_switch_wins() {
+        let mut off = args(Some("ci"), Some("pw"));
+        off.basic_auth_enabled = Some(false);
+        assert!(!off.settings().unwrap().enabled);
+        let mut on = args(None, None);
+        on.auth_enabled = Some(true);
+        assert!(on.settings().unwrap().enabled);
     }
 }

@@ -95,6 +95,8 @@ enum Outcome {
     Through,
     Unauthenticated,
     Forbidden,
+    /// A 5xx or INTERNAL: never expected.
+    Failed,
 }
 
 fn expected(required: Option<Role>, identity: &Identity) -> Outcome {
@@ -124,8 +126,10 @@ fn concrete(template: &str) -> String {
         .join("/")
 }
 
-const METHODS: [Method; 5] = [
+const METHODS: [Method; 7] = [
     Method::GET,
+    Method::HEAD,
+    Method::OPTIONS,
     Method::POST,
     Method::PUT,
     Method::PATCH,
@@ -158,6 +162,7 @@ async fn rest_outcome(app: &TestApp, method: Method, path: &str, identity: &Iden
             Outcome::Unauthenticated
         }
         403 => Outcome::Forbidden,
+        500.. => Outcome::Failed,
         _ => Outcome::Through,
     }
 }
@@ -179,6 +184,7 @@ async fn grpc_outcome(app: &TestApp, path: &str, identity: &Identity) -> Outcome
     match grpc.server_streaming(request, path, codec).await {
         Err(status) if status.code() == Code::Unauthenticated => Outcome::Unauthenticated,
         Err(status) if status.code() == Code::PermissionDenied => Outcome::Forbidden,
+        Err(status) if status.code() == Code::Internal => Outcome::Failed,
         _ => Outcome::Through,
     }
 }
@@ -192,7 +198,7 @@ async fn walk(auth: AuthSettings) -> Vec<String> {
     for (template, rule) in access::rest_rules() {
         let path = concrete(template);
         for method in METHODS {
-            let required = rule.required(&method, &auth);
+            let required = rule.required(access::reads(&method), &auth);
             for identity in &identities {
                 let want = expected(required, identity);
                 let got = rest_outcome(&app, method.clone(), &path, identity).await;
@@ -206,7 +212,7 @@ async fn walk(auth: AuthSettings) -> Vec<String> {
         }
     }
     for (path, rule) in access::grpc_rules() {
-        let required = rule.required(&Method::POST, &auth);
+        let required = rule.required(true, &auth);
         for identity in &identities {
             let want = expected(required, identity);
             let got = grpc_outcome(&app, path, identity).await;
@@ -644,16 +650,159 @@ async fn credentials_that_identify_no_one_are_refused_on_both_transports() {
             "{authorization}"
         );
     }
-    // The scheme's name is case-insensitive (RFC 9110).
-    let identity = Identity {
-        name: "lower case".into(),
-        role: Some(Role::Read),
-        authorization: Some(basic("reader", "read-pw").replace("Basic", "basic")),
+    // Scheme names are case-insensitive (RFC 9110).
+    let reader = app.token(Role::Read).await;
+    for authorization in [
+        basic("reader", "read-pw").replace("Basic", "basic"),
+        format!("bearer {reader}"),
+    ] {
+        let identity = Identity {
+            name: authorization.clone(),
+            role: Some(Role::Read),
+            authorization: Some(authorization.clone()),
+        };
+        assert_eq!(
+            rest_outcome(&app, Method::GET, "/pacticipants", &identity).await,
+            Outcome::Through,
+            "{authorization}"
+        );
+        assert_eq!(
+            grpc_outcome(&app, "/pactwire.v1.MatrixService/CanIDeploy", &identity).await,
+            Outcome::Through,
+            "{authorization}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_password_may_contain_a_colon() {
+    let auth = AuthSettings {
+        enabled: true,
+        users: vec![BasicUser {
+            name: "writer".into(),
+            password: "a:b:c".into(),
+            role: Role::Write,
+        }],
+        ..AuthSettings::default()
     };
-    assert_eq!(
-        rest_outcome(&app, Method::GET, "/pacticipants", &identity).await,
-        Outcome::Through
-    );
+    let app = TestApp::start_with(settings(auth)).await;
+    for (password, want) in [("a:b:c", Outcome::Through), ("a", Outcome::Unauthenticated)] {
+        let identity = Identity {
+            name: password.into(),
+            role: None,
+            authorization: Some(basic("writer", password)),
+        };
+        assert_eq!(
+            rest_outcome(&app, Method::POST, "/pacticipants", &identity).await,
+            want,
+            "{password}"
+        );
+    }
+}
+
+/// What the public settings open, stated independently of the table:
+/// only reading, the heartbeat and health, or badges, never a write.
+#[tokio::test]
+async fn public_settings_open_only_what_they_name() {
+    use Outcome::{Through, Unauthenticated};
+    let nobody = Identity {
+        name: "nobody".into(),
+        role: None,
+        authorization: None,
+    };
+    let badge = "/pacts/provider/Bar/consumer/Foo/latest/badge";
+    let heartbeat = "/diagnostic/status/heartbeat";
+    type Cases<'a> = Vec<(Method, &'a str, Outcome)>;
+    let public_read: Cases = vec![
+        (Method::GET, "/pacticipants", Through),
+        (Method::HEAD, "/pacticipants", Through),
+        (
+            Method::POST,
+            "/pacts/provider/Bar/for-verification",
+            Through,
+        ),
+        (Method::GET, heartbeat, Through),
+        (Method::GET, badge, Through),
+        (Method::POST, "/pacticipants", Unauthenticated),
+        (Method::DELETE, "/pacticipants/Foo", Unauthenticated),
+        (Method::GET, "/tokens", Unauthenticated),
+        (Method::POST, badge, Unauthenticated),
+    ];
+    let public_heartbeat_and_badges: Cases = vec![
+        (Method::GET, heartbeat, Through),
+        (Method::GET, badge, Through),
+        (Method::GET, "/pacticipants", Unauthenticated),
+        (Method::POST, heartbeat, Unauthenticated),
+        (Method::POST, badge, Unauthenticated),
+    ];
+    let rpcs_public_read = [
+        ("/pactwire.v1.MatrixService/CanIDeploy", Through),
+        ("/grpc.health.v1.Health/Check", Through),
+        ("/pactwire.v1.PactService/PublishContracts", Unauthenticated),
+        ("/pactwire.v1.TokenService/ListTokens", Unauthenticated),
+    ];
+    let rpcs_public_heartbeat = [
+        ("/grpc.health.v1.Health/Check", Through),
+        ("/pactwire.v1.MatrixService/CanIDeploy", Unauthenticated),
+    ];
+    let modes = [
+        (
+            AuthSettings {
+                allow_public_read: true,
+                ..protected()
+            },
+            public_read,
+            &rpcs_public_read[..],
+        ),
+        (
+            AuthSettings {
+                public_heartbeat: true,
+                public_badges: true,
+                ..protected()
+            },
+            public_heartbeat_and_badges,
+            &rpcs_public_heartbeat[..],
+        ),
+    ];
+    for (auth, cases, rpcs) in modes {
+        let app = TestApp::start_with(settings(auth)).await;
+        for (method, path, want) in cases {
+            let got = rest_outcome(&app, method.clone(), path, &nobody).await;
+            assert_eq!(got, want, "{method} {path}");
+        }
+        for (path, want) in rpcs {
+            assert_eq!(grpc_outcome(&app, path, &nobody).await, *want, "{path}");
+        }
+    }
+}
+
+/// Each RPC's rule agrees with its name: reading methods read, token and
+/// secret methods admin, every other method writes.
+#[test]
+fn rpc_rules_follow_their_names() {
+    for (path, rule) in access::grpc_rules() {
+        let (service, method) = path.trim_start_matches('/').split_once('/').unwrap();
+        let want = if service.starts_with("grpc.health") {
+            access::Rule::Heartbeat
+        } else if service == "pactwire.v1.TokenService" || method.contains("Secret") {
+            access::Rule::Admin
+        } else if [
+            "Get",
+            "List",
+            "Watch",
+            "Query",
+            "CanIDeploy",
+            "ServerReflection",
+        ]
+        .iter()
+        .any(|prefix| method.starts_with(prefix))
+        {
+            access::Rule::Read
+        } else {
+            access::Rule::Write
+        };
+        assert_eq!(*rule, want, "{path}");
+    }
 }
 
 /// Runs `pactwire serve` on the test database with `env`, calls it with
@@ -750,6 +899,8 @@ async fn the_log_says_whether_authentication_is_on_and_holds_no_credential() {
     .await;
     assert!(log.contains("authentication is on"), "{log}");
     assert!(log.contains("writer (write)"), "{log}");
+    // Each request's log line names its caller.
+    assert!(log.contains("user writer"), "{log}");
     for secret in [
         password,
         "wrong-password-xyz",
