@@ -8,7 +8,7 @@
 use axum::http::{HeaderValue, Method};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
-use sha2::{Digest, Sha256};
+use sha2::{Digest as _, Sha256};
 use subtle::ConstantTimeEq;
 
 use crate::config::AuthSettings;
@@ -458,16 +458,22 @@ async fn identify(
     }
 }
 
+/// A SHA-256 digest: what Basic credentials are compared as.
+pub type Digest = [u8; 32];
+
+pub fn digest(text: &str) -> Digest {
+    Sha256::digest(text.as_bytes()).into()
+}
+
 /// The configured user with this name and password. Every user is
 /// compared, each in constant time over digests, so timing tells nothing
 /// about how much of a name or password matched.
 fn basic_user(auth: &AuthSettings, name: &str, password: &str) -> Option<Caller> {
-    let digest = |text: &str| Sha256::digest(text.as_bytes());
     let (name_digest, password_digest) = (digest(name), digest(password));
     let mut found = None;
     for user in &auth.users {
-        let same_name = digest(&user.name).ct_eq(&name_digest);
-        let same_password = digest(&user.password).ct_eq(&password_digest);
+        let same_name = user.name_digest.ct_eq(&name_digest);
+        let same_password = user.password_digest.ct_eq(&password_digest);
         if bool::from(same_name & same_password) {
             found = Some(Caller {
                 name: format!("user {}", user.name),

@@ -8,6 +8,7 @@ use std::path::PathBuf;
 use clap::builder::PossibleValuesParser;
 use clap::{Args, Parser, Subcommand};
 
+use crate::access::{self, Digest};
 use crate::domain::access::Role;
 
 /// The pactwire command line.
@@ -237,11 +238,7 @@ impl AuthArgs {
             (Some(name), Some(_)) if name.contains(':') => Err(format!(
                 "the {kind} username cannot contain ':', which Basic auth uses to end it"
             )),
-            (Some(name), Some(password)) => Ok(Some(BasicUser {
-                name: name.to_owned(),
-                password: password.to_owned(),
-                role,
-            })),
+            (Some(name), Some(password)) => Ok(Some(BasicUser::new(name, password, role))),
             _ => Err(format!(
                 "the {kind} username and password must be set together, or neither"
             )),
@@ -292,21 +289,33 @@ pub struct AuthSettings {
     pub public_badges: bool,
 }
 
-/// A Basic auth user from the settings.
+/// A Basic auth user from the settings. Only digests of the name and
+/// password are kept: what every request is compared with, computed once.
 #[derive(Clone)]
 pub struct BasicUser {
     pub name: String,
-    pub password: String,
     pub role: Role,
+    pub name_digest: Digest,
+    pub password_digest: Digest,
+}
+
+impl BasicUser {
+    pub fn new(name: &str, password: &str, role: Role) -> BasicUser {
+        BasicUser {
+            name: name.to_owned(),
+            role,
+            name_digest: access::digest(name),
+            password_digest: access::digest(password),
+        }
+    }
 }
 
 impl std::fmt::Debug for BasicUser {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("BasicUser")
             .field("name", &self.name)
-            .field("password", &"<redacted>")
             .field("role", &self.role)
-            .finish()
+            .finish_non_exhaustive()
     }
 }
 

@@ -18,6 +18,7 @@ use tonic::Code;
 use tonic::codegen::http::uri::PathAndQuery;
 
 use crate::support::TestApp;
+use crate::support::process::{free_port, stop};
 
 /// Who calls: a name for messages and the authorization header, if any.
 struct Identity {
@@ -39,16 +40,8 @@ fn settings(auth: AuthSettings) -> BrokerSettings {
 
 fn users() -> Vec<BasicUser> {
     vec![
-        BasicUser {
-            name: "writer".into(),
-            password: "write-pw".into(),
-            role: Role::Write,
-        },
-        BasicUser {
-            name: "reader".into(),
-            password: "read-pw".into(),
-            role: Role::Read,
-        },
+        BasicUser::new("writer", "write-pw", Role::Write),
+        BasicUser::new("reader", "read-pw", Role::Read),
     ]
 }
 
@@ -678,11 +671,7 @@ async fn credentials_that_identify_no_one_are_refused_on_both_transports() {
 async fn a_password_may_contain_a_colon() {
     let auth = AuthSettings {
         enabled: true,
-        users: vec![BasicUser {
-            name: "writer".into(),
-            password: "a:b:c".into(),
-            role: Role::Write,
-        }],
+        users: vec![BasicUser::new("writer", "a:b:c", Role::Write)],
         ..AuthSettings::default()
     };
     let app = TestApp::start_with(settings(auth)).await;
@@ -810,13 +799,10 @@ fn rpc_rules_follow_their_names() {
 async fn served_log(env: &[(&str, &str)], authorizations: &[String]) -> String {
     use std::process::{Command, Stdio};
     let db = crate::support::pg::database().await;
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .unwrap()
-        .port();
+    let port = free_port();
     let log = std::path::PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
         .join(format!("serve-{}.log", uuid::Uuid::new_v4()));
-    let mut child = Command::new(env!("CARGO_BIN_EXE_pactwire"))
+    let child = Command::new(env!("CARGO_BIN_EXE_pactwire"))
         .args([
             "serve",
             "--bind-address",
@@ -866,15 +852,7 @@ async fn served_log(env: &[(&str, &str)], authorizations: &[String]) -> String {
             .insert("authorization", authorization.parse().unwrap());
         let _ = matrix.can_i_deploy(request).await;
     }
-    nix::sys::signal::kill(
-        nix::unistd::Pid::from_raw(child.id() as i32),
-        nix::sys::signal::Signal::SIGTERM,
-    )
-    .unwrap();
-    tokio::task::spawn_blocking(move || child.wait())
-        .await
-        .unwrap()
-        .unwrap();
+    stop(child).await;
     std::fs::read_to_string(&log).unwrap()
 }
 

@@ -6,15 +6,7 @@ use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use nix::sys::signal::{Signal, kill};
-use nix::unistd::Pid;
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .expect("a free port")
-        .port()
-}
+use crate::support::process::{free_port, stop};
 
 fn start(data_dir: &Path, port: u16) -> Child {
     Command::new(env!("CARGO_BIN_EXE_pactwire"))
@@ -49,15 +41,6 @@ async fn wait_until_up(client: &reqwest::Client, base: &str, child: &mut Child) 
         assert!(Instant::now() < deadline, "pactwire did not come up");
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
-}
-
-async fn stop(mut child: Child) {
-    kill(Pid::from_raw(child.id() as i32), Signal::SIGTERM).expect("signalling pactwire");
-    let status = tokio::task::spawn_blocking(move || child.wait())
-        .await
-        .expect("waiting")
-        .expect("waiting for pactwire");
-    assert!(status.success(), "pactwire exited with {status}");
 }
 
 #[tokio::test]

@@ -1424,6 +1424,13 @@ fn over_reads(plan: &str) -> Vec<String> {
         .collect()
 }
 
+/// Fails unless `plan` reads no history table whole and no more rows than
+/// it needs; `what` says which query it is.
+fn assert_reads_only_its_rows(plan: &str, what: &str) {
+    assert_eq!(reads_a_whole_table(plan), None, "{what}:\n{plan}");
+    assert_eq!(over_reads(plan), Vec::<String>::new(), "{what}:\n{plan}");
+}
+
 #[tokio::test]
 async fn the_rows_of_one_selector_are_found_through_indexes() {
     use pactwire::store::matrix::rows_for_one_sql;
@@ -1439,15 +1446,9 @@ async fn the_rows_of_one_selector_are_found_through_indexes() {
                 ("a provider version", [&[provider_version][..], &[]]),
             ] {
                 let plan = history.plan(&sql, &arrays).await;
-                assert_eq!(
-                    reads_a_whole_table(&plan),
-                    None,
-                    "{what}, every_row {every_row}, latest_only {latest_only}:\n{plan}"
-                );
-                assert_eq!(
-                    over_reads(&plan),
-                    Vec::<String>::new(),
-                    "{what}, every_row {every_row}, latest_only {latest_only}:\n{plan}"
+                assert_reads_only_its_rows(
+                    &plan,
+                    &format!("{what}, every_row {every_row}, latest_only {latest_only}"),
                 );
             }
         }
@@ -1483,16 +1484,7 @@ async fn the_rows_between_selectors_are_read_through_fitting_indexes() {
             ),
         ] {
             let plan = history.plan(&sql, &arrays).await;
-            assert_eq!(
-                reads_a_whole_table(&plan),
-                None,
-                "{what}, every_row {every_row}:\n{plan}"
-            );
-            assert_eq!(
-                over_reads(&plan),
-                Vec::<String>::new(),
-                "{what}, every_row {every_row}:\n{plan}"
-            );
+            assert_reads_only_its_rows(&plan, &format!("{what}, every_row {every_row}"));
         }
     }
 }

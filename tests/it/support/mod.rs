@@ -4,6 +4,7 @@
 pub mod app;
 pub mod contracts;
 pub mod pg;
+pub mod process;
 pub mod tools;
 
 pub use app::TestApp;
