@@ -61,7 +61,7 @@ use serde_json::{Value, json};
 use sha1::{Digest, Sha1};
 
 mod support;
-use support::{Broker, Postgres, run};
+use support::{Broker, CountRow, Postgres, run};
 
 const PACTICIPANTS: usize = 200;
 /// The web front end whose deployment is checked.
@@ -679,12 +679,6 @@ struct IdRow {
     id: i64,
 }
 
-#[derive(QueryableByName)]
-struct CountRow {
-    #[diesel(sql_type = BigInt)]
-    n: i64,
-}
-
 /// One column of `rows`, to bind as an array.
 fn column<'a, T, U>(rows: &'a [T], value: impl Fn(&'a T) -> U) -> Vec<U> {
     rows.iter().map(value).collect()
@@ -1074,14 +1068,7 @@ async fn counts(conn: &mut AsyncPgConnection) -> anyhow::Result<String> {
             "released_versions WHERE support_ended_at IS NULL",
         ),
     ];
-    let mut out = Vec::new();
-    for (label, from) in tables {
-        let row: CountRow = sql_query(format!("SELECT count(*) AS n FROM {from}"))
-            .get_result(conn)
-            .await?;
-        out.push(format!("{label}={}", row.n));
-    }
-    Ok(out.join(", "))
+    support::count_rows(conn, &tables).await
 }
 
 /// The seeded rows are what the write path leaves: the head tables agree

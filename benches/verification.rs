@@ -39,7 +39,7 @@ use pactwire::grpc::pb::verification_service_client::VerificationServiceClient;
 use serde_json::{Value, json};
 
 mod support;
-use support::{Broker, Postgres, run};
+use support::{Broker, CountRow, Postgres, run};
 
 const PROVIDER: &str = "Provider";
 const CONSUMERS: usize = 50;
@@ -193,12 +193,6 @@ struct Ids {
 struct IdRow {
     #[diesel(sql_type = BigInt)]
     id: i64,
-}
-
-#[derive(QueryableByName)]
-struct CountRow {
-    #[diesel(sql_type = BigInt)]
-    n: i64,
 }
 
 fn minutes(n: i64) -> chrono::Duration {
@@ -789,14 +783,7 @@ async fn counts(conn: &mut AsyncPgConnection) -> anyhow::Result<String> {
             "released_versions WHERE support_ended_at IS NULL",
         ),
     ];
-    let mut out = Vec::new();
-    for (label, from) in tables {
-        let row: CountRow = sql_query(format!("SELECT count(*) AS n FROM {from}"))
-            .get_result(conn)
-            .await?;
-        out.push(format!("{label}={}", row.n));
-    }
-    Ok(out.join(", "))
+    support::count_rows(conn, &tables).await
 }
 
 /// The seeded data is what the write path would have left: checks a few

@@ -146,3 +146,26 @@ where
         elapsed: started.elapsed(),
     }
 }
+
+/// A `count(*) AS n` row.
+#[derive(diesel::QueryableByName)]
+pub struct CountRow {
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    pub n: i64,
+}
+
+/// `label=count` for each (label, FROM clause), for the seeding report.
+pub async fn count_rows(
+    conn: &mut diesel_async::AsyncPgConnection,
+    tables: &[(&str, &str)],
+) -> anyhow::Result<String> {
+    use diesel_async::RunQueryDsl;
+    let mut out = Vec::new();
+    for (label, from) in tables {
+        let row: CountRow = diesel::sql_query(format!("SELECT count(*) AS n FROM {from}"))
+            .get_result(conn)
+            .await?;
+        out.push(format!("{label}={}", row.n));
+    }
+    Ok(out.join(", "))
+}
