@@ -22,3 +22,4 @@ mod tokens;
 mod verifications;
 mod verifiers;
 mod versions;
+mod wire;
