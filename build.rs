@@ -17,6 +17,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     protos.sort();
 
     tonic_prost_build::configure()
+        .codec_path("crate::grpc::codec::Codec")
         .file_descriptor_set_path(out_dir.join("pactwire_descriptor.bin"))
         .compile_with_config(config, &protos, &[PathBuf::from("proto"), include])?;
     println!("cargo:rerun-if-changed=proto");

@@ -1,5 +1,9 @@
-//! One error vocabulary for the whole broker. `grpc::status` maps it to
-//! gRPC codes and `rest::error` to the Pact Broker's HTTP bodies.
+//! One error vocabulary for the whole broker, and one table
+//! ([`ErrorCode::wire`]) of the gRPC code and HTTP status of each kind of
+//! error. `grpc::status` and `rest::error` build their bodies from it.
+
+use http::StatusCode;
+use tonic::Code;
 
 use crate::domain::notice::Notice;
 
@@ -55,7 +59,8 @@ pub enum Error {
     Internal(#[from] anyhow::Error),
 }
 
-fn describe(violations: &[FieldViolation]) -> String {
+/// The violations in one line: `field: message; ...`.
+pub fn describe(violations: &[FieldViolation]) -> String {
     violations
         .iter()
         .map(|v| format!("{}: {}", v.field, v.message))
@@ -65,7 +70,104 @@ fn describe(violations: &[FieldViolation]) -> String {
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
+/// The kind of an error, which decides how each transport reports it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ErrorCode {
+    NotFound,
+    InvalidArgument,
+    AlreadyExists,
+    Conflict,
+    UnsupportedMediaType,
+    TooLarge,
+    Aborted,
+    Unauthenticated,
+    PermissionDenied,
+    Unavailable,
+    Internal,
+}
+
+/// How a transport reports one kind of error.
+pub struct Wire {
+    pub grpc: Code,
+    pub http: StatusCode,
+    /// The title of its problem+json document; its type is the title in
+    /// kebab case under `/problems/`.
+    pub title: &'static str,
+}
+
+impl ErrorCode {
+    /// The one table of error codes, as quickwit's `ServiceErrorCode`.
+    pub const fn wire(self) -> Wire {
+        use ErrorCode as E;
+        let (grpc, http, title) = match self {
+            E::NotFound => (Code::NotFound, StatusCode::NOT_FOUND, "Not found"),
+            E::InvalidArgument => (
+                Code::InvalidArgument,
+                StatusCode::BAD_REQUEST,
+                "Validation errors",
+            ),
+            E::AlreadyExists => (Code::AlreadyExists, StatusCode::CONFLICT, "Conflict"),
+            // A changed pact for a published version: it exists, and differs.
+            E::Conflict => (Code::AlreadyExists, StatusCode::CONFLICT, "Conflict"),
+            // gRPC has no media types; a body in the wrong format is bad input.
+            E::UnsupportedMediaType => (
+                Code::InvalidArgument,
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "Unsupported media type",
+            ),
+            E::TooLarge => (
+                Code::ResourceExhausted,
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "Request entity too large",
+            ),
+            // The Pact Broker answers a lost race as a conflict.
+            E::Aborted => (Code::Aborted, StatusCode::CONFLICT, "Conflict"),
+            E::Unauthenticated => (
+                Code::Unauthenticated,
+                StatusCode::UNAUTHORIZED,
+                "Unauthorized",
+            ),
+            E::PermissionDenied => (Code::PermissionDenied, StatusCode::FORBIDDEN, "Forbidden"),
+            E::Unavailable => (
+                Code::Unavailable,
+                StatusCode::SERVICE_UNAVAILABLE,
+                "Service unavailable",
+            ),
+            E::Internal => (
+                Code::Internal,
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "Server error",
+            ),
+        };
+        Wire { grpc, http, title }
+    }
+}
+
+/// Logs an unexpected error with a new reference id and returns the id,
+/// which is all a caller is told: the details stay in the log.
+pub fn log_with_reference(what: &str, err: &dyn std::fmt::Display) -> String {
+    let reference = uuid::Uuid::new_v4().to_string();
+    tracing::error!(error.reference = %reference, error = %err, "{what}");
+    reference
+}
+
 impl Error {
+    pub fn code(&self) -> ErrorCode {
+        match self {
+            Error::NotFound(_) => ErrorCode::NotFound,
+            Error::InvalidArgument(_) => ErrorCode::InvalidArgument,
+            Error::AlreadyExists(_) => ErrorCode::AlreadyExists,
+            Error::Conflict { .. } => ErrorCode::Conflict,
+            Error::UnsupportedMediaType(_) => ErrorCode::UnsupportedMediaType,
+            Error::TooLarge(_) => ErrorCode::TooLarge,
+            Error::Aborted(_) => ErrorCode::Aborted,
+            Error::Unauthenticated(_) => ErrorCode::Unauthenticated,
+            Error::PermissionDenied(_) => ErrorCode::PermissionDenied,
+            Error::Unavailable(_) => ErrorCode::Unavailable,
+            Error::Internal(_) => ErrorCode::Internal,
+        }
+    }
+
     /// A single-field validation error.
     pub fn invalid(field: impl Into<String>, message: impl Into<String>) -> Self {
         Error::InvalidArgument(vec![FieldViolation {
@@ -100,8 +202,7 @@ impl From<diesel::result::Error> for Error {
 
 impl From<diesel_async::pooled_connection::bb8::RunError> for Error {
     fn from(err: diesel_async::pooled_connection::bb8::RunError) -> Self {
-        let reference = uuid::Uuid::new_v4();
-        tracing::error!(error.reference = %reference, error = %err, "database unavailable");
+        let reference = log_with_reference("database unavailable", &err);
         Error::Unavailable(format!(
             "the database is unavailable; the details are logged with the reference {reference}"
         ))
@@ -130,6 +231,64 @@ impl Violations {
             Ok(())
         } else {
             Err(Error::InvalidArgument(self.0))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every code; the match fails to compile when one is added and not
+    /// listed here.
+    fn every_code() -> Vec<ErrorCode> {
+        use ErrorCode as E;
+        let all = vec![
+            E::NotFound,
+            E::InvalidArgument,
+            E::AlreadyExists,
+            E::Conflict,
+            E::UnsupportedMediaType,
+            E::TooLarge,
+            E::Aborted,
+            E::Unauthenticated,
+            E::PermissionDenied,
+            E::Unavailable,
+            E::Internal,
+        ];
+        for code in &all {
+            match code {
+                E::NotFound
+                | E::InvalidArgument
+                | E::AlreadyExists
+                | E::Conflict
+                | E::UnsupportedMediaType
+                | E::TooLarge
+                | E::Aborted
+                | E::Unauthenticated
+                | E::PermissionDenied
+                | E::Unavailable
+                | E::Internal => {}
+            }
+        }
+        all
+    }
+
+    #[test]
+    fn only_tonic_answers_out_of_range() {
+        // `grpc::status::over_limit_as_resource_exhausted` relies on it.
+        for code in every_code() {
+            assert_ne!(code.wire().grpc, Code::OutOfRange, "{code:?}");
+        }
+    }
+
+    #[test]
+    fn client_faults_are_4xx_and_server_faults_5xx() {
+        for code in every_code() {
+            let wire = code.wire();
+            let server_fault = matches!(code, ErrorCode::Unavailable | ErrorCode::Internal);
+            assert_eq!(wire.http.is_server_error(), server_fault, "{code:?}");
+            assert_eq!(wire.http.is_client_error(), !server_fault, "{code:?}");
         }
     }
 }

@@ -2,6 +2,7 @@
 //! reflection and clear UNIMPLEMENTED answers for capabilities not built yet.
 
 mod access;
+mod codec;
 mod convert;
 mod deployments;
 mod for_verification;
@@ -116,7 +117,7 @@ pub fn router(
         .fallback(not_built_yet)
         .layer(axum::middleware::from_fn_with_state(broker, access::guard))
         .layer(axum::middleware::map_response(
-            status::client_faults_as_client_errors,
+            status::over_limit_as_resource_exhausted,
         ));
     Ok((router, health_reporter))
 }

@@ -224,8 +224,7 @@ async fn can_i_merge(State(state): State<AppState>, Path(pacticipant): Path<Stri
 /// error badge when what it shows could not be found out.
 fn draw(drawn: Result<(Badge, &str)>) -> Response {
     let (badge, cache_control) = drawn.unwrap_or_else(|err| {
-        let reference = uuid::Uuid::new_v4().to_string();
-        tracing::error!(error.reference = %reference, error = %err, "drawing a badge");
+        let reference = crate::error::log_with_reference("drawing a badge", &err);
         (badge::error(&reference), NO_CACHE)
     });
     (

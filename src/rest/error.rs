@@ -11,7 +11,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::MethodRouter;
 use serde_json::{Map, Value, json};
 
-use crate::error::Error;
+use crate::error::{Error, log_with_reference};
 
 /// The problem+json form of an error, carried in the response extensions so
 /// [`negotiate`] can swap it in when the client asked for it.
@@ -25,7 +25,9 @@ impl IntoResponse for Error {
             Error::Conflict { .. } => "application/json;charset=utf-8",
             _ => "application/hal+json;charset=utf-8",
         };
-        let (status, body, problem) = match self {
+        let wire = self.code().wire();
+        let (status, title) = (wire.http, wire.title);
+        let (body, problem) = match self {
             Error::InvalidArgument(violations) => {
                 let mut errors: Map<String, Value> = Map::new();
                 for v in &violations {
@@ -43,13 +45,10 @@ impl IntoResponse for Error {
                     problem
                 });
                 (
-                    StatusCode::BAD_REQUEST,
                     json!({ "errors": errors }),
                     validation_problem(problems.collect()),
                 )
             }
-            Error::NotFound(message) => simple(StatusCode::NOT_FOUND, "Not found", message),
-            Error::AlreadyExists(message) => simple(StatusCode::CONFLICT, "Conflict", message),
             Error::Conflict {
                 field,
                 messages,
@@ -59,48 +58,30 @@ impl IntoResponse for Error {
                     "notices": notices.iter().map(|n| json!({"type": n.kind.as_str(), "text": n.text})).collect::<Vec<_>>(),
                     "errors": { field: messages },
                 });
-                let problem = json!({
-                    "title": "Conflict",
-                    "type": "/problems/conflict",
-                    "status": 409,
-                    "detail": notices.iter().map(|n| n.text.as_str()).collect::<Vec<_>>().join("\n"),
-                });
-                (StatusCode::CONFLICT, body, problem)
+                let detail = notices
+                    .iter()
+                    .map(|n| n.text.as_str())
+                    .collect::<Vec<_>>()
+                    .join("\n");
+                (body, problem(status, title, &detail))
             }
-            Error::UnsupportedMediaType(message) => simple(
-                StatusCode::UNSUPPORTED_MEDIA_TYPE,
-                "Unsupported media type",
-                message,
-            ),
-            Error::TooLarge(message) => simple(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "Request entity too large",
-                message,
-            ),
-            Error::Aborted(message) => simple(StatusCode::CONFLICT, "Conflict", message),
-            Error::Unavailable(message) => simple(
-                StatusCode::SERVICE_UNAVAILABLE,
-                "Service unavailable",
-                message,
-            ),
-            Error::Unauthenticated(message) => {
-                simple(StatusCode::UNAUTHORIZED, "Unauthorized", message)
-            }
-            Error::PermissionDenied(message) => simple(StatusCode::FORBIDDEN, "Forbidden", message),
             Error::Internal(err) => {
-                let reference = uuid::Uuid::new_v4().to_string();
-                tracing::error!(error.reference = %reference, error = format!("{err:#}"), "internal error");
+                let reference = log_with_reference("internal error", &format!("{err:#}"));
                 let message = format!(
                     "An error has occurred. The details have been logged with the reference {reference}"
                 );
                 let body = json!({ "error": { "message": message, "reference": reference } });
-                let problem = json!({
-                    "title": "Server error",
-                    "type": "/problems/server-error",
-                    "status": 500,
-                    "detail": message,
-                });
-                (StatusCode::INTERNAL_SERVER_ERROR, body, problem)
+                (body, problem(status, title, &message))
+            }
+            // `{"error": message}`, as the Pact Broker's error decorator
+            // renders a message (`api/decorators/error_decorator.rb`); only
+            // server errors nest a message and reference.
+            other => {
+                let message = other.to_string();
+                (
+                    json!({ "error": message }),
+                    problem(status, title, &message),
+                )
             }
         };
         let mut response = (
@@ -166,18 +147,15 @@ pub fn listing_messages(err: Error) -> Response {
     response
 }
 
-/// `{"error": message}`, as the Pact Broker's error decorator renders a
-/// message (`api/decorators/error_decorator.rb`); only server errors nest
-/// a message and reference.
-fn simple(status: StatusCode, title: &str, message: String) -> (StatusCode, Value, Value) {
-    let body = json!({ "error": message });
-    let problem = json!({
+/// The problem+json document of an error: its type is its title, in
+/// kebab case.
+fn problem(status: StatusCode, title: &str, detail: &str) -> Value {
+    json!({
         "title": title,
         "type": format!("/problems/{}", title.to_lowercase().replace(' ', "-")),
         "status": status.as_u16(),
-        "detail": message,
-    });
-    (status, body, problem)
+        "detail": detail,
+    })
 }
 
 /// What Webmachine answers, as JSON, when a resource does not exist and the
