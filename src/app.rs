@@ -14,7 +14,6 @@ use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 use tonic_health::ServingStatus;
-use tonic_health::server::HealthReporter;
 use tower::ServiceExt;
 use tower_http::LatencyUnit;
 use tower_http::trace::{DefaultOnResponse, TraceLayer};
@@ -24,18 +23,6 @@ use crate::service::Broker;
 use crate::store::local_pg::{Durability, LocalPostgres};
 use crate::store::{self, Store};
 use crate::{grpc, rest, telemetry};
-
-/// The names health reports on: the whole server and each built service.
-const HEALTH_SERVICES: [&str; 8] = [
-    "",
-    "pactwire.v1.PacticipantService",
-    "pactwire.v1.VersionService",
-    "pactwire.v1.PactService",
-    "pactwire.v1.VerificationService",
-    "pactwire.v1.DeploymentService",
-    "pactwire.v1.MatrixService",
-    "pactwire.v1.TokenService",
-];
 
 /// How often health re-checks the database.
 const HEALTH_INTERVAL: Duration = Duration::from_secs(5);
@@ -51,9 +38,13 @@ fn is_grpc(request: &Request) -> bool {
 
 /// The whole application as one router: gRPC and REST behind a dispatch on
 /// content type, with a tracing span per request.
-pub fn router(broker: Broker) -> anyhow::Result<(Router, HealthReporter)> {
+pub fn router(broker: Broker) -> anyhow::Result<(Router, grpc::Health)> {
     let max_body = broker.settings().max_request_body_size;
-    let (grpc, health) = grpc::router(broker.clone(), max_body)?;
+    let grpc::Grpc {
+        router: grpc,
+        health,
+        ..
+    } = grpc::router(broker.clone(), max_body)?;
     let rest = rest::router(broker, max_body);
     let dispatch = tower::service_fn(move |mut request: Request<Body>| {
         let target = if is_grpc(&request) {
@@ -146,15 +137,13 @@ pub async fn start(
 }
 
 /// SERVING only while the database is reachable and migrated.
-async fn report_health(health: &HealthReporter, store: &Store) {
+async fn report_health(health: &grpc::Health, store: &Store) {
     let status = if store.is_ready().await {
         ServingStatus::Serving
     } else {
         ServingStatus::NotServing
     };
-    for service in HEALTH_SERVICES {
-        health.set_service_status(service, status).await;
-    }
+    health.set(status).await;
 }
 
 /// `pactwire serve`: database (given or private), migrations, then gRPC and

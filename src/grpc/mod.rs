@@ -14,10 +14,16 @@ mod tokens;
 mod verifications;
 mod versions;
 
+use std::collections::HashMap;
+use std::sync::Arc;
+
 use axum::response::IntoResponse;
+use tonic::server::NamedService;
 use tonic::service::Routes;
+use tonic_health::ServingStatus;
 use tonic_health::server::HealthReporter;
 
+use crate::access::Rule::{self, Admin, Heartbeat, Read, Write};
 use crate::service::Broker;
 
 /// Generated messages, clients and servers of `pactwire.v1`.
@@ -63,12 +69,91 @@ pub fn remember_origin(request: &mut axum::http::Request<axum::body::Body>) {
         .insert(Origin(format!("http://{authority}")));
 }
 
+/// The gRPC side of the broker: its router, the health it reports, and
+/// the rule of every RPC.
+pub struct Grpc {
+    pub router: axum::Router,
+    pub health: Health,
+    pub rules: Rules,
+}
+
+/// The rule of every RPC, by its path (`/package.Service/Method`).
+pub type Rules = Arc<HashMap<String, Rule>>;
+
+/// The health of the server (`""`) and of each pactwire service, by the
+/// name its type serves under.
+pub struct Health {
+    reporter: HealthReporter,
+    services: Vec<&'static str>,
+}
+
+impl Health {
+    pub async fn set(&self, status: ServingStatus) {
+        for service in std::iter::once("").chain(self.services.iter().copied()) {
+            self.reporter.set_service_status(service, status).await;
+        }
+    }
+}
+
+/// Services, each registered with the rule of each of its methods.
+#[derive(Default)]
+struct Services {
+    routes: Routes,
+    rules: Vec<(String, Rule)>,
+    served: Vec<&'static str>,
+}
+
+impl Services {
+    /// A pactwire service, whose health is reported.
+    fn serve<S>(mut self, service: S, rules: &[(&str, Rule)]) -> Services
+    where
+        S: tower::Service<axum::http::Request<tonic::body::Body>, Error = std::convert::Infallible>
+            + NamedService
+            + Clone
+            + Send
+            + Sync
+            + 'static,
+        S::Response: IntoResponse,
+        S::Future: Send + 'static,
+    {
+        self.served.push(S::NAME);
+        self.add(service, rules)
+    }
+
+    /// Health and reflection.
+    fn add<S>(mut self, service: S, rules: &[(&str, Rule)]) -> Services
+    where
+        S: tower::Service<axum::http::Request<tonic::body::Body>, Error = std::convert::Infallible>
+            + NamedService
+            + Clone
+            + Send
+            + Sync
+            + 'static,
+        S::Response: IntoResponse,
+        S::Future: Send + 'static,
+    {
+        self = self.planned(S::NAME, rules);
+        self.routes = self.routes.add_service(service);
+        self
+    }
+
+    /// A service of the protos whose capability is not built yet: its
+    /// rules apply before [`not_built_yet`] answers.
+    fn planned(mut self, name: &str, rules: &[(&str, Rule)]) -> Services {
+        self.rules.extend(
+            rules
+                .iter()
+                .map(|(method, rule)| (format!("/{name}/{method}"), *rule)),
+        );
+        self
+    }
+}
+
 /// Every pactwire gRPC service with health and reflection, as one router.
 /// Requests larger than `max_message_size` fail with RESOURCE_EXHAUSTED.
-pub fn router(
-    broker: Broker,
-    max_message_size: usize,
-) -> anyhow::Result<(axum::Router, HealthReporter)> {
+/// An RPC's rule is declared where its service is registered; one without
+/// a rule needs admin.
+pub fn router(broker: Broker, max_message_size: usize) -> anyhow::Result<Grpc> {
     let (health_reporter, health_service) = tonic_health::server::health_reporter();
     let reflection_v1 = tonic_reflection::server::Builder::configure()
         .register_encoded_file_descriptor_set(pb::FILE_DESCRIPTOR_SET)
@@ -81,45 +166,143 @@ pub fn router(
         .register_encoded_file_descriptor_set(tonic_reflection::pb::v1alpha::FILE_DESCRIPTOR_SET)
         .build_v1alpha()?;
 
-    let routes = Routes::new(health_service)
-        .add_service(reflection_v1)
-        .add_service(reflection_v1alpha)
-        .add_service(
+    let services = Services::default()
+        .add(
+            health_service,
+            &[("Check", Heartbeat), ("Watch", Heartbeat)],
+        )
+        .add(reflection_v1, &[("ServerReflectionInfo", Read)])
+        .add(reflection_v1alpha, &[("ServerReflectionInfo", Read)])
+        .serve(
             PacticipantServiceServer::new(pacticipants::Adapter(broker.clone()))
                 .max_decoding_message_size(max_message_size),
+            &[
+                ("CreatePacticipant", Write),
+                ("GetPacticipant", Read),
+                ("ListPacticipants", Read),
+                ("UpdatePacticipant", Write),
+                ("DeletePacticipant", Write),
+                ("AddLabel", Write),
+                ("RemoveLabel", Write),
+                ("ListLabels", Read),
+            ],
         )
-        .add_service(
+        .serve(
             VersionServiceServer::new(versions::Adapter(broker.clone()))
                 .max_decoding_message_size(max_message_size),
+            &[
+                ("CreateVersion", Write),
+                ("GetVersion", Read),
+                ("GetLatestVersion", Read),
+                ("ListVersions", Read),
+                ("DeleteVersion", Write),
+                ("AddBranchVersion", Write),
+                ("RemoveBranchVersion", Write),
+                ("GetBranch", Read),
+                ("ListBranches", Read),
+                ("DeleteBranch", Write),
+                ("AddTag", Write),
+                ("RemoveTag", Write),
+            ],
         )
-        .add_service(
-            VerificationServiceServer::new(verifications::Adapter(broker.clone()))
-                .max_decoding_message_size(max_message_size),
-        )
-        .add_service(
-            DeploymentServiceServer::new(deployments::Adapter(broker.clone()))
-                .max_decoding_message_size(max_message_size),
-        )
-        .add_service(
-            MatrixServiceServer::new(matrix::Adapter(broker.clone()))
-                .max_decoding_message_size(max_message_size),
-        )
-        .add_service(
+        .serve(
             PactServiceServer::new(pacts::Adapter(broker.clone()))
                 .max_decoding_message_size(max_message_size),
+            &[
+                ("PublishContracts", Write),
+                ("GetPact", Read),
+                ("ListPactVersions", Read),
+                ("ListLatestPacts", Read),
+                ("DeletePact", Write),
+            ],
         )
-        .add_service(
+        .serve(
+            VerificationServiceServer::new(verifications::Adapter(broker.clone()))
+                .max_decoding_message_size(max_message_size),
+            &[
+                ("GetPactsForVerification", Read),
+                ("PublishVerificationResult", Write),
+                ("GetVerificationResult", Read),
+                ("ListLatestVerificationResults", Read),
+            ],
+        )
+        .serve(
+            DeploymentServiceServer::new(deployments::Adapter(broker.clone()))
+                .max_decoding_message_size(max_message_size),
+            &[
+                ("CreateEnvironment", Write),
+                ("GetEnvironment", Read),
+                ("ListEnvironments", Read),
+                ("UpdateEnvironment", Write),
+                ("DeleteEnvironment", Write),
+                ("RecordDeployment", Write),
+                ("RecordUndeployment", Write),
+                ("RecordRelease", Write),
+                ("RecordSupportEnded", Write),
+                ("ListCurrentlyDeployedVersions", Read),
+                ("ListCurrentlySupportedVersions", Read),
+            ],
+        )
+        .serve(
+            MatrixServiceServer::new(matrix::Adapter(broker.clone()))
+                .max_decoding_message_size(max_message_size),
+            &[("QueryMatrix", Read), ("CanIDeploy", Read)],
+        )
+        .serve(
             TokenServiceServer::new(tokens::Adapter(broker.clone()))
                 .max_decoding_message_size(max_message_size),
+            &[
+                ("CreateToken", Admin),
+                ("ListTokens", Admin),
+                ("GetToken", Admin),
+                ("RevokeToken", Admin),
+            ],
+        )
+        .planned(
+            pb::webhook_service_server::SERVICE_NAME,
+            &[
+                ("CreateWebhook", Write),
+                ("GetWebhook", Read),
+                ("ListWebhooks", Read),
+                ("UpdateWebhook", Write),
+                ("DeleteWebhook", Write),
+                ("ExecuteWebhook", Write),
+                ("ListTriggeredWebhooks", Read),
+                ("GetTriggeredWebhookLogs", Read),
+                ("CreateSecret", Admin),
+                ("ListSecrets", Admin),
+                ("UpdateSecret", Admin),
+                ("DeleteSecret", Admin),
+            ],
+        )
+        .planned(
+            pb::event_service_server::SERVICE_NAME,
+            &[
+                ("WatchVerificationRequests", Read),
+                ("AcknowledgeVerificationRequest", Write),
+                ("WatchEvents", Read),
+            ],
         );
-    let router = routes
+    let rules: Rules = Arc::new(services.rules.into_iter().collect());
+    let router = services
+        .routes
         .into_axum_router()
         .fallback(not_built_yet)
-        .layer(axum::middleware::from_fn_with_state(broker, access::guard))
+        .layer(axum::middleware::from_fn_with_state(
+            (broker, rules.clone()),
+            access::guard,
+        ))
         .layer(axum::middleware::map_response(
             status::over_limit_as_resource_exhausted,
         ));
-    Ok((router, health_reporter))
+    Ok(Grpc {
+        router,
+        health: Health {
+            reporter: health_reporter,
+            services: services.served,
+        },
+        rules,
+    })
 }
 
 /// Services described in the protos whose capability has not been built:

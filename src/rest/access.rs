@@ -1,5 +1,5 @@
-//! The access check on every REST request, by the rule of the route it
-//! matched (`crate::access`).
+//! The access check on every REST request, by the rule its route was
+//! declared with (`routes::Routes`).
 
 use axum::extract::{MatchedPath, Request, State};
 use axum::http::header;
@@ -7,15 +7,20 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
 use super::AppState;
+use super::routes::Rules;
 use crate::access::{self, Rule};
 
-pub async fn guard(State(state): State<AppState>, request: Request, next: Next) -> Response {
+pub async fn guard(
+    State((state, rules)): State<(AppState, Rules)>,
+    request: Request,
+    next: Next,
+) -> Response {
     // A path no route matched gets the 404 of the fallback, which reveals
-    // nothing, under the Pact Broker's rule by method. A matched route
-    // without a rule cannot be registered through `Routes`; one added
-    // some other way needs admin, so it is never open by accident.
+    // nothing, under the Pact Broker's rule by method. Every route is
+    // registered with a rule; one that was not would need admin, so it is
+    // never open by accident.
     let rule = match request.extensions().get::<MatchedPath>() {
-        Some(path) => access::rest_rule(path.as_str()).unwrap_or(Rule::Admin),
+        Some(path) => rules.get(path.as_str()).copied().unwrap_or(Rule::Admin),
         None => Rule::ByMethod,
     };
     let authorization = request.headers().get(header::AUTHORIZATION);

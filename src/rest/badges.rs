@@ -16,8 +16,10 @@ use serde::Deserialize;
 
 use super::routes::Routes;
 use super::{AppState, Path, Query};
+use crate::access::Rule;
 use crate::domain::badge::{self, Badge, PactLabel};
 use crate::error::Result;
+use crate::links::paths;
 use crate::service::badges::{LatestPact, PactBadge};
 use crate::service::matrix::{DeployTarget, LatestVersion, RowWindow};
 
@@ -31,40 +33,28 @@ const NO_ROWS: RowWindow = RowWindow {
 };
 
 pub fn routes() -> Routes {
-    let pair = "/pacts/provider/{provider}/consumer/{consumer}";
-    let pacticipant = "/pacticipants/{pacticipant}";
-    let routes = [
-        (format!("{pair}/latest/badge"), get(latest_pact)),
-        (format!("{pair}/latest/{{tag}}/badge"), get(latest_tagged_pact)),
-        (format!("{pair}/latest-untagged/badge"), get(latest_untagged_pact)),
+    let routes: [(&str, MethodRouter<AppState>); 7] = [
+        (paths::LATEST_PACT_BADGE, get(latest_pact)),
+        (paths::LATEST_TAGGED_PACT_BADGE, get(latest_tagged_pact)),
+        (paths::LATEST_UNTAGGED_PACT_BADGE, get(latest_untagged_pact)),
+        (paths::MATRIX_BADGE, get(matrix)),
         (
-            "/matrix/provider/{provider}/latest/{provider_tag}/consumer/{consumer}/latest/{tag}/badge"
-                .to_owned(),
-            get(matrix),
-        ),
-        (
-            format!("{pacticipant}/latest-version/{{tag}}/can-i-deploy/to/{{to}}/badge"),
+            paths::CAN_I_DEPLOY_TAG_TO_TAG_BADGE,
             get(can_i_deploy_to_tag),
         ),
         (
-            format!(
-                "{pacticipant}/branches/{{branch}}/latest-version/can-i-deploy/to-environment/{{environment}}/badge"
-            ),
+            paths::CAN_I_DEPLOY_BRANCH_TO_ENVIRONMENT_BADGE,
             get(can_i_deploy_to_environment),
         ),
-        (
-            format!("{pacticipant}/main-branch/can-i-merge/badge"),
-            get(can_i_merge),
-        ),
+        (paths::CAN_I_MERGE_BADGE, get(can_i_merge)),
     ];
-    routes.into_iter().fold(
-        Routes::new(),
-        |registered, (path, handler): (String, MethodRouter<AppState>)| {
+    routes
+        .into_iter()
+        .fold(Routes::new(), |registered, (path, handler)| {
             registered
-                .route(&format!("{path}.svg"), handler.clone())
-                .route(&path, handler)
-        },
-    )
+                .route_with(Rule::Badge, &format!("{path}.svg"), handler.clone())
+                .route_with(Rule::Badge, path, handler)
+        })
 }
 
 /// `?label=` and `?initials=true`, as the Pact Broker reads them: any other

@@ -13,25 +13,26 @@ use super::hal::{self, Base};
 use super::routes::Routes;
 use super::{AppState, JsonBody, Path, RawBody, created_or_ok, hal as respond};
 use crate::error::{Error, Result};
+use crate::links::paths;
 use crate::service::deployments::{DeployedVersion, ReleasedVersion, VersionPlaces};
 use crate::service::environments::EnvironmentKey;
 
 pub fn routes() -> Routes {
     Routes::new()
         .route(
-            "/pacticipants/{pacticipant}/versions/{version}/deployed-versions/environment/{uuid}",
+            paths::VERSION_DEPLOYMENTS,
             document(get(deployments_of_version).post(record_deployment)),
         )
         .route(
-            "/pacticipants/{pacticipant}/versions/{version}/released-versions/environment/{uuid}",
+            paths::VERSION_RELEASES,
             document(get(releases_of_version).post(record_release)),
         )
         .route(
-            "/deployed-versions/{uuid}",
+            paths::DEPLOYED_VERSION,
             document(get(show_deployed).patch(patch_deployed)),
         )
         .route(
-            "/released-versions/{uuid}",
+            paths::RELEASED_VERSION,
             document(get(show_released).patch(patch_released)),
         )
 }
@@ -52,14 +53,14 @@ fn embedded(base: &Base, pacticipant: &str, version: &str, environment: Option<V
         "pacticipant".into(),
         json!({
             "name": pacticipant,
-            "_links": { "self": hal::link(base.url(&["pacticipants", pacticipant])) },
+            "_links": { "self": hal::link(base.pacticipant(pacticipant)) },
         }),
     );
     embedded.insert(
         "version".into(),
         json!({
             "number": version,
-            "_links": { "self": hal::named(base.url(&["pacticipants", pacticipant, "versions", version]), "Version", version) },
+            "_links": { "self": hal::named(base.version(pacticipant, version), "Version", version) },
         }),
     );
     if let Some(environment) = environment {
@@ -92,7 +93,7 @@ pub fn deployed_version_json(base: &Base, d: &DeployedVersion, embed: Embed) -> 
     }
     body.insert(
         "_links".into(),
-        json!({ "self": hal::link(base.url(&["deployed-versions", &d.uuid])) }),
+        json!({ "self": hal::link(base.deployed_version(&d.uuid)) }),
     );
     Value::Object(body)
 }
@@ -117,7 +118,7 @@ pub fn released_version_json(base: &Base, r: &ReleasedVersion, embed: Embed) -> 
     }
     body.insert(
         "_links".into(),
-        json!({ "self": hal::link(base.url(&["released-versions", &r.uuid])) }),
+        json!({ "self": hal::link(base.released_version(&r.uuid)) }),
     );
     Value::Object(body)
 }
@@ -136,7 +137,7 @@ pub fn deployed_environment_links<'a>(
             let mut link = json!({
                 "title": format!("Version deployed to {display}"),
                 "name": display,
-                "href": base.url(&["deployed-versions", &d.uuid]),
+                "href": base.deployed_version(&d.uuid),
                 "currently_deployed": d.currently_deployed,
             });
             if with_instance && let Some(instance) = &d.application_instance {
@@ -159,7 +160,7 @@ pub fn released_environment_links<'a>(
             json!({
                 "title": format!("Version released to {display}"),
                 "name": display,
-                "href": base.url(&["released-versions", &r.uuid]),
+                "href": base.released_version(&r.uuid),
                 "currently_supported": r.currently_supported,
             })
         })
@@ -173,7 +174,7 @@ pub fn add_version_places(base: &Base, version: &mut Value, places: &VersionPlac
     let Some(links) = version.get_mut("_links").and_then(Value::as_object_mut) else {
         return;
     };
-    let record = |kind: &str, verb: &str| -> Value {
+    let record = |path: &str, verb: &str| -> Value {
         places
             .environments
             .iter()
@@ -181,7 +182,7 @@ pub fn add_version_places(base: &Base, version: &mut Value, places: &VersionPlac
                 json!({
                     "title": format!("Record {verb} to {}", e.display_name),
                     "name": e.name,
-                    "href": base.url(&["pacticipants", &places.pacticipant, "versions", &places.version, kind, "environment", &e.uuid]),
+                    "href": base.fill(path, &[&places.pacticipant, &places.version, &e.uuid]),
                 })
             })
             .collect()
@@ -196,11 +197,11 @@ pub fn add_version_places(base: &Base, version: &mut Value, places: &VersionPlac
     );
     links.insert(
         "pb:record-deployment".into(),
-        record("deployed-versions", "deployment"),
+        record(paths::VERSION_DEPLOYMENTS, "deployment"),
     );
     links.insert(
         "pb:record-release".into(),
-        record("released-versions", "release"),
+        record(paths::VERSION_RELEASES, "release"),
     );
 }
 
@@ -213,15 +214,7 @@ async fn deployments_of_version(
         .broker
         .deployments_of_version(&p, &v, EnvironmentKey::Uuid(&uuid))
         .await?;
-    let href = base.url(&[
-        "pacticipants",
-        &p,
-        "versions",
-        &v,
-        "deployed-versions",
-        "environment",
-        &uuid,
-    ]);
+    let href = base.version_deployments(&p, &v, &uuid);
     Ok(respond(
         StatusCode::OK,
         json!({
@@ -262,7 +255,7 @@ async fn record_deployment(
     // Pact Broker.
     Ok(created_or_ok(
         true,
-        base.url(&["deployed-versions", &deployed.uuid]),
+        base.deployed_version(&deployed.uuid),
         deployed_version_json(&base, &deployed, Embed::All),
     ))
 }
@@ -276,15 +269,7 @@ async fn releases_of_version(
         .broker
         .releases_of_version(&p, &v, EnvironmentKey::Uuid(&uuid))
         .await?;
-    let href = base.url(&[
-        "pacticipants",
-        &p,
-        "versions",
-        &v,
-        "released-versions",
-        "environment",
-        &uuid,
-    ]);
+    let href = base.version_releases(&p, &v, &uuid);
     Ok(respond(
         StatusCode::OK,
         json!({
@@ -306,7 +291,7 @@ async fn record_release(
         .await?;
     Ok(created_or_ok(
         created,
-        base.url(&["released-versions", &released.uuid]),
+        base.released_version(&released.uuid),
         released_version_json(&base, &released, Embed::All),
     ))
 }

@@ -14,6 +14,7 @@ use super::hal::{self, Base};
 use super::routes::Routes;
 use super::{AppState, JsonBody, Path, Query, hal as respond};
 use crate::error::{Error, Result, Violations};
+use crate::links::paths;
 use crate::service::deployments::PlaceQuery;
 use crate::service::environments::{
     Contact, Environment, EnvironmentInput, EnvironmentKey, EnvironmentPatch,
@@ -21,23 +22,20 @@ use crate::service::environments::{
 
 pub fn routes() -> Routes {
     Routes::new()
-        .route("/environments", get(list).post(create))
+        .route(paths::ENVIRONMENTS, get(list).post(create))
         .route(
-            "/environments/{uuid}",
+            paths::ENVIRONMENT,
             document(get(show).put(replace).delete(delete)),
         )
+        .route(paths::CURRENTLY_DEPLOYED, document(get(currently_deployed)))
         .route(
-            "/environments/{uuid}/deployed-versions/currently-deployed",
-            document(get(currently_deployed)),
-        )
-        .route(
-            "/environments/{uuid}/released-versions/currently-supported",
+            paths::CURRENTLY_SUPPORTED,
             document(get(currently_supported)),
         )
 }
 
 pub fn environment_url(base: &Base, uuid: &str) -> String {
-    base.url(&["environments", uuid])
+    base.environment(uuid)
 }
 
 pub fn environment_json(base: &Base, e: &Environment) -> Value {
@@ -70,14 +68,14 @@ pub fn environment_json(base: &Base, e: &Environment) -> Value {
         json!({
             "self": hal::named(environment_url(base, &e.uuid), "Environment", &e.name),
             "pb:currently-deployed-deployed-versions": hal::titled(
-                base.url(&["environments", &e.uuid, "deployed-versions", "currently-deployed"]),
+                base.currently_deployed(&e.uuid),
                 &format!("Versions currently deployed to {} environment", e.display_name),
             ),
             "pb:currently-supported-released-versions": hal::titled(
-                base.url(&["environments", &e.uuid, "released-versions", "currently-supported"]),
+                base.currently_supported(&e.uuid),
                 &format!("Versions released and supported in {} environment", e.display_name),
             ),
-            "pb:environments": hal::titled(base.url(&["environments"]), "Environments"),
+            "pb:environments": hal::titled(base.environments(), "Environments"),
         }),
     );
     Value::Object(body)
@@ -201,7 +199,7 @@ async fn list(
         json!({
             "_embedded": { "environments": environments.iter().map(|e| environment_json(&base, e)).collect::<Vec<_>>() },
             "_links": {
-                "self": hal::titled(base.url(&["environments"]), "Environments"),
+                "self": hal::titled(base.environments(), "Environments"),
                 "pb:environments": links,
             },
         }),
@@ -276,10 +274,10 @@ async fn delete(State(state): State<AppState>, Path(uuid): Path<String>) -> Resu
 }
 
 /// The URL a listing was asked for, query included, as its `self`.
-fn self_href(base: &Base, path: &[&str], query: Option<&str>) -> String {
+fn self_href(url: String, query: Option<&str>) -> String {
     match query.filter(|q| !q.is_empty()) {
-        Some(query) => format!("{}?{query}", base.url(path)),
-        None => base.url(path),
+        Some(query) => format!("{url}?{query}"),
+        None => url,
     }
 }
 
@@ -319,18 +317,12 @@ async fn currently_deployed(
             None,
         )
         .await?;
-    let path = [
-        "environments",
-        uuid.as_str(),
-        "deployed-versions",
-        "currently-deployed",
-    ];
     Ok(respond(
         StatusCode::OK,
         json!({
             "_embedded": { "deployedVersions": deployed.iter().map(|d| deployed_version_json(&base, d, Embed::PacticipantAndVersion)).collect::<Vec<_>>() },
             "_links": { "self": hal::titled(
-                self_href(&base, &path, raw.as_deref()),
+                self_href(base.currently_deployed(&uuid), raw.as_deref()),
                 &format!("Currently deployed versions for {}", environment.display_name),
             ) },
         }),
@@ -366,18 +358,12 @@ async fn currently_supported(
             None,
         )
         .await?;
-    let path = [
-        "environments",
-        uuid.as_str(),
-        "released-versions",
-        "currently-supported",
-    ];
     Ok(respond(
         StatusCode::OK,
         json!({
             "_embedded": { "releasedVersions": released.iter().map(|r| released_version_json(&base, r, Embed::PacticipantAndVersion)).collect::<Vec<_>>() },
             "_links": { "self": hal::titled(
-                self_href(&base, &path, raw.as_deref()),
+                self_href(base.currently_supported(&uuid), raw.as_deref()),
                 &format!("Currently supported versions in {}", environment.display_name),
             ) },
         }),

@@ -13,15 +13,18 @@ use serde_json::{Map, Value, json};
 use super::query::nested_query;
 use super::routes::Routes;
 use super::{AppState, Base, JsonBody, Path, hal};
+use crate::access::Rule;
 use crate::domain::selector::SelectorInput;
 use crate::domain::verifiable::VerifiablePact;
 use crate::error::{Error, Result, Violations};
-use crate::links;
+use crate::links::{self, paths};
 use crate::service::for_verification::VerificationRequest;
 
 pub fn routes() -> Routes {
-    Routes::new().route(
-        "/pacts/provider/{provider}/for-verification",
+    // Asking which pacts to verify only reads, whatever the method.
+    Routes::new().route_with(
+        Rule::Read,
+        paths::PACTS_FOR_VERIFICATION,
         get(by_query).post(by_body),
     )
 }
@@ -68,7 +71,7 @@ async fn respond(
             "_embedded": { "pacts": pacts },
             "_links": {
                 "self": hal::titled(
-                    base.url(&["pacts", "provider", &provider, "for-verification"]),
+                    base.pacts_for_verification(&provider),
                     "Pacts to be verified",
                 ),
             },

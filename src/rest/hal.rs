@@ -1,9 +1,10 @@
-//! HAL building blocks: links and the timestamp format of the Pact Broker.
+//! HAL building blocks: the shapes of links and curies, and the timestamp
+//! format of the Pact Broker.
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde_json::{Value, json};
 
-pub use crate::links::{Base, Segment};
+pub use crate::links::Base;
 
 pub fn link(href: String) -> Value {
     json!({ "href": href })
@@ -26,42 +27,18 @@ pub fn time(t: DateTime<Utc>) -> String {
     t.to_rfc3339_opts(SecondsFormat::Secs, false)
 }
 
-/// The `curies` link of every index-like resource.
-pub fn curies(base: &Base) -> Value {
-    json!([{ "name": "pb", "href": format!("{}/doc/{{rel}}?context=index", base.0), "templated": true }])
+/// A `curies` entry: where the documentation of the `name:` relations is.
+/// The Pact Broker documents each resource's relations in its own
+/// `context`.
+pub fn curie(base: &Base, name: &str, context: &str) -> Value {
+    json!({
+        "name": name,
+        "href": format!("{}/doc/{{rel}}?context={context}", base.0),
+        "templated": true,
+    })
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn every_segment_of_a_url_is_escaped() {
-        let base = Base("http://b".into());
-        assert_eq!(
-            base.url(&["pacticipants", "feat/x y", "versions", "{version}"]),
-            "http://b/pacticipants/feat%2Fx%20y/versions/%7Bversion%7D"
-        );
-        assert_eq!(base.url(&["a%b?c#d"]), "http://b/a%25b%3Fc%23d");
-        assert_eq!(base.url(&[]), "http://b");
-    }
-
-    #[test]
-    fn templates_escape_names_and_keep_variables() {
-        use Segment::{Name, Var};
-        let base = Base("http://b".into());
-        assert_eq!(
-            base.template(&[
-                Name("pacticipants"),
-                Name("{version}"),
-                Name("versions"),
-                Var("version"),
-            ]),
-            "http://b/pacticipants/%7Bversion%7D/versions/{version}"
-        );
-        assert_eq!(
-            base.template(&[Name("feat/x y"), Var("tag")]),
-            "http://b/feat%2Fx%20y/{tag}"
-        );
-    }
+/// The `curies` link of most resources: the `pb:` relations of the index.
+pub fn curies(base: &Base) -> Value {
+    json!([curie(base, "pb", "index")])
 }

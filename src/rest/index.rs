@@ -9,121 +9,120 @@ use serde_json::{Map, Value, json};
 use super::hal as respond;
 use super::hal::{self, Base};
 use super::routes::Routes;
+use crate::access::Rule;
+use crate::links::paths;
 
 /// (relation, path template, title)
 const RELATIONS: &[(&str, &str, &str)] = &[
-    (
-        "pb:publish-pact",
-        "/pacts/provider/{provider}/consumer/{consumer}/version/{consumerApplicationVersion}",
-        "Publish a pact",
-    ),
+    ("pb:publish-pact", paths::PACT, "Publish a pact"),
     (
         "pb:publish-contracts",
-        "/contracts/publish",
+        paths::PUBLISH_CONTRACTS,
         "Publish contracts",
     ),
     (
         "pb:latest-pact-versions",
-        "/pacts/latest",
+        paths::LATEST_PACTS,
         "Latest pact versions",
     ),
-    ("pb:pacticipants", "/pacticipants", "Pacticipants"),
+    ("pb:pacticipants", paths::PACTICIPANTS, "Pacticipants"),
     (
         "pb:pacticipant",
-        "/pacticipants/{pacticipant}",
+        paths::PACTICIPANT,
         "Fetch pacticipant by name",
     ),
     (
         "pb:latest-provider-pacts",
-        "/pacts/provider/{provider}/latest",
+        paths::PROVIDER_LATEST_PACTS,
         "Latest pacts by provider",
     ),
     (
         "pb:branch-pact-versions",
-        "/pacts/provider/{provider}/consumer/{consumer}/branch/{branch}",
+        paths::BRANCH_PACT_VERSIONS,
         "All versions of pacts for a provider, for a named consumers branch",
     ),
     (
         "pb:latest-provider-pacts-with-tag",
-        "/pacts/provider/{provider}/latest/{tag}",
+        paths::PROVIDER_LATEST_TAGGED_PACTS,
         "Latest pacts for provider with the specified tag",
     ),
     (
         "pb:provider-pacts-with-main-branch",
-        "/pacts/provider/{provider}/branch",
+        paths::PROVIDER_MAIN_BRANCH_PACTS,
         "All pacts for a provider, for any consumers main branch",
     ),
     (
         "pb:provider-pacts-with-branch",
-        "/pacts/provider/{provider}/branch/{branch}",
+        paths::PROVIDER_BRANCH_PACTS,
         "All pacts for a provider, for any consumers named branch",
     ),
     (
         "pb:latest-provider-pacts-with-main-branch",
-        "/pacts/provider/{provider}/branch/latest",
+        paths::PROVIDER_LATEST_MAIN_BRANCH_PACTS,
         "Latest pact for a provider, for any consumers main branch",
     ),
     (
         "pb:latest-provider-pacts-with-branch",
-        "/pacts/provider/{provider}/branch/{branch}/latest",
+        paths::PROVIDER_LATEST_BRANCH_PACTS,
         "Latest pacts for a provider, for any consumers named branch",
     ),
     (
         "pb:latest-version",
-        "/pacticipants/{pacticipant}/latest-version",
+        paths::LATEST_VERSION,
         "Latest pacticipant version",
     ),
     (
         "pb:latest-tagged-version",
-        "/pacticipants/{pacticipant}/latest-version/{tag}",
+        paths::LATEST_TAGGED_VERSION,
         "Latest pacticipant version with the specified tag",
     ),
     (
         "pb:pacticipant-version-tag",
-        "/pacticipants/{pacticipant}/versions/{version}/tags/{tag}",
+        paths::TAG,
         "Get, create or delete a tag for a pacticipant version",
     ),
     (
         "pb:pacticipant-branch",
-        "/pacticipants/{pacticipant}/branches/{branch}",
+        paths::BRANCH,
         "Get or delete a pacticipant branch",
     ),
     (
         "pb:pacticipant-branch-version",
-        "/pacticipants/{pacticipant}/branches/{branch}/versions/{version}",
+        paths::BRANCH_VERSION,
         "Get or add/create a pacticipant version for a branch",
     ),
     (
         "pb:pacticipant-version",
-        "/pacticipants/{pacticipant}/versions/{version}",
+        paths::VERSION,
         "Get, create or delete a pacticipant version",
     ),
     (
         "pb:provider-pacts-for-verification",
-        "/pacts/provider/{provider}/for-verification",
+        paths::PACTS_FOR_VERIFICATION,
         "Pact versions to be verified for the specified provider",
     ),
     (
         "beta:provider-pacts-for-verification",
-        "/pacts/provider/{provider}/for-verification",
+        paths::PACTS_FOR_VERIFICATION,
         "DEPRECATED - please use pb:provider-pacts-for-verification",
     ),
-    ("pb:environments", "/environments", "Environments"),
-    ("pb:environment", "/environments/{uuid}", "Environment"),
+    ("pb:environments", paths::ENVIRONMENTS, "Environments"),
+    ("pb:environment", paths::ENVIRONMENT, "Environment"),
 ];
 
 pub fn routes() -> Routes {
-    Routes::new()
-        .route("/", get(index))
-        .route("/diagnostic/status/heartbeat", get(heartbeat))
+    Routes::new().route(paths::INDEX, get(index)).route_with(
+        Rule::Heartbeat,
+        paths::HEARTBEAT,
+        get(heartbeat),
+    )
 }
 
 /// For load balancers: the broker answers. It asks nothing of the database.
 async fn heartbeat(base: Base) -> Response {
-    let href = format!("{}/diagnostic/status/heartbeat", base.0);
     respond(
         StatusCode::OK,
-        json!({"ok": true, "_links": {"self": {"href": href}}}),
+        json!({"ok": true, "_links": {"self": hal::link(base.heartbeat())}}),
     )
 }
 
@@ -132,25 +131,23 @@ async fn index(base: Base) -> Response {
     // Pact Broker's index does (the Rust CLI's pact expects it).
     let link = |path: &str, title: &str| {
         json!({
-            "href": format!("{}{path}", base.0),
+            "href": base.template(path, &[]),
             "title": title,
             "templated": path.contains('{'),
         })
     };
     let mut links = Map::new();
-    links.insert("self".into(), link("/", "Index"));
+    links.insert("self".into(), link(paths::INDEX, "Index"));
     for (relation, path, title) in RELATIONS {
         links.insert((*relation).into(), link(path, title));
     }
-    let mut curies = hal::curies(&base);
-    if let Value::Array(list) = &mut curies {
-        list.push(serde_json::json!({
-            "name": "beta",
-            "href": format!("{}/doc/{{rel}}?context=index", base.0),
-            "templated": true,
-        }));
-    }
-    links.insert("curies".into(), curies);
+    links.insert(
+        "curies".into(),
+        json!([
+            hal::curie(&base, "pb", "index"),
+            hal::curie(&base, "beta", "index")
+        ]),
+    );
     let mut body = Map::new();
     body.insert("_links".into(), Value::Object(links));
     respond(StatusCode::OK, Value::Object(body))

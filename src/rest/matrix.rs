@@ -15,6 +15,7 @@ use super::routes::Routes;
 use super::{AppState, Base, Path, hal};
 use crate::domain::matrix::{self, Destination, LatestBy, Row, Selector};
 use crate::error::{Error, Result, Violations};
+use crate::links::paths;
 use crate::service::matrix::{DeployTarget, LatestVersion, MatrixAnswer, MatrixQuery, RowWindow};
 use crate::store::matrix::VersionDetails;
 
@@ -29,18 +30,12 @@ const EVERY_ROW: RowWindow = RowWindow {
 
 pub fn routes() -> Routes {
     Routes::new()
-        .route("/matrix", get(matrix_query))
-        .route("/can-i-deploy", get(can_i_deploy))
+        .route(paths::MATRIX, get(matrix_query))
+        .route(paths::CAN_I_DEPLOY, get(can_i_deploy))
+        .route(paths::PAIR_MATRIX, get(for_pair))
+        .route(paths::CAN_I_DEPLOY_TAG_TO_TAG, get(latest_tagged_to_tag))
         .route(
-            "/matrix/provider/{provider}/consumer/{consumer}",
-            get(for_pair),
-        )
-        .route(
-            "/pacticipants/{pacticipant}/latest-version/{tag}/can-i-deploy/to/{to}",
-            get(latest_tagged_to_tag),
-        )
-        .route(
-            "/pacticipants/{pacticipant}/branches/{branch}/latest-version/can-i-deploy/to-environment/{environment}",
+            paths::CAN_I_DEPLOY_BRANCH_TO_ENVIRONMENT,
             get(branch_head_to_environment),
         )
 }
@@ -386,7 +381,7 @@ pub fn body(base: &Base, answer: &MatrixAnswer) -> Value {
 }
 
 fn row_json(base: &Base, details: &VersionDetails, row: &Row) -> Value {
-    let pacticipant = |name: &str| json!({ "self": { "href": base.url(&["pacticipants", name]) } });
+    let pacticipant = |name: &str| json!({ "self": { "href": base.pacticipant(name) } });
     let provider_version = row
         .provider_version
         .as_ref()
@@ -396,10 +391,7 @@ fn row_json(base: &Base, details: &VersionDetails, row: &Row) -> Value {
         Some(v) => json!({
             "success": v.success,
             "verifiedAt": hal::time(v.executed_at),
-            "_links": { "self": { "href": base.url(&[
-                "pacts", "provider", &row.provider, "consumer", &row.consumer,
-                "pact-version", &row.pact_version_sha, "verification-results", &v.number.to_string(),
-            ]) } },
+            "_links": { "self": { "href": base.verification_result(&row.provider, &row.consumer, &row.pact_version_sha, &v.number.to_string()) } },
         }),
         None => Value::Null,
     };
@@ -416,10 +408,7 @@ fn row_json(base: &Base, details: &VersionDetails, row: &Row) -> Value {
         },
         "pact": {
             "createdAt": hal::time(row.pact_created_at),
-            "_links": { "self": { "href": base.url(&[
-                "pacts", "provider", &row.provider, "consumer", &row.consumer,
-                "version", &row.consumer_version.number,
-            ]) } },
+            "_links": { "self": { "href": base.pact(&row.provider, &row.consumer, &row.consumer_version.number) } },
         },
         "verificationResult": verification,
     })
@@ -441,7 +430,7 @@ fn version_json(
                 "name": b.name,
                 "latest": b.latest,
                 "_links": { "self": hal::named(
-                    base.url(&["pacticipants", pacticipant, "branches", &b.name, "versions", number]),
+                    base.branch_version(pacticipant, &b.name, number),
                     "Branch version",
                     &b.name,
                 ) },
@@ -464,7 +453,7 @@ fn version_json(
             environment.insert("updatedAt".into(), json!(hal::time(e.updated_at)));
             environment.insert(
                 "_links".into(),
-                json!({ "self": hal::named(base.url(&["environments", &e.uuid]), "Environment", &e.name) }),
+                json!({ "self": hal::named(base.environment(&e.uuid), "Environment", &e.name) }),
             );
             Value::Object(environment)
         })
@@ -477,9 +466,7 @@ fn version_json(
             json!({
                 "name": t.name,
                 "latest": t.latest,
-                "_links": { "self": { "href": base.url(&[
-                    "pacticipants", pacticipant, "versions", number, "tags", &t.name,
-                ]) } },
+                "_links": { "self": { "href": base.tag(pacticipant, number, &t.name) } },
             })
         })
         .collect();
@@ -489,7 +476,7 @@ fn version_json(
         "branches": branches,
         "branchVersions": branches,
         "environments": environments,
-        "_links": { "self": { "href": base.url(&["pacticipants", pacticipant, "versions", number]) } },
+        "_links": { "self": { "href": base.version(pacticipant, number) } },
         "tags": tags,
     })
 }

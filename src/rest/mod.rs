@@ -48,11 +48,11 @@ pub struct AppState {
 /// The REST router. Request bodies over `max_body_size` get a 413.
 pub fn router(broker: Broker, max_body_size: usize) -> Router {
     let state = AppState { broker };
-    all_routes()
-        .into_router()
+    let (routes, rules) = all_routes().into_parts();
+    routes
         .fallback(not_found)
         .layer(axum::middleware::from_fn_with_state(
-            state.clone(),
+            (state.clone(), rules),
             access::guard,
         ))
         .layer(axum::middleware::from_fn_with_state(
@@ -82,9 +82,9 @@ fn all_routes() -> Routes {
         .merge(tokens::routes())
 }
 
-/// The path of every route, as registered: what the access rules cover.
-pub fn route_paths() -> Vec<String> {
-    all_routes().paths().to_vec()
+/// Every route, as registered, and its access rule.
+pub fn route_rules() -> Vec<(String, crate::access::Rule)> {
+    all_routes().rules().to_vec()
 }
 
 async fn not_found() -> Response {
@@ -306,17 +306,17 @@ fn parse_int(field: &str, value: Option<&String>) -> Result<Option<i64>, Error> 
         .transpose()
 }
 
-/// `page` metadata and `next`/`previous` links of a paginated collection.
+/// `page` metadata and `next`/`previous` links of a page of the
+/// collection at the URL `collection`.
 pub fn pagination(
-    base: &Base,
-    path: &[&str],
+    collection: &str,
     listed_page: crate::domain::page::Page,
     total: i64,
 ) -> (Value, Value) {
     let size = listed_page.size;
     let number = listed_page.number();
     let total_pages = (total + size - 1) / size;
-    let href = |n: i64| format!("{}?page={n}&size={size}", base.url(path));
+    let href = |n: i64| format!("{collection}?page={n}&size={size}");
     let mut links = serde_json::Map::new();
     if number < total_pages {
         links.insert("next".into(), hal::titled(href(number + 1), "Next page"));

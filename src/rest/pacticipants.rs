@@ -10,7 +10,6 @@ use serde_json::{Value, json};
 
 use super::deployments::deployed_environment_links;
 use super::error::document;
-use super::hal::Segment::{self, Name, Var};
 use super::hal::{self, Base};
 use super::routes::Routes;
 use super::versions::version_json;
@@ -18,39 +17,31 @@ use super::{
     AppState, JsonBody, PageQuery, Path, Query, created_or_ok, hal as respond, pagination,
 };
 use crate::error::{Error, Result};
+use crate::links::paths;
 use crate::service::deployments::PlaceQuery;
 use crate::service::{Pacticipant, PacticipantDetails, PacticipantPatch};
 
 pub fn routes() -> Routes {
     Routes::new()
-        .route("/pacticipants", get(list).post(create))
+        .route(paths::PACTICIPANTS, get(list).post(create))
         .route(
-            "/pacticipants/{pacticipant}",
+            paths::PACTICIPANT,
             get(show).put(replace).patch(patch).delete(delete),
         )
-        .route("/pacticipants/label/{label}", get(list_with_label))
+        .route(paths::PACTICIPANTS_WITH_LABEL, get(list_with_label))
         .route(
-            "/pacticipants/{pacticipant}/labels/{label}",
+            paths::LABEL,
             document(get(show_label).put(add_label).delete(remove_label)),
         )
-        .route("/labels", get(labels))
+        .route(paths::LABELS, get(labels))
 }
 
 fn pacticipant_json(base: &Base, p: &Pacticipant) -> Value {
-    let url = |rest: &[&str]| {
-        let mut segments = vec!["pacticipants", p.name.as_str()];
-        segments.extend_from_slice(rest);
-        base.url(&segments)
-    };
-    let template = |rest: &[Segment]| {
-        let mut segments = vec![Segment::Name("pacticipants"), Segment::Name(&p.name)];
-        segments.extend_from_slice(rest);
-        base.template(&segments)
-    };
+    let name = p.name.as_str();
     let mut embedded = json!({
         "labels": p.labels.iter().map(|l| json!({
             "name": l,
-            "_links": { "self": hal::named(url(&["labels", l]), "Label", l) },
+            "_links": { "self": hal::named(base.label(name, l), "Label", l) },
         })).collect::<Vec<_>>(),
     });
     if let Some(latest) = &p.latest_version {
@@ -69,18 +60,18 @@ fn pacticipant_json(base: &Base, p: &Pacticipant) -> Value {
         "updatedAt": hal::time(p.updated_at),
         "_embedded": embedded,
         "_links": {
-            "self": hal::named(url(&[]), "Pacticipant", &p.name),
-            "pb:versions": hal::titled(url(&["versions"]), "All versions of this pacticipant"),
-            "versions": hal::titled(url(&["versions"]), "Deprecated - use pb:versions"),
-            "pb:branches": hal::titled(url(&["branches"]), "All branches of this pacticipant"),
-            "pb:version": hal::templated(template(&[Name("versions"), Var("version")]), "Get, create or delete a pacticipant version"),
-            "pb:version-tag": hal::templated(template(&[Name("versions"), Var("version"), Name("tags"), Var("tag")]), &format!("Get, create or delete a tag for a version of {}", p.name)),
-            "pb:branch-version": hal::templated(template(&[Name("branches"), Var("branch"), Name("versions"), Var("version")]), &format!("Get or add/create a version for a branch of {}", p.name)),
-            "pb:label": hal::templated(template(&[Name("labels"), Var("label")]), &format!("Get, create or delete a label for {}", p.name)),
-            "pb:can-i-deploy-badge": hal::templated(template(&[Name("latest-version"), Var("tag"), Name("can-i-deploy"), Name("to"), Var("environmentTag"), Name("badge")]), &format!("Can I Deploy {} badge", p.name)),
-            "pb:can-i-deploy-branch-to-environment-badge": hal::templated(template(&[Name("branches"), Var("branch"), Name("latest-version"), Name("can-i-deploy"), Name("to-environment"), Var("environment"), Name("badge")]), &format!("Can I Deploy {} from branch to environment badge", p.name)),
+            "self": hal::named(base.pacticipant(name), "Pacticipant", name),
+            "pb:versions": hal::titled(base.versions(name), "All versions of this pacticipant"),
+            "versions": hal::titled(base.versions(name), "Deprecated - use pb:versions"),
+            "pb:branches": hal::titled(base.branches(name), "All branches of this pacticipant"),
+            "pb:version": hal::templated(base.template(paths::VERSION, &[name]), "Get, create or delete a pacticipant version"),
+            "pb:version-tag": hal::templated(base.template(paths::TAG, &[name]), &format!("Get, create or delete a tag for a version of {name}")),
+            "pb:branch-version": hal::templated(base.template(paths::BRANCH_VERSION, &[name]), &format!("Get or add/create a version for a branch of {name}")),
+            "pb:label": hal::templated(base.template(paths::LABEL, &[name]), &format!("Get, create or delete a label for {name}")),
+            "pb:can-i-deploy-badge": hal::templated(base.template(paths::CAN_I_DEPLOY_TAG_TO_TAG_BADGE, &[name]), &format!("Can I Deploy {name} badge")),
+            "pb:can-i-deploy-branch-to-environment-badge": hal::templated(base.template(paths::CAN_I_DEPLOY_BRANCH_TO_ENVIRONMENT_BADGE, &[name]), &format!("Can I Deploy {name} from branch to environment badge")),
             // The Pact Broker documents each resource's relations in its own context.
-            "curies": [{ "name": "pb", "href": format!("{}/doc/{{rel}}?context=pacticipant", base.0), "templated": true }],
+            "curies": [hal::curie(base, "pb", "pacticipant")],
         },
     })
 }
@@ -148,7 +139,7 @@ async fn list(
     Query(query): Query<PageQuery>,
 ) -> Result<Response> {
     let listed = state.broker.list_pacticipants(None, query.page()?).await?;
-    Ok(collection(&base, &["pacticipants"], listed, true))
+    Ok(collection(&base, base.pacticipants(), listed, true))
 }
 
 async fn list_with_label(
@@ -163,7 +154,7 @@ async fn list_with_label(
         .await?;
     Ok(collection(
         &base,
-        &["pacticipants", "label", &label],
+        base.pacticipants_with_label(&label),
         listed,
         false,
     ))
@@ -174,7 +165,7 @@ async fn list_with_label(
 /// `list-pacticipants` reads.
 fn collection(
     base: &Base,
-    path: &[&str],
+    href: String,
     listed: crate::service::Listed<Pacticipant>,
     deprecated_top_level: bool,
 ) -> Response {
@@ -183,24 +174,18 @@ fn collection(
         .iter()
         .map(|p| pacticipant_json(base, p))
         .collect();
-    let (page, mut links) = pagination(base, path, listed.page, listed.total);
-    links["self"] = hal::link(base.url(path));
+    let (page, mut links) = pagination(&href, listed.page, listed.total);
+    links["self"] = hal::link(href);
     links["pb:pacticipants"] = Value::Array(
         listed
             .items
             .iter()
-            .map(|p| {
-                hal::named(
-                    base.url(&["pacticipants", &p.name]),
-                    &p.display_name,
-                    &p.name,
-                )
-            })
+            .map(|p| hal::named(base.pacticipant(&p.name), &p.display_name, &p.name))
             .collect(),
     );
     links["pacticipants"] = links["pb:pacticipants"].clone();
     links["pb:pacticipants-with-label"] = hal::templated(
-        base.template(&[Name("pacticipants"), Name("label"), Var("label")]),
+        base.template(paths::PACTICIPANTS_WITH_LABEL, &[]),
         "Find pacticipants by label",
     );
     let mut body = json!({ "_embedded": { "pacticipants": items }, "_links": links, "page": page });
@@ -233,7 +218,7 @@ async fn create(
         .broker
         .create_pacticipant(&name, body.merge_patch())
         .await?;
-    let location = base.url(&["pacticipants", &created.name]);
+    let location = base.pacticipant(&created.name);
     Ok(created_or_ok(
         true,
         location,
@@ -280,11 +265,7 @@ async fn upsert(
 ) -> Result<Response> {
     let (p, created) = state.broker.update_pacticipant(name, patch, true).await?;
     let body = with_deployed_environments(state, base, pacticipant_json(base, &p)).await?;
-    Ok(created_or_ok(
-        created,
-        base.url(&["pacticipants", &p.name]),
-        body,
-    ))
+    Ok(created_or_ok(created, base.pacticipant(&p.name), body))
 }
 
 /// The pacticipant resource links to where its versions are deployed now,
@@ -313,10 +294,10 @@ fn label_json(base: &Base, pacticipant: &str, label: &str) -> Value {
     json!({
         "name": label,
         "_links": {
-            "self": hal::named(base.url(&["pacticipants", pacticipant, "labels", label]), "Label", label),
+            "self": hal::named(base.label(pacticipant, label), "Label", label),
             // The Pact Broker's relation; the `pb:` form is kept alongside.
-            "pacticipant": hal::named(base.url(&["pacticipants", pacticipant]), "Pacticipant", pacticipant),
-            "pb:pacticipant": hal::named(base.url(&["pacticipants", pacticipant]), "Pacticipant", pacticipant),
+            "pacticipant": hal::named(base.pacticipant(pacticipant), "Pacticipant", pacticipant),
+            "pb:pacticipant": hal::named(base.pacticipant(pacticipant), "Pacticipant", pacticipant),
         },
     })
 }
@@ -336,7 +317,7 @@ async fn add_label(
     Path((p, label)): Path<(String, String)>,
 ) -> Result<Response> {
     let (_, created) = state.broker.add_label(&p, &label).await?;
-    let location = base.url(&["pacticipants", &p, "labels", &label]);
+    let location = base.label(&p, &label);
     Ok(created_or_ok(
         created,
         location,
@@ -358,8 +339,9 @@ async fn labels(
     Query(query): Query<PageQuery>,
 ) -> Result<Response> {
     let listed = state.broker.list_labels(query.page()?).await?;
-    let (page, mut links) = pagination(&base, &["labels"], listed.page, listed.total);
-    links["self"] = hal::link(base.url(&["labels"]));
+    let href = base.labels();
+    let (page, mut links) = pagination(&href, listed.page, listed.total);
+    links["self"] = hal::link(href);
     Ok(respond(
         StatusCode::OK,
         json!({

@@ -12,7 +12,6 @@ use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
 use super::error::document;
-use super::hal::Segment::{Name, Var};
 use super::hal::{self, Base};
 use super::routes::Routes;
 use super::{
@@ -20,17 +19,17 @@ use super::{
 };
 use crate::domain::notice::{Notice, NoticeKind};
 use crate::error::{Result, Violations};
+use crate::links::paths;
 use crate::service::{
     ConflictStrategy, ConsumerVersions, ContractInput, Pact, PactSelector, PublicationOutcome,
     PublishInput,
 };
 
 pub fn routes() -> Routes {
-    let pair = "/pacts/provider/{provider}/consumer/{consumer}";
     Routes::new()
-        .route("/contracts/publish", post(publish_contracts))
+        .route(paths::PUBLISH_CONTRACTS, post(publish_contracts))
         .route(
-            &format!("{pair}/version/{{version}}"),
+            paths::PACT,
             document(
                 get(by_version)
                     .put(put_pact)
@@ -38,65 +37,39 @@ pub fn routes() -> Routes {
                     .delete(delete_pact),
             ),
         )
-        .route(&format!("{pair}/latest"), document(get(latest)))
+        .route(paths::LATEST_PACT, document(get(latest)))
+        .route(paths::LATEST_TAGGED_PACT, document(get(latest_tagged)))
+        .route(paths::LATEST_BRANCH_PACT, document(get(latest_on_branch)))
+        .route(paths::PACT_VERSION, document(get(by_sha)))
         .route(
-            &format!("{pair}/latest/{{tag}}"),
-            document(get(latest_tagged)),
-        )
-        .route(
-            &format!("{pair}/branch/{{branch}}/latest"),
-            document(get(latest_on_branch)),
-        )
-        .route(
-            &format!("{pair}/pact-version/{{sha}}"),
-            document(get(by_sha)),
-        )
-        .route(
-            &format!("{pair}/pact-version/{{sha}}/metadata/{{metadata}}"),
+            paths::PACT_VERSION_WITH_METADATA,
             document(get(by_sha_with_metadata)),
         )
-        .route(&format!("{pair}/versions"), get(pair_versions))
+        .route(paths::PACT_VERSIONS, get(pair_versions))
+        .route(paths::BRANCH_PACT_VERSIONS, get(pair_versions_on_branch))
+        .route(paths::LATEST_PACTS, get(latest_pacts))
+        .route(paths::PROVIDER_LATEST_PACTS, get(provider_latest_pacts))
         .route(
-            &format!("{pair}/branch/{{branch}}"),
-            get(pair_versions_on_branch),
-        )
-        .route("/pacts/latest", get(latest_pacts))
-        .route(
-            "/pacts/provider/{provider}/latest",
-            get(provider_latest_pacts),
-        )
-        .route(
-            "/pacts/provider/{provider}/latest/{tag}",
+            paths::PROVIDER_LATEST_TAGGED_PACTS,
             get(provider_latest_tagged_pacts),
         )
         .route(
-            "/pacts/provider/{provider}/branch/latest",
+            paths::PROVIDER_LATEST_MAIN_BRANCH_PACTS,
             get(provider_latest_main_branch_pacts),
         )
         .route(
-            "/pacts/provider/{provider}/branch/{branch}/latest",
+            paths::PROVIDER_LATEST_BRANCH_PACTS,
             get(provider_latest_branch_pacts),
         )
         .route(
-            "/pacts/provider/{provider}/branch",
+            paths::PROVIDER_MAIN_BRANCH_PACTS,
             get(provider_main_branch_pacts),
         )
-        .route(
-            "/pacts/provider/{provider}/branch/{branch}",
-            get(provider_branch_pacts),
-        )
+        .route(paths::PROVIDER_BRANCH_PACTS, get(provider_branch_pacts))
 }
 
 fn pact_url(base: &Base, p: &Pact) -> String {
-    base.url(&[
-        "pacts",
-        "provider",
-        &p.provider,
-        "consumer",
-        &p.consumer,
-        "version",
-        &p.consumer_version,
-    ])
+    base.pact(&p.provider, &p.consumer, &p.consumer_version)
 }
 
 fn pact_version_url(base: &Base, p: &Pact) -> String {
@@ -116,38 +89,20 @@ fn pact_title(p: &Pact) -> String {
 fn pact_json(base: &Base, p: &Pact, metadata: Option<&str>) -> Result<Value> {
     let mut doc: Map<String, Value> =
         serde_json::from_str(&p.content).map_err(anyhow::Error::from)?;
-    let pair = [
-        "pacts",
-        "provider",
-        p.provider.as_str(),
-        "consumer",
-        p.consumer.as_str(),
-    ];
-    let with = |rest: &[&str]| {
-        let mut segments = pair.to_vec();
-        segments.extend_from_slice(rest);
-        base.url(&segments)
-    };
-    let mut results = pair.to_vec();
-    results.extend(["pact-version", p.sha.as_str()]);
-    if let Some(metadata) = metadata {
-        results.extend(["metadata", metadata]);
-    }
-    results.push("verification-results");
     doc.insert("createdAt".into(), Value::String(hal::time(p.created_at)));
     doc.insert(
         "_links".into(),
         json!({
             "self": hal::named(pact_url(base, p), "Pact", &pact_title(p)),
-            "pb:consumer": hal::named(base.url(&["pacticipants", &p.consumer]), "Consumer", &p.consumer),
-            "pb:consumer-version": hal::named(base.url(&["pacticipants", &p.consumer, "versions", &p.consumer_version]), "Consumer version", &p.consumer_version),
-            "pb:provider": hal::named(base.url(&["pacticipants", &p.provider]), "Provider", &p.provider),
+            "pb:consumer": hal::named(base.pacticipant(&p.consumer), "Consumer", &p.consumer),
+            "pb:consumer-version": hal::named(base.version(&p.consumer, &p.consumer_version), "Consumer version", &p.consumer_version),
+            "pb:provider": hal::named(base.pacticipant(&p.provider), "Provider", &p.provider),
             "pb:pact-version": hal::named(pact_version_url(base, p), "Pact content version permalink", &p.sha),
-            "pb:latest-pact-version": hal::titled(with(&["latest"]), "Latest version of this pact"),
-            "pb:all-pact-versions": hal::titled(with(&["versions"]), "All versions of this pact"),
-            "pb:publish-verification-results": hal::titled(base.url(&results), "Publish verification results"),
-            "pb:latest-verification-results": hal::link(format!("{}/verification-results/latest", pact_version_url(base, p))),
-            "pb:latest-tagged-pact-version": hal::templated(base.template(&[Name("pacts"), Name("provider"), Name(&p.provider), Name("consumer"), Name(&p.consumer), Name("latest"), Var("tag")]), "Latest version of this pact for a given consumer version tag"),
+            "pb:latest-pact-version": hal::titled(base.latest_pact(&p.provider, &p.consumer), "Latest version of this pact"),
+            "pb:all-pact-versions": hal::titled(base.pact_versions(&p.provider, &p.consumer), "All versions of this pact"),
+            "pb:publish-verification-results": hal::titled(base.verification_results(&p.provider, &p.consumer, &p.sha, metadata), "Publish verification results"),
+            "pb:latest-verification-results": hal::link(base.latest_verification_result(&p.provider, &p.consumer, &p.sha)),
+            "pb:latest-tagged-pact-version": hal::templated(base.template(paths::LATEST_TAGGED_PACT, &[&p.provider, &p.consumer]), "Latest version of this pact for a given consumer version tag"),
             "curies": hal::curies(base),
         }),
     );
@@ -245,7 +200,7 @@ async fn publish_contracts(
     let result = state.broker.publish_contracts(input).await?;
     let version = &result.version;
     let consumer = version.pacticipant.as_str();
-    let version_url = base.url(&["pacticipants", consumer, "versions", &version.number]);
+    let version_url = base.version(consumer, &version.number);
 
     // The service's notices plus where to find each pact.
     let mut notices = vec![result.notices[0].clone()];
@@ -282,15 +237,15 @@ async fn publish_contracts(
         "_embedded": {
             "pacticipant": {
                 "name": consumer,
-                "_links": { "self": hal::link(base.url(&["pacticipants", consumer])) },
+                "_links": { "self": hal::link(base.pacticipant(consumer)) },
             },
             "version": version_json,
         },
         "_links": {
-            "pb:pacticipant": hal::named(base.url(&["pacticipants", consumer]), "Pacticipant", consumer),
+            "pb:pacticipant": hal::named(base.pacticipant(consumer), "Pacticipant", consumer),
             "pb:pacticipant-version": hal::named(version_url, "Pacticipant version", &version.number),
             "pb:pacticipant-version-tags": version.tags.iter().map(|t| {
-                hal::named(base.url(&["pacticipants", consumer, "versions", &version.number, "tags", &t.name]), "Tag", &t.name)
+                hal::named(base.tag(consumer, &version.number, &t.name), "Tag", &t.name)
             }).collect::<Vec<_>>(),
             "pb:contracts": result.contracts.iter().map(|(pact, _)| {
                 hal::named(pact_url(&base, pact), "Pact", &pact_title(pact))
@@ -448,24 +403,12 @@ async fn by_sha_with_metadata(
 fn latest_pact_summary(base: &Base, p: &Pact) -> Value {
     json!({
         "_embedded": {
-            "consumer": { "name": p.consumer, "_embedded": { "version": { "number": p.consumer_version } }, "_links": { "self": hal::link(base.url(&["pacticipants", &p.consumer])) } },
-            "provider": { "name": p.provider, "_links": { "self": hal::link(base.url(&["pacticipants", &p.provider])) } },
+            "consumer": { "name": p.consumer, "_embedded": { "version": { "number": p.consumer_version } }, "_links": { "self": hal::link(base.pacticipant(&p.consumer)) } },
+            "provider": { "name": p.provider, "_links": { "self": hal::link(base.pacticipant(&p.provider)) } },
         },
         "createdAt": hal::time(p.created_at),
-        "_links": { "self": [hal::link(latest_pact_url(base, p)), hal::link(pact_url(base, p))] },
+        "_links": { "self": [hal::link(base.latest_pact(&p.provider, &p.consumer)), hal::link(pact_url(base, p))] },
     })
-}
-
-/// The latest pact URL of an integration.
-fn latest_pact_url(base: &Base, p: &Pact) -> String {
-    base.url(&[
-        "pacts",
-        "provider",
-        &p.provider,
-        "consumer",
-        &p.consumer,
-        "latest",
-    ])
 }
 
 async fn pair_versions(
@@ -474,8 +417,8 @@ async fn pair_versions(
     Path((p, c)): Path<(String, String)>,
     Query(query): Query<PageQuery>,
 ) -> Result<Response> {
-    let path = ["pacts", "provider", &p, "consumer", &c, "versions"];
-    pact_versions(&state, &base, (&p, &c), &path, None, query).await
+    let href = base.pact_versions(&p, &c);
+    pact_versions(&state, &base, (&p, &c), href, None, query).await
 }
 
 async fn pair_versions_on_branch(
@@ -484,19 +427,19 @@ async fn pair_versions_on_branch(
     Path((p, c, b)): Path<(String, String, String)>,
     Query(query): Query<PageQuery>,
 ) -> Result<Response> {
-    let path = ["pacts", "provider", &p, "consumer", &c, "branch", &b];
-    pact_versions(&state, &base, (&p, &c), &path, Some(&b), query).await
+    let href = base.branch_pact_versions(&p, &c, &b);
+    pact_versions(&state, &base, (&p, &c), href, Some(&b), query).await
 }
 
 /// A page of the pacts between a provider and a consumer (from the
-/// consumer's versions on `branch` when given), at `path`, as the Pact
+/// consumer's versions on `branch` when given), at `href`, as the Pact
 /// Broker's pact versions decorator renders them
 /// (`api/decorators/pact_versions_decorator.rb`), and `pb:pacts` beside.
 async fn pact_versions(
     state: &AppState,
     base: &Base,
     (provider, consumer): (&str, &str),
-    path: &[&str],
+    href: String,
     branch: Option<&str>,
     query: PageQuery,
 ) -> Result<Response> {
@@ -504,13 +447,13 @@ async fn pact_versions(
         .broker
         .list_pact_versions(consumer, provider, branch, query.page()?)
         .await?;
-    let (page, mut links) = pagination(base, path, listed.page, listed.total);
+    let (page, mut links) = pagination(&href, listed.page, listed.total);
     links["self"] = hal::titled(
-        base.url(path),
+        href,
         &format!("All versions of the pact between {consumer} and {provider}"),
     );
-    links["consumer"] = hal::named(base.url(&["pacticipants", consumer]), "Consumer", consumer);
-    links["provider"] = hal::named(base.url(&["pacticipants", provider]), "Provider", provider);
+    links["consumer"] = hal::named(base.pacticipant(consumer), "Consumer", consumer);
+    links["provider"] = hal::named(base.pacticipant(provider), "Provider", provider);
     links["pact-versions"] = Value::Array(
         listed
             .items
@@ -536,7 +479,7 @@ async fn pact_versions(
         .items
         .iter()
         .map(|pact| {
-            let version_url = base.url(&["pacticipants", consumer, "versions", &pact.consumer_version]);
+            let version_url = base.version(consumer, &pact.consumer_version);
             json!({
                 "createdAt": hal::time(pact.created_at),
                 "_embedded": { "consumerVersion": {
@@ -559,8 +502,9 @@ async fn latest_pacts(
     Query(query): Query<PageQuery>,
 ) -> Result<Response> {
     let listed = state.broker.list_latest_pacts(None, query.page()?).await?;
-    let (page, mut links) = pagination(&base, &["pacts", "latest"], listed.page, listed.total);
-    links["self"] = hal::link(base.url(&["pacts", "latest"]));
+    let href = base.latest_pacts();
+    let (page, mut links) = pagination(&href, listed.page, listed.total);
+    links["self"] = hal::link(href);
     // The latest pact URL of each integration, under `pb:pacts` and the
     // deprecated `pacts` that older clients still read.
     let latest_link = |pact: &Pact| {
@@ -568,7 +512,7 @@ async fn latest_pacts(
             "Latest pact between {} and {}",
             pact.consumer, pact.provider
         );
-        (latest_pact_url(&base, pact), title)
+        (base.latest_pact(&pact.provider, &pact.consumer), title)
     };
     links["pb:pacts"] = Value::Array(
         listed
@@ -610,8 +554,8 @@ async fn provider_latest_pacts(
     base: Base,
     Path(provider): Path<String>,
 ) -> Result<Response> {
-    let path = ["pacts", "provider", provider.as_str(), "latest"];
-    latest_for_provider(&state, &base, &provider, &path, ConsumerVersions::All).await
+    let href = base.provider_latest_pacts(&provider);
+    latest_for_provider(&state, &base, &provider, href, ConsumerVersions::All).await
 }
 
 async fn provider_latest_tagged_pacts(
@@ -619,15 +563,9 @@ async fn provider_latest_tagged_pacts(
     base: Base,
     Path((provider, tag)): Path<(String, String)>,
 ) -> Result<Response> {
-    let path = [
-        "pacts",
-        "provider",
-        provider.as_str(),
-        "latest",
-        tag.as_str(),
-    ];
+    let href = base.provider_latest_tagged_pacts(&provider, &tag);
     let from = ConsumerVersions::Tag(tag.clone());
-    latest_for_provider(&state, &base, &provider, &path, from).await
+    latest_for_provider(&state, &base, &provider, href, from).await
 }
 
 async fn provider_latest_main_branch_pacts(
@@ -635,9 +573,9 @@ async fn provider_latest_main_branch_pacts(
     base: Base,
     Path(provider): Path<String>,
 ) -> Result<Response> {
-    let path = ["pacts", "provider", provider.as_str(), "branch", "latest"];
+    let href = base.provider_latest_main_branch_pacts(&provider);
     let from = ConsumerVersions::MainBranch;
-    latest_for_provider(&state, &base, &provider, &path, from).await
+    latest_for_provider(&state, &base, &provider, href, from).await
 }
 
 async fn provider_latest_branch_pacts(
@@ -645,16 +583,9 @@ async fn provider_latest_branch_pacts(
     base: Base,
     Path((provider, branch)): Path<(String, String)>,
 ) -> Result<Response> {
-    let path = [
-        "pacts",
-        "provider",
-        provider.as_str(),
-        "branch",
-        branch.as_str(),
-        "latest",
-    ];
+    let href = base.provider_latest_branch_pacts(&provider, &branch);
     let from = ConsumerVersions::Branch(branch.clone());
-    latest_for_provider(&state, &base, &provider, &path, from).await
+    latest_for_provider(&state, &base, &provider, href, from).await
 }
 
 async fn provider_main_branch_pacts(
@@ -662,8 +593,8 @@ async fn provider_main_branch_pacts(
     base: Base,
     Path(provider): Path<String>,
 ) -> Result<Response> {
-    let path = ["pacts", "provider", provider.as_str(), "branch"];
-    on_branch_for_provider(&state, &base, &provider, &path, None).await
+    let href = base.provider_main_branch_pacts(&provider);
+    on_branch_for_provider(&state, &base, &provider, href, None).await
 }
 
 async fn provider_branch_pacts(
@@ -671,14 +602,8 @@ async fn provider_branch_pacts(
     base: Base,
     Path((provider, branch)): Path<(String, String)>,
 ) -> Result<Response> {
-    let path = [
-        "pacts",
-        "provider",
-        provider.as_str(),
-        "branch",
-        branch.as_str(),
-    ];
-    on_branch_for_provider(&state, &base, &provider, &path, Some(&branch)).await
+    let href = base.provider_branch_pacts(&provider, &branch);
+    on_branch_for_provider(&state, &base, &provider, href, Some(&branch)).await
 }
 
 /// The latest pact from `from` of each consumer of `provider`, titled as
@@ -688,7 +613,7 @@ async fn latest_for_provider(
     state: &AppState,
     base: &Base,
     provider: &str,
-    path: &[&str],
+    href: String,
     from: ConsumerVersions,
 ) -> Result<Response> {
     let pacts = state
@@ -703,7 +628,7 @@ async fn latest_for_provider(
     let title = format!("Latest pact versions for the provider {provider}{suffix}");
     Ok(respond(
         StatusCode::OK,
-        provider_pacts_json(base, provider, path, &title, &pacts),
+        provider_pacts_json(base, provider, href, &title, &pacts),
     ))
 }
 
@@ -714,7 +639,7 @@ async fn on_branch_for_provider(
     state: &AppState,
     base: &Base,
     provider: &str,
-    path: &[&str],
+    href: String,
     branch: Option<&str>,
 ) -> Result<Response> {
     let pacts = state
@@ -727,7 +652,7 @@ async fn on_branch_for_provider(
     let title = format!("All pact versions for the provider {provider}{suffix}");
     Ok(respond(
         StatusCode::OK,
-        provider_pacts_json(base, provider, path, &title, &pacts),
+        provider_pacts_json(base, provider, href, &title, &pacts),
     ))
 }
 
@@ -738,11 +663,11 @@ async fn on_branch_for_provider(
 fn provider_pacts_json(
     base: &Base,
     provider: &str,
-    path: &[&str],
+    href: String,
     title: &str,
     pacts: &[Pact],
 ) -> Value {
-    let provider_url = base.url(&["pacticipants", provider]);
+    let provider_url = base.pacticipant(provider);
     let links = |title: &dyn Fn(&Pact) -> String| {
         pacts
             .iter()
@@ -751,7 +676,7 @@ fn provider_pacts_json(
     };
     json!({
         "_links": {
-            "self": hal::titled(base.url(path), title),
+            "self": hal::titled(href, title),
             "pb:provider": hal::named(provider_url.clone(), "Provider", provider),
             "pb:pacts": links(&pact_title),
             "provider": hal::named(provider_url, provider, "DEPRECATED - please use the pb:provider relation"),

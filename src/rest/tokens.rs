@@ -14,17 +14,19 @@ use super::routes::Routes;
 use super::{
     AppState, JsonBody, PageQuery, Path, Query, created_or_ok, hal as respond, pagination,
 };
+use crate::access::Rule;
 use crate::error::{Error, Result, Violations};
+use crate::links::paths;
 use crate::service::tokens::{Token, TokenInput};
 
 pub fn routes() -> Routes {
     Routes::new()
-        .route("/tokens", get(list).post(create))
-        .route("/tokens/{uuid}", get(show).delete(revoke))
+        .route_with(Rule::Admin, paths::TOKENS, get(list).post(create))
+        .route_with(Rule::Admin, paths::TOKEN, get(show).delete(revoke))
 }
 
 fn token_url(base: &Base, uuid: &str) -> String {
-    base.url(&["tokens", uuid])
+    base.token(uuid)
 }
 
 fn token_json(base: &Base, t: &Token) -> Map<String, Value> {
@@ -43,7 +45,7 @@ fn token_json(base: &Base, t: &Token) -> Map<String, Value> {
         "_links".into(),
         json!({
             "self": hal::named(token_url(base, &t.uuid), "Token", &t.name),
-            "tokens": hal::titled(base.url(&["tokens"]), "Tokens"),
+            "tokens": hal::titled(base.tokens(), "Tokens"),
         }),
     );
     body
@@ -102,7 +104,7 @@ async fn list(
         .broker
         .list_tokens(include_revoked, page.page()?)
         .await?;
-    let (page, mut links) = pagination(&base, &["tokens"], listed.page, listed.total);
+    let (page, mut links) = pagination(&base.tokens(), listed.page, listed.total);
     if include_revoked {
         // The next and previous pages list the same tokens.
         for link in links
@@ -115,7 +117,7 @@ async fn list(
             }
         }
     }
-    links["self"] = hal::titled(base.url(&["tokens"]), "Tokens");
+    links["self"] = hal::titled(base.tokens(), "Tokens");
     let tokens: Vec<Value> = listed
         .items
         .iter()

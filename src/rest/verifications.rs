@@ -19,65 +19,50 @@ use super::hal::{self, Base};
 use super::routes::Routes;
 use super::{AppState, JsonBody, Path, created_or_ok, hal as respond};
 use crate::error::{Error, Result};
+use crate::links::paths;
 use crate::service::PactSelector;
 use crate::service::verifications::{Verification, VerificationInput};
 
 pub fn routes() -> Routes {
-    let pair = "/pacts/provider/{provider}/consumer/{consumer}";
-    let content = format!("{pair}/pact-version/{{sha}}");
     Routes::new()
+        .route(paths::VERIFICATION_RESULTS, document(post(publish)))
         .route(
-            &format!("{content}/verification-results"),
-            document(post(publish)),
-        )
-        .route(
-            &format!("{content}/metadata/{{metadata}}/verification-results"),
+            paths::VERIFICATION_RESULTS_WITH_METADATA,
             document(post(publish_with_metadata)),
         )
         .route(
-            &format!("{content}/verification-results/latest"),
+            paths::LATEST_VERIFICATION_RESULT,
             document(get(latest_of_content)),
         )
         .route(
-            &format!("{content}/verification-results/{{number}}"),
+            paths::VERIFICATION_RESULT,
             document(get(show).delete(delete)),
         )
         .route(
-            &format!("{content}/metadata/{{metadata}}/verification-results/{{number}}"),
+            paths::VERIFICATION_RESULT_WITH_METADATA,
             document(get(show_with_metadata).delete(delete_with_metadata)),
         )
         .route(
-            &format!("{pair}/version/{{version}}/verification-results/latest"),
+            paths::LATEST_VERIFICATION_RESULT_OF_VERSION,
             document(get(latest_of_version)),
         )
         .route(
-            &format!("{pair}/latest/verification-results/latest"),
+            paths::LATEST_VERIFICATION_RESULT_OF_LATEST,
             document(get(latest_of_latest)),
         )
         .route(
-            &format!("{pair}/latest/{{tag}}/verification-results/latest"),
+            paths::LATEST_VERIFICATION_RESULT_OF_TAGGED,
             document(get(latest_of_tagged)),
         )
-        .route(
-            "/verification-results/consumer/{consumer}/version/{version}/latest",
-            document(get(summary)),
-        )
+        .route(paths::VERIFICATION_SUMMARY, document(get(summary)))
 }
 
 fn content_url(base: &Base, v: &Verification) -> String {
-    base.url(&[
-        "pacts",
-        "provider",
-        &v.provider,
-        "consumer",
-        &v.consumer,
-        "pact-version",
-        &v.sha,
-    ])
+    base.pact_version(&v.provider, &v.consumer, &v.sha)
 }
 
 fn verification_url(base: &Base, v: &Verification) -> String {
-    format!("{}/verification-results/{}", content_url(base, v), v.number)
+    base.verification_result(&v.provider, &v.consumer, &v.sha, &v.number.to_string())
 }
 
 /// The Pact Broker's verification result resource.
@@ -99,7 +84,7 @@ fn verification_json(base: &Base, v: &Verification) -> Value {
             ),
             "pb:pact-version": hal::named(content_url(base, v), "Pact content version permalink", &v.sha),
             "pb:provider-version": hal::named(
-                base.url(&["pacticipants", &v.provider, "versions", &v.provider_version]),
+                base.version(&v.provider, &v.provider_version),
                 "Provider version",
                 &v.provider_version,
             ),
@@ -300,7 +285,7 @@ async fn summary(
         },
         "_links": {
             "self": hal::titled(
-                base.url(&["verification-results", "consumer", &summary.consumer, "version", &summary.consumer_version, "latest"]),
+                base.verification_summary(&summary.consumer, &summary.consumer_version),
                 &format!("Latest verification results for consumer {} version {}", summary.consumer, summary.consumer_version),
             ),
         },

@@ -11,21 +11,21 @@ use super::deployments::{
     add_version_places, deployed_environment_links, released_environment_links,
 };
 use super::error::document;
-use super::hal::Segment::{Name, Var};
 use super::hal::{self, Base};
 use super::routes::Routes;
 use super::{
     AppState, JsonBody, PageQuery, Path, Query, created_or_ok, hal as respond, pagination,
 };
 use crate::error::Result;
+use crate::links::paths;
 use crate::service::versions::{TagUpdate, VersionInput};
 use crate::service::{Branch, Listed, Tag, Version};
 
 pub fn routes() -> Routes {
     Routes::new()
-        .route("/pacticipants/{pacticipant}/versions", get(list_versions))
+        .route(paths::VERSIONS, get(list_versions))
         .route(
-            "/pacticipants/{pacticipant}/versions/{version}",
+            paths::VERSION,
             document(
                 get(show_version)
                     .put(put_version)
@@ -33,33 +33,24 @@ pub fn routes() -> Routes {
                     .delete(delete_version),
             ),
         )
+        .route(paths::LATEST_VERSION, document(get(latest_version)))
         .route(
-            "/pacticipants/{pacticipant}/latest-version",
-            document(get(latest_version)),
-        )
-        .route(
-            "/pacticipants/{pacticipant}/latest-version/{tag}",
+            paths::LATEST_TAGGED_VERSION,
             document(get(latest_tagged_version)),
         )
         .route(
-            "/pacticipants/{pacticipant}/versions/{version}/tags/{tag}",
+            paths::TAG,
             document(get(show_tag).put(put_tag).delete(delete_tag)),
         )
-        .route("/pacticipants/{pacticipant}/branches", get(list_branches))
+        .route(paths::BRANCHES, get(list_branches))
         .route(
-            "/pacticipants/{pacticipant}/branches/{branch}",
+            paths::BRANCH,
             document(get(show_branch).delete(delete_branch)),
         )
+        .route(paths::BRANCH_VERSIONS, document(get(list_branch_versions)))
+        .route(paths::BRANCH_HEAD, document(get(branch_head)))
         .route(
-            "/pacticipants/{pacticipant}/branches/{branch}/versions",
-            document(get(list_branch_versions)),
-        )
-        .route(
-            "/pacticipants/{pacticipant}/branches/{branch}/latest-version",
-            document(get(branch_head)),
-        )
-        .route(
-            "/pacticipants/{pacticipant}/branches/{branch}/versions/{version}",
+            paths::BRANCH_VERSION,
             document(
                 get(show_branch_version)
                     .put(put_branch_version)
@@ -78,15 +69,15 @@ pub fn version_json(base: &Base, v: &Version) -> Value {
             "branchVersions": v.branches.iter().map(|b| json!({
                 "name": b.name,
                 "latest": b.latest,
-                "_links": { "self": hal::named(base.url(&["pacticipants", p, "branches", &b.name, "versions", &v.number]), "Branch version", &b.name) },
+                "_links": { "self": hal::named(base.branch_version(p, &b.name, &v.number), "Branch version", &b.name) },
             })).collect::<Vec<_>>(),
             "tags": v.tags.iter().map(|t| tag_json(base, t)).collect::<Vec<_>>(),
         },
         "_links": {
-            "self": hal::named(base.url(&["pacticipants", p, "versions", &v.number]), "Version", &v.number),
-            "pb:pacticipant": hal::named(base.url(&["pacticipants", p]), "Pacticipant", p),
-            "pb:tag": hal::templated(base.template(&[Name("pacticipants"), Name(p), Name("versions"), Name(&v.number), Name("tags"), Var("tag")]), "Get, create or delete a tag for this pacticipant version"),
-            "pb:latest-verification-results-where-pacticipant-is-consumer": hal::titled(base.url(&["verification-results", "consumer", p, "version", &v.number, "latest"]), "Latest verification results for consumer version"),
+            "self": hal::named(base.version(p, &v.number), "Version", &v.number),
+            "pb:pacticipant": hal::named(base.pacticipant(p), "Pacticipant", p),
+            "pb:tag": hal::templated(base.template(paths::TAG, &[p, &v.number]), "Get, create or delete a tag for this pacticipant version"),
+            "pb:latest-verification-results-where-pacticipant-is-consumer": hal::titled(base.verification_summary(p, &v.number), "Latest verification results for consumer version"),
         },
     })
 }
@@ -97,23 +88,23 @@ fn tag_json(base: &Base, t: &Tag) -> Value {
         "latest": t.latest,
         "createdAt": hal::time(t.created_at),
         "_links": {
-            "self": hal::named(base.url(&["pacticipants", &t.pacticipant, "versions", &t.version, "tags", &t.name]), "Tag", &t.name),
+            "self": hal::named(base.tag(&t.pacticipant, &t.version, &t.name), "Tag", &t.name),
             // The Pact Broker's tag resource names these `version` and
             // `pacticipant`; the `pb:` forms are kept alongside.
-            "version": hal::named(base.url(&["pacticipants", &t.pacticipant, "versions", &t.version]), "Version", &t.version),
-            "pacticipant": hal::named(base.url(&["pacticipants", &t.pacticipant]), "Pacticipant", &t.pacticipant),
-            "pb:version": hal::named(base.url(&["pacticipants", &t.pacticipant, "versions", &t.version]), "Version", &t.version),
-            "pb:pacticipant": hal::named(base.url(&["pacticipants", &t.pacticipant]), "Pacticipant", &t.pacticipant),
+            "version": hal::named(base.version(&t.pacticipant, &t.version), "Version", &t.version),
+            "pacticipant": hal::named(base.pacticipant(&t.pacticipant), "Pacticipant", &t.pacticipant),
+            "pb:version": hal::named(base.version(&t.pacticipant, &t.version), "Version", &t.version),
+            "pb:pacticipant": hal::named(base.pacticipant(&t.pacticipant), "Pacticipant", &t.pacticipant),
         },
     })
 }
 
 fn branch_json(base: &Base, b: &Branch) -> Value {
     let mut links = json!({
-        "self": hal::named(base.url(&["pacticipants", &b.pacticipant, "branches", &b.name]), "Branch", &b.name),
-        "pb:versions": hal::titled(base.url(&["pacticipants", &b.pacticipant, "branches", &b.name, "versions"]), "Versions of this branch"),
-        "pb:latest-version": hal::titled(base.url(&["pacticipants", &b.pacticipant, "branches", &b.name, "latest-version"]), "Latest version of this branch"),
-        "pb:pacticipant": hal::named(base.url(&["pacticipants", &b.pacticipant]), "Pacticipant", &b.pacticipant),
+        "self": hal::named(base.branch(&b.pacticipant, &b.name), "Branch", &b.name),
+        "pb:versions": hal::titled(base.branch_versions(&b.pacticipant, &b.name), "Versions of this branch"),
+        "pb:latest-version": hal::titled(base.branch_head(&b.pacticipant, &b.name), "Latest version of this branch"),
+        "pb:pacticipant": hal::named(base.pacticipant(&b.pacticipant), "Pacticipant", &b.pacticipant),
     });
     if b.latest_version.is_none() {
         links.as_object_mut().map(|l| l.remove("pb:latest-version"));
@@ -133,11 +124,11 @@ async fn versions_collection(
     state: &AppState,
     base: &Base,
     pacticipant: &str,
-    path: &[&str],
+    href: String,
     listed: Listed<Version>,
 ) -> Result<Response> {
-    let (page, mut links) = pagination(base, path, listed.page, listed.total);
-    links["self"] = hal::link(base.url(path));
+    let (page, mut links) = pagination(&href, listed.page, listed.total);
+    links["self"] = hal::link(href);
     let numbers: Vec<String> = listed.items.iter().map(|v| v.number.clone()).collect();
     let (deployed, released) = state
         .broker
@@ -178,7 +169,7 @@ async fn list_versions(
         .broker
         .list_versions(&p, None, None, query.page()?)
         .await?;
-    versions_collection(&state, &base, &p, &["pacticipants", &p, "versions"], listed).await
+    versions_collection(&state, &base, &p, base.versions(&p), listed).await
 }
 
 async fn show_version(
@@ -266,11 +257,7 @@ async fn save_version(
     let mut body = version_json(base, &version);
     let places = state.broker.version_places(p, v).await?;
     add_version_places(base, &mut body, &places);
-    Ok(created_or_ok(
-        created,
-        base.url(&["pacticipants", p, "versions", v]),
-        body,
-    ))
+    Ok(created_or_ok(created, base.version(p, v), body))
 }
 
 async fn delete_version(
@@ -314,7 +301,7 @@ async fn put_tag(
     Path((p, v, t)): Path<(String, String, String)>,
 ) -> Result<Response> {
     let (tag, created) = state.broker.add_tag(&p, &v, &t).await?;
-    let location = base.url(&["pacticipants", &p, "versions", &v, "tags", &t]);
+    let location = base.tag(&p, &v, &t);
     Ok(created_or_ok(created, location, tag_json(&base, &tag)))
 }
 
@@ -333,9 +320,9 @@ async fn list_branches(
     Query(query): Query<PageQuery>,
 ) -> Result<Response> {
     let listed = state.broker.list_branches(&p, query.page()?).await?;
-    let path = ["pacticipants", p.as_str(), "branches"];
-    let (page, mut links) = pagination(&base, &path, listed.page, listed.total);
-    links["self"] = hal::link(base.url(&path));
+    let href = base.branches(&p);
+    let (page, mut links) = pagination(&href, listed.page, listed.total);
+    links["self"] = hal::link(href);
     Ok(respond(
         StatusCode::OK,
         json!({
@@ -374,14 +361,7 @@ async fn list_branch_versions(
         .broker
         .list_versions(&p, Some(&b), None, query.page()?)
         .await?;
-    versions_collection(
-        &state,
-        &base,
-        &p,
-        &["pacticipants", &p, "branches", &b, "versions"],
-        listed,
-    )
-    .await
+    versions_collection(&state, &base, &p, base.branch_versions(&p, &b), listed).await
 }
 
 async fn branch_head(
@@ -399,9 +379,9 @@ fn branch_version_json(base: &Base, branch: &str, v: &Version) -> Value {
         "name": branch,
         "latest": v.branches.iter().any(|b| b.name == branch && b.latest),
         "_links": {
-            "self": hal::named(base.url(&["pacticipants", p, "branches", branch, "versions", &v.number]), "Branch version", branch),
-            "pb:branch": hal::named(base.url(&["pacticipants", p, "branches", branch]), "Branch", branch),
-            "pb:version": hal::named(base.url(&["pacticipants", p, "versions", &v.number]), "Version", &v.number),
+            "self": hal::named(base.branch_version(p, branch, &v.number), "Branch version", branch),
+            "pb:branch": hal::named(base.branch(p, branch), "Branch", branch),
+            "pb:version": hal::named(base.version(p, &v.number), "Version", &v.number),
         },
     })
 }
@@ -424,7 +404,7 @@ async fn put_branch_version(
     Path((p, b, v)): Path<(String, String, String)>,
 ) -> Result<Response> {
     let (version, created) = state.broker.add_branch_version(&p, &b, &v).await?;
-    let location = base.url(&["pacticipants", &p, "branches", &b, "versions", &v]);
+    let location = base.branch_version(&p, &b, &v);
     Ok(created_or_ok(
         created,
         location,
