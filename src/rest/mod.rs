@@ -251,18 +251,22 @@ fn is_json(content_type: &str) -> bool {
     media == "application/json" || media.ends_with("+json")
 }
 
-/// A HAL response with the given status.
-pub fn hal(status: StatusCode, body: Value) -> Response {
-    (
-        status,
-        [(header::CONTENT_TYPE, "application/hal+json;charset=utf-8")],
-        body.to_string(),
-    )
-        .into_response()
+/// A HAL response with the given status: `body` as JSON text.
+pub fn hal(status: StatusCode, body: impl serde::Serialize) -> Response {
+    match serde_json::to_string(&body) {
+        Ok(text) => (
+            status,
+            [(header::CONTENT_TYPE, "application/hal+json;charset=utf-8")],
+            text,
+        )
+            .into_response(),
+        Err(err) => Error::Internal(anyhow::Error::from(err).context("writing a response body"))
+            .into_response(),
+    }
 }
 
 /// 201 with a Location header when `created`, else 200.
-pub fn created_or_ok(created: bool, location: String, body: Value) -> Response {
+pub fn created_or_ok(created: bool, location: String, body: impl serde::Serialize) -> Response {
     let mut response = hal(
         if created {
             StatusCode::CREATED
