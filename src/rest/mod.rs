@@ -17,6 +17,7 @@ mod routes;
 mod tokens;
 mod verifications;
 mod versions;
+mod views;
 
 use axum::Router;
 use axum::body::Bytes;
@@ -317,25 +318,6 @@ pub fn pagination(
     listed_page: crate::domain::page::Page,
     total: i64,
 ) -> (Value, Value) {
-    let size = listed_page.size;
-    let number = listed_page.number();
-    let total_pages = (total + size - 1) / size;
-    let href = |n: i64| format!("{collection}?page={n}&size={size}");
-    let mut links = serde_json::Map::new();
-    if number < total_pages {
-        links.insert("next".into(), hal::titled(href(number + 1), "Next page"));
-    }
-    if number > 1 {
-        links.insert(
-            "previous".into(),
-            hal::titled(href(number - 1), "Previous page"),
-        );
-    }
-    let page = serde_json::json!({
-        "number": number,
-        "size": size,
-        "totalElements": total,
-        "totalPages": total_pages,
-    });
-    (page, Value::Object(links))
+    let (page, links) = views::pagination(collection, listed_page, total);
+    (serde_json::json!(page), serde_json::json!(links))
 }

@@ -8,11 +8,11 @@ use axum::routing::get;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::deployments::deployed_environment_links;
 use super::error::document;
 use super::hal::{self, Base};
 use super::routes::Routes;
 use super::versions::version_json;
+use super::views::environments::EnvironmentLink;
 use super::{
     AppState, JsonBody, PageQuery, Path, Query, created_or_ok, hal as respond, pagination,
 };
@@ -281,7 +281,8 @@ async fn with_deployed_environments(
         ..PlaceQuery::default()
     };
     let (deployed, _) = state.broker.currently_deployed(query, None).await?;
-    body["_links"]["pb:deployed-environments"] = deployed_environment_links(base, &deployed, false);
+    body["_links"]["pb:deployed-environments"] =
+        json!(EnvironmentLink::deployed(base, &deployed, false));
     Ok(body)
 }
 

@@ -7,17 +7,16 @@ use axum::routing::get;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::deployments::{
-    add_version_places, deployed_environment_links, released_environment_links,
-};
 use super::error::document;
 use super::hal::{self, Base};
 use super::routes::Routes;
+use super::views::environments::EnvironmentLink;
 use super::{
     AppState, JsonBody, PageQuery, Path, Query, created_or_ok, hal as respond, pagination,
 };
 use crate::error::Result;
 use crate::links::paths;
+use crate::service::deployments::VersionPlaces;
 use crate::service::versions::{TagUpdate, VersionInput};
 use crate::service::{Branch, Listed, Tag, Version};
 
@@ -118,6 +117,26 @@ fn branch_json(base: &Base, b: &Branch) -> Value {
     })
 }
 
+/// The version resource's links to where the version is and can go.
+fn add_version_places(base: &Base, version: &mut Value, places: &VersionPlaces) {
+    let links = &mut version["_links"];
+    links["pb:deployed-environments"] =
+        json!(EnvironmentLink::deployed(base, &places.deployed, true));
+    links["pb:released-environments"] = json!(EnvironmentLink::released(base, &places.released));
+    links["pb:record-deployment"] = json!(EnvironmentLink::record(
+        base,
+        places,
+        paths::VERSION_DEPLOYMENTS,
+        "deployment"
+    ));
+    links["pb:record-release"] = json!(EnvironmentLink::record(
+        base,
+        places,
+        paths::VERSION_RELEASES,
+        "release"
+    ));
+}
+
 /// A page of versions of `pacticipant`, each with where it was deployed
 /// and released, as the Pact Broker lists them.
 async fn versions_collection(
@@ -139,13 +158,15 @@ async fn versions_collection(
         .iter()
         .map(|v| {
             let mut body = version_json(base, v);
-            body["_links"]["pb:deployed-environments"] = deployed_environment_links(
+            body["_links"]["pb:deployed-environments"] = json!(EnvironmentLink::deployed(
                 base,
                 deployed.iter().filter(|d| d.version == v.number),
                 true,
-            );
-            body["_links"]["pb:released-environments"] =
-                released_environment_links(base, released.iter().filter(|r| r.version == v.number));
+            ));
+            body["_links"]["pb:released-environments"] = json!(EnvironmentLink::released(
+                base,
+                released.iter().filter(|r| r.version == v.number)
+            ));
             body
         })
         .collect();
