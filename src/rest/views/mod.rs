@@ -68,3 +68,18 @@ pub fn pagination(
     };
     (page, links)
 }
+
+/// `_links` of a paginated collection with only `self` besides.
+#[derive(Debug, Clone, Serialize)]
+pub struct PagedLinks {
+    #[serde(flatten)]
+    pages: PageLinks,
+    #[serde(rename = "self")]
+    self_: Link,
+}
+
+impl PagedLinks {
+    pub fn new(pages: PageLinks, self_: Link) -> PagedLinks {
+        PagedLinks { pages, self_ }
+    }
+}
