@@ -5,6 +5,7 @@
 pub mod deployments;
 pub mod environments;
 pub mod pacticipants;
+pub mod tokens;
 pub mod verifications;
 pub mod versions;
 
