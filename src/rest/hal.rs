@@ -53,20 +53,12 @@ impl Link {
     }
 }
 
-pub fn link(href: String) -> Value {
-    json!(Link::new(href))
-}
-
 pub fn titled(href: String, title: &str) -> Value {
     json!(Link::titled(href, title))
 }
 
 pub fn named(href: String, title: &str, name: &str) -> Value {
     json!(Link::named(href, title, name))
-}
-
-pub fn templated(href: String, title: &str) -> Value {
-    json!(Link::templated(href, title))
 }
 
 /// The Pact Broker's timestamp format, such as `2026-11-22T10:00:00+00:00`.

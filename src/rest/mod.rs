@@ -28,7 +28,6 @@ use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::de::DeserializeOwned;
-use serde_json::Value;
 use tower_http::set_header::SetResponseHeaderLayer;
 
 use crate::error::Error;
@@ -309,15 +308,4 @@ fn parse_int(field: &str, value: Option<&String>) -> Result<Option<i64>, Error> 
                 .map_err(|_| Error::invalid(field, "must be a whole number"))
         })
         .transpose()
-}
-
-/// `page` metadata and `next`/`previous` links of a page of the
-/// collection at the URL `collection`.
-pub fn pagination(
-    collection: &str,
-    listed_page: crate::domain::page::Page,
-    total: i64,
-) -> (Value, Value) {
-    let (page, links) = views::pagination(collection, listed_page, total);
-    (serde_json::json!(page), serde_json::json!(links))
 }

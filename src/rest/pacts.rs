@@ -9,19 +9,20 @@ use axum::routing::{get, post};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use serde::Deserialize;
-use serde_json::{Map, Value, json};
 
 use super::error::document;
-use super::hal::{self, Base};
+use super::hal::Base;
 use super::routes::Routes;
-use super::{
-    AppState, JsonBody, PageQuery, Path, Query, RawBody, created_or_ok, hal as respond, pagination,
+use super::views::pacts::{
+    LatestPactsView, PactVersionsView, PactView, ProviderPactsView, PublishedContractsView,
+    pact_url,
 };
+use super::{AppState, JsonBody, PageQuery, Path, Query, RawBody, created_or_ok, hal as respond};
 use crate::domain::notice::{Notice, NoticeKind};
 use crate::error::{Result, Violations};
 use crate::links::paths;
 use crate::service::{
-    ConflictStrategy, ConsumerVersions, ContractInput, Pact, PactSelector, PublicationOutcome,
+    ConflictStrategy, ConsumerVersions, ContractInput, PactSelector, PublicationOutcome,
     PublishInput,
 };
 
@@ -66,47 +67,6 @@ pub fn routes() -> Routes {
             get(provider_main_branch_pacts),
         )
         .route(paths::PROVIDER_BRANCH_PACTS, get(provider_branch_pacts))
-}
-
-fn pact_url(base: &Base, p: &Pact) -> String {
-    base.pact(&p.provider, &p.consumer, &p.consumer_version)
-}
-
-fn pact_version_url(base: &Base, p: &Pact) -> String {
-    base.pact_version(&p.provider, &p.consumer, &p.sha)
-}
-
-fn pact_title(p: &Pact) -> String {
-    format!(
-        "Pact between {} ({}) and {}",
-        p.consumer, p.consumer_version, p.provider
-    )
-}
-
-/// The pact document with `createdAt` and the pact resource's `_links`.
-/// `metadata` is the segment of the URL the pact was fetched by, carried
-/// into the link results are published to.
-fn pact_json(base: &Base, p: &Pact, metadata: Option<&str>) -> Result<Value> {
-    let mut doc: Map<String, Value> =
-        serde_json::from_str(&p.content).map_err(anyhow::Error::from)?;
-    doc.insert("createdAt".into(), Value::String(hal::time(p.created_at)));
-    doc.insert(
-        "_links".into(),
-        json!({
-            "self": hal::named(pact_url(base, p), "Pact", &pact_title(p)),
-            "pb:consumer": hal::named(base.pacticipant(&p.consumer), "Consumer", &p.consumer),
-            "pb:consumer-version": hal::named(base.version(&p.consumer, &p.consumer_version), "Consumer version", &p.consumer_version),
-            "pb:provider": hal::named(base.pacticipant(&p.provider), "Provider", &p.provider),
-            "pb:pact-version": hal::named(pact_version_url(base, p), "Pact content version permalink", &p.sha),
-            "pb:latest-pact-version": hal::titled(base.latest_pact(&p.provider, &p.consumer), "Latest version of this pact"),
-            "pb:all-pact-versions": hal::titled(base.pact_versions(&p.provider, &p.consumer), "All versions of this pact"),
-            "pb:publish-verification-results": hal::titled(base.verification_results(&p.provider, &p.consumer, &p.sha, metadata), "Publish verification results"),
-            "pb:latest-verification-results": hal::link(base.latest_verification_result(&p.provider, &p.consumer, &p.sha)),
-            "pb:latest-tagged-pact-version": hal::templated(base.template(paths::LATEST_TAGGED_PACT, &[&p.provider, &p.consumer]), "Latest version of this pact for a given consumer version tag"),
-            "curies": hal::curies(base),
-        }),
-    );
-    Ok(Value::Object(doc))
 }
 
 /// `POST /contracts/publish` body.
@@ -185,10 +145,6 @@ impl PublishBody {
     }
 }
 
-fn notice_json(n: &Notice) -> Value {
-    json!({ "type": n.kind.as_str(), "text": n.text })
-}
-
 async fn publish_contracts(
     State(state): State<AppState>,
     base: Base,
@@ -198,10 +154,6 @@ async fn publish_contracts(
     // The branch this request published to; the version may be on others.
     let branch = input.branch.clone();
     let result = state.broker.publish_contracts(input).await?;
-    let version = &result.version;
-    let consumer = version.pacticipant.as_str();
-    let version_url = base.version(consumer, &version.number);
-
     // The service's notices plus where to find each pact.
     let mut notices = vec![result.notices[0].clone()];
     for ((pact, _), notice) in result.contracts.iter().zip(&result.notices[1..]) {
@@ -211,48 +163,10 @@ async fn publish_contracts(
             format!("View the published pact at {}", pact_url(&base, pact)),
         ));
     }
-    let levels = notices
-        .iter()
-        .map(|n| {
-            json!({
-                "level": match n.kind { NoticeKind::Error | NoticeKind::Danger => "error", NoticeKind::Warning => "warn", NoticeKind::Debug => "debug", _ => "info" },
-                "message": n.text,
-                "deprecationWarning": "Replaced by notices",
-            })
-        })
-        .collect::<Vec<_>>();
-    let mut version_json = json!({
-        "number": version.number,
-        "_links": { "self": hal::named(version_url.clone(), "Version", &version.number) },
-    });
-    if let Some(branch) = branch {
-        version_json["branch"] = json!(branch);
-    }
-    if let Some(url) = &version.build_url {
-        version_json["buildUrl"] = json!(url);
-    }
-    let body = json!({
-        "notices": notices.iter().map(notice_json).collect::<Vec<_>>(),
-        "logs": levels,
-        "_embedded": {
-            "pacticipant": {
-                "name": consumer,
-                "_links": { "self": hal::link(base.pacticipant(consumer)) },
-            },
-            "version": version_json,
-        },
-        "_links": {
-            "pb:pacticipant": hal::named(base.pacticipant(consumer), "Pacticipant", consumer),
-            "pb:pacticipant-version": hal::named(version_url, "Pacticipant version", &version.number),
-            "pb:pacticipant-version-tags": version.tags.iter().map(|t| {
-                hal::named(base.tag(consumer, &version.number, &t.name), "Tag", &t.name)
-            }).collect::<Vec<_>>(),
-            "pb:contracts": result.contracts.iter().map(|(pact, _)| {
-                hal::named(pact_url(&base, pact), "Pact", &pact_title(pact))
-            }).collect::<Vec<_>>(),
-        },
-    });
-    Ok(respond(StatusCode::OK, body))
+    Ok(respond(
+        StatusCode::OK,
+        PublishedContractsView::new(&base, &result, branch, &notices),
+    ))
 }
 
 async fn legacy_publish(
@@ -270,7 +184,7 @@ async fn legacy_publish(
     Ok(created_or_ok(
         created,
         pact_url(base, &pact),
-        pact_json(base, &pact, None)?,
+        PactView::new(base, &pact, None)?,
     ))
 }
 
@@ -311,7 +225,10 @@ async fn fetch_with_metadata(
     metadata: Option<&str>,
 ) -> Result<Response> {
     let pact = state.broker.get_pact(consumer, provider, &selector).await?;
-    Ok(respond(StatusCode::OK, pact_json(base, &pact, metadata)?))
+    Ok(respond(
+        StatusCode::OK,
+        PactView::new(base, &pact, metadata)?,
+    ))
 }
 
 async fn by_version(
@@ -341,7 +258,7 @@ async fn fetch_latest(
     selector: PactSelector,
 ) -> Result<Response> {
     let pact = state.broker.get_pact(consumer, provider, &selector).await?;
-    let mut response = respond(StatusCode::OK, pact_json(base, &pact, None)?);
+    let mut response = respond(StatusCode::OK, PactView::new(base, &pact, None)?);
     if let Ok(version) = HeaderValue::from_str(&pact.consumer_version) {
         response
             .headers_mut()
@@ -398,19 +315,6 @@ async fn by_sha_with_metadata(
     .await
 }
 
-/// A pact in `/pacts/latest`: whose it is, linked by its latest URL and by
-/// its version, as the Pact Broker's latest pact decorator renders it.
-fn latest_pact_summary(base: &Base, p: &Pact) -> Value {
-    json!({
-        "_embedded": {
-            "consumer": { "name": p.consumer, "_embedded": { "version": { "number": p.consumer_version } }, "_links": { "self": hal::link(base.pacticipant(&p.consumer)) } },
-            "provider": { "name": p.provider, "_links": { "self": hal::link(base.pacticipant(&p.provider)) } },
-        },
-        "createdAt": hal::time(p.created_at),
-        "_links": { "self": [hal::link(base.latest_pact(&p.provider, &p.consumer)), hal::link(pact_url(base, p))] },
-    })
-}
-
 async fn pair_versions(
     State(state): State<AppState>,
     base: Base,
@@ -432,9 +336,7 @@ async fn pair_versions_on_branch(
 }
 
 /// A page of the pacts between a provider and a consumer (from the
-/// consumer's versions on `branch` when given), at `href`, as the Pact
-/// Broker's pact versions decorator renders them
-/// (`api/decorators/pact_versions_decorator.rb`), and `pb:pacts` beside.
+/// consumer's versions on `branch` when given), at `href`.
 async fn pact_versions(
     state: &AppState,
     base: &Base,
@@ -447,52 +349,9 @@ async fn pact_versions(
         .broker
         .list_pact_versions(consumer, provider, branch, query.page()?)
         .await?;
-    let (page, mut links) = pagination(&href, listed.page, listed.total);
-    links["self"] = hal::titled(
-        href,
-        &format!("All versions of the pact between {consumer} and {provider}"),
-    );
-    links["consumer"] = hal::named(base.pacticipant(consumer), "Consumer", consumer);
-    links["provider"] = hal::named(base.pacticipant(provider), "Provider", provider);
-    links["pact-versions"] = Value::Array(
-        listed
-            .items
-            .iter()
-            .map(|pact| {
-                let name = format!(
-                    "Version {} - {}",
-                    pact.consumer_version,
-                    pact.created_at.format("%d/%m/%Y")
-                );
-                hal::named(pact_url(base, pact), "Pact", &name)
-            })
-            .collect(),
-    );
-    links["pb:pacts"] = Value::Array(
-        listed
-            .items
-            .iter()
-            .map(|pact| hal::named(pact_url(base, pact), "Pact", &pact_title(pact)))
-            .collect(),
-    );
-    let pacts: Vec<Value> = listed
-        .items
-        .iter()
-        .map(|pact| {
-            let version_url = base.version(consumer, &pact.consumer_version);
-            json!({
-                "createdAt": hal::time(pact.created_at),
-                "_embedded": { "consumerVersion": {
-                    "number": pact.consumer_version,
-                    "_links": { "self": hal::named(version_url, "Version", &pact.consumer_version) },
-                } },
-                "_links": { "self": hal::titled(pact_url(base, pact), &pact_title(pact)) },
-            })
-        })
-        .collect();
     Ok(respond(
         StatusCode::OK,
-        json!({ "_embedded": { "pacts": pacts }, "_links": links, "page": page }),
+        PactVersionsView::new(base, (provider, consumer), href, &listed),
     ))
 }
 
@@ -502,49 +361,9 @@ async fn latest_pacts(
     Query(query): Query<PageQuery>,
 ) -> Result<Response> {
     let listed = state.broker.list_latest_pacts(None, query.page()?).await?;
-    let href = base.latest_pacts();
-    let (page, mut links) = pagination(&href, listed.page, listed.total);
-    links["self"] = hal::link(href);
-    // The latest pact URL of each integration, under `pb:pacts` and the
-    // deprecated `pacts` that older clients still read.
-    let latest_link = |pact: &Pact| {
-        let title = format!(
-            "Latest pact between {} and {}",
-            pact.consumer, pact.provider
-        );
-        (base.latest_pact(&pact.provider, &pact.consumer), title)
-    };
-    links["pb:pacts"] = Value::Array(
-        listed
-            .items
-            .iter()
-            .map(|pact| {
-                let (href, title) = latest_link(pact);
-                hal::titled(href, &title)
-            })
-            .collect(),
-    );
-    links["pacts"] = Value::Array(
-        listed
-            .items
-            .iter()
-            .map(|pact| {
-                let (href, title) = latest_link(pact);
-                hal::named(
-                    href,
-                    &title,
-                    "DEPRECATED - please use the pb:pacts relation",
-                )
-            })
-            .collect(),
-    );
     Ok(respond(
         StatusCode::OK,
-        json!({
-            "pacts": listed.items.iter().map(|pact| latest_pact_summary(&base, pact)).collect::<Vec<_>>(),
-            "_links": links,
-            "page": page,
-        }),
+        LatestPactsView::new(&base, &listed),
     ))
 }
 
@@ -606,9 +425,7 @@ async fn provider_branch_pacts(
     on_branch_for_provider(&state, &base, &provider, href, Some(&branch)).await
 }
 
-/// The latest pact from `from` of each consumer of `provider`, titled as
-/// the Pact Broker's resources (`latest_provider_pacts.rb`,
-/// `latest_provider_pacts_for_branch.rb`).
+/// The latest pact from `from` of each consumer of `provider`.
 async fn latest_for_provider(
     state: &AppState,
     base: &Base,
@@ -620,21 +437,14 @@ async fn latest_for_provider(
         .broker
         .latest_pacts_for_provider(provider, &from)
         .await?;
-    let suffix = match &from {
-        ConsumerVersions::Tag(tag) => format!(" with consumer version tag '{tag}'"),
-        ConsumerVersions::Branch(branch) => format!(" with consumer version branch '{branch}'"),
-        ConsumerVersions::All | ConsumerVersions::MainBranch => String::new(),
-    };
-    let title = format!("Latest pact versions for the provider {provider}{suffix}");
     Ok(respond(
         StatusCode::OK,
-        provider_pacts_json(base, provider, href, &title, &pacts),
+        ProviderPactsView::latest(base, provider, href, &from, &pacts),
     ))
 }
 
 /// Every pact of `provider` from its consumers' versions on `branch` (on
-/// their main branches when `None`), titled as the Pact Broker's resource
-/// (`provider_pacts_for_consumer_branch.rb`).
+/// their main branches when `None`).
 async fn on_branch_for_provider(
     state: &AppState,
     base: &Base,
@@ -646,41 +456,8 @@ async fn on_branch_for_provider(
         .broker
         .pacts_for_provider_on_branch(provider, branch)
         .await?;
-    let suffix = branch
-        .map(|branch| format!(" with consumer version branch '{branch}'"))
-        .unwrap_or_default();
-    let title = format!("All pact versions for the provider {provider}{suffix}");
     Ok(respond(
         StatusCode::OK,
-        provider_pacts_json(base, provider, href, &title, &pacts),
+        ProviderPactsView::on_branch(base, provider, href, branch, &pacts),
     ))
-}
-
-/// Pacts of a provider as the Pact Broker lists them
-/// (`api/decorators/provider_pacts_decorator.rb`): the `pb:` relations and
-/// the deprecated `provider` and `pacts` that older clients read (the Rust
-/// verifier iterates `pacts`).
-fn provider_pacts_json(
-    base: &Base,
-    provider: &str,
-    href: String,
-    title: &str,
-    pacts: &[Pact],
-) -> Value {
-    let provider_url = base.pacticipant(provider);
-    let links = |title: &dyn Fn(&Pact) -> String| {
-        pacts
-            .iter()
-            .map(|pact| hal::named(pact_url(base, pact), &title(pact), &pact.consumer))
-            .collect::<Vec<_>>()
-    };
-    json!({
-        "_links": {
-            "self": hal::titled(href, title),
-            "pb:provider": hal::named(provider_url.clone(), "Provider", provider),
-            "pb:pacts": links(&pact_title),
-            "provider": hal::named(provider_url, provider, "DEPRECATED - please use the pb:provider relation"),
-            "pacts": links(&|pact| format!("DEPRECATED - please use the pb:pacts relation. {}", pact_title(pact))),
-        },
-    })
 }

@@ -6,6 +6,7 @@ pub mod deployments;
 pub mod environments;
 pub mod index;
 pub mod pacticipants;
+pub mod pacts;
 pub mod tokens;
 pub mod verifications;
 pub mod versions;
@@ -13,6 +14,7 @@ pub mod versions;
 use serde::Serialize;
 
 use super::hal::Link;
+use crate::domain::notice::NoticeKind;
 
 /// `_links` with only `self`.
 #[derive(Debug, Clone, Serialize)]
@@ -84,5 +86,22 @@ pub struct PagedLinks {
 impl PagedLinks {
     pub fn new(pages: PageLinks, self_: Link) -> PagedLinks {
         PagedLinks { pages, self_ }
+    }
+}
+
+/// A notice for the person running a Pact tool: its `type` and `text`.
+#[derive(Debug, Clone, Serialize)]
+pub struct NoticeView {
+    #[serde(rename = "type")]
+    kind: &'static str,
+    text: String,
+}
+
+impl NoticeView {
+    pub fn new(kind: NoticeKind, text: &str) -> NoticeView {
+        NoticeView {
+            kind: kind.as_str(),
+            text: text.to_owned(),
+        }
     }
 }
