@@ -8,16 +8,16 @@ use axum::http::{StatusCode, Uri};
 use axum::response::Response;
 use axum::routing::get;
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
-use serde_json::{Map, Value, json};
+use serde_json::Value;
 
 use super::query::nested_query;
 use super::routes::Routes;
+use super::views::for_verification::PactsForVerificationView;
 use super::{AppState, Base, JsonBody, Path, hal};
 use crate::access::Rule;
 use crate::domain::selector::SelectorInput;
-use crate::domain::verifiable::VerifiablePact;
 use crate::error::{Error, Result, Violations};
-use crate::links::{self, paths};
+use crate::links::paths;
 use crate::service::for_verification::VerificationRequest;
 
 pub fn routes() -> Routes {
@@ -61,44 +61,10 @@ async fn respond(
         .broker
         .pacts_for_verification(&provider, request, violations)
         .await?;
-    let pacts: Vec<Value> = pacts
-        .iter()
-        .map(|p| pact_json(&base, p, include_pending, deprecated))
-        .collect();
     Ok(hal(
         StatusCode::OK,
-        json!({
-            "_embedded": { "pacts": pacts },
-            "_links": {
-                "self": hal::titled(
-                    base.pacts_for_verification(&provider),
-                    "Pacts to be verified",
-                ),
-            },
-        }),
+        PactsForVerificationView::new(&base, &provider, &pacts, include_pending, deprecated),
     ))
-}
-
-fn pact_json(base: &Base, p: &VerifiablePact, include_pending: bool, deprecated: bool) -> Value {
-    let (href, notice_url) = links::verifiable_pact(base, p);
-    let notices: Vec<Value> = p
-        .notices(&notice_url, include_pending, deprecated)
-        .into_iter()
-        .map(|n| json!({ "when": n.when, "text": n.text }))
-        .collect();
-    let mut properties = Map::new();
-    if include_pending {
-        properties.insert("pending".into(), Value::Bool(p.pending == Some(true)));
-    }
-    if p.wip {
-        properties.insert("wip".into(), Value::Bool(true));
-    }
-    properties.insert("notices".into(), Value::Array(notices));
-    json!({
-        "shortDescription": p.short_description(),
-        "verificationProperties": properties,
-        "_links": { "self": { "href": href, "name": p.name() } },
-    })
 }
 
 /// Reads the query (camelCase from the body, snake_case from the query

@@ -53,10 +53,6 @@ impl Link {
     }
 }
 
-pub fn titled(href: String, title: &str) -> Value {
-    json!(Link::titled(href, title))
-}
-
 pub fn named(href: String, title: &str, name: &str) -> Value {
     json!(Link::named(href, title, name))
 }

@@ -4,6 +4,7 @@
 
 pub mod deployments;
 pub mod environments;
+pub mod for_verification;
 pub mod index;
 pub mod pacticipants;
 pub mod pacts;
