@@ -3,7 +3,6 @@
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde::Serialize;
-use serde_json::{Value, json};
 
 pub use crate::links::Base;
 
@@ -51,10 +50,6 @@ impl Link {
             ..Link::titled(href, title)
         }
     }
-}
-
-pub fn named(href: String, title: &str, name: &str) -> Value {
-    json!(Link::named(href, title, name))
 }
 
 /// The Pact Broker's timestamp format, such as `2026-11-22T10:00:00+00:00`.

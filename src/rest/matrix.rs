@@ -7,17 +7,17 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use serde_json::{Map, Value, json};
+use serde_json::Value;
 
 use super::error::listing_messages;
 use super::query::nested_query;
 use super::routes::Routes;
+use super::views::matrix::MatrixView;
 use super::{AppState, Base, Path, hal};
 use crate::domain::matrix::{self, Destination, LatestBy, Row, Selector};
 use crate::error::{Error, Result, Violations};
 use crate::links::paths;
 use crate::service::matrix::{DeployTarget, LatestVersion, MatrixAnswer, MatrixQuery, RowWindow};
-use crate::store::matrix::VersionDetails;
 
 /// Rows shown by `/matrix` when no limit is given, as the Pact Broker.
 const DEFAULT_LIMIT: usize = 100;
@@ -345,138 +345,5 @@ fn respond(base: &Base, headers: &HeaderMap, answer: &MatrixAnswer) -> Response 
         )
             .into_response();
     }
-    hal(StatusCode::OK, body(base, answer))
-}
-
-/// The Pact Broker's matrix body.
-pub fn body(base: &Base, answer: &MatrixAnswer) -> Value {
-    let s = &answer.summary;
-    let mut summary = json!({
-        "deployable": s.deployable,
-        "reason": s.reason(),
-        "success": s.success,
-        "failed": s.failed,
-        "unknown": s.unknown,
-    });
-    if let Some(ignored) = s.ignored {
-        summary["ignored"] = json!(ignored);
-    }
-    let notices: Vec<Value> = s
-        .reasons
-        .iter()
-        .map(|r| json!({ "type": r.kind.as_str(), "text": r.text }))
-        .collect();
-    let rows: Vec<Value> = answer
-        .rows
-        .iter()
-        .map(|shown| {
-            let mut row = row_json(base, &answer.details, &shown.row);
-            if shown.ignored {
-                row["ignored"] = Value::Bool(true);
-            }
-            row
-        })
-        .collect();
-    json!({ "summary": summary, "notices": notices, "matrix": rows })
-}
-
-fn row_json(base: &Base, details: &VersionDetails, row: &Row) -> Value {
-    let pacticipant = |name: &str| json!({ "self": { "href": base.pacticipant(name) } });
-    let provider_version = row
-        .provider_version
-        .as_ref()
-        .map(|v| version_json(base, details, &row.provider, v.id, &v.number))
-        .unwrap_or(Value::Null);
-    let verification = match &row.verification {
-        Some(v) => json!({
-            "success": v.success,
-            "verifiedAt": hal::time(v.executed_at),
-            "_links": { "self": { "href": base.verification_result(&row.provider, &row.consumer, &row.pact_version_sha, &v.number.to_string()) } },
-        }),
-        None => Value::Null,
-    };
-    json!({
-        "consumer": {
-            "name": row.consumer,
-            "version": version_json(base, details, &row.consumer, row.consumer_version.id, &row.consumer_version.number),
-            "_links": pacticipant(&row.consumer),
-        },
-        "provider": {
-            "name": row.provider,
-            "version": provider_version,
-            "_links": pacticipant(&row.provider),
-        },
-        "pact": {
-            "createdAt": hal::time(row.pact_created_at),
-            "_links": { "self": { "href": base.pact(&row.provider, &row.consumer, &row.consumer_version.number) } },
-        },
-        "verificationResult": verification,
-    })
-}
-
-fn version_json(
-    base: &Base,
-    details: &VersionDetails,
-    pacticipant: &str,
-    id: i64,
-    number: &str,
-) -> Value {
-    let branches: Vec<Value> = details
-        .branches
-        .iter()
-        .filter(|b| b.version_id == id)
-        .map(|b| {
-            json!({
-                "name": b.name,
-                "latest": b.latest,
-                "_links": { "self": hal::named(
-                    base.branch_version(pacticipant, &b.name, number),
-                    "Branch version",
-                    &b.name,
-                ) },
-            })
-        })
-        .collect();
-    let environments: Vec<Value> = details
-        .environments
-        .iter()
-        .filter(|e| e.version_id == id)
-        .map(|e| {
-            let mut environment = Map::new();
-            environment.insert("uuid".into(), json!(e.uuid));
-            environment.insert("name".into(), json!(e.name));
-            if let Some(display_name) = &e.display_name {
-                environment.insert("displayName".into(), json!(display_name));
-            }
-            environment.insert("production".into(), json!(e.production));
-            environment.insert("createdAt".into(), json!(hal::time(e.created_at)));
-            environment.insert("updatedAt".into(), json!(hal::time(e.updated_at)));
-            environment.insert(
-                "_links".into(),
-                json!({ "self": hal::named(base.environment(&e.uuid), "Environment", &e.name) }),
-            );
-            Value::Object(environment)
-        })
-        .collect();
-    let tags: Vec<Value> = details
-        .tags
-        .iter()
-        .filter(|t| t.version_id == id)
-        .map(|t| {
-            json!({
-                "name": t.name,
-                "latest": t.latest,
-                "_links": { "self": { "href": base.tag(pacticipant, number, &t.name) } },
-            })
-        })
-        .collect();
-    json!({
-        "number": number,
-        "branch": branches.last().map(|b| b["name"].clone()).unwrap_or(Value::Null),
-        "branches": branches,
-        "branchVersions": branches,
-        "environments": environments,
-        "_links": { "self": { "href": base.version(pacticipant, number) } },
-        "tags": tags,
-    })
+    hal(StatusCode::OK, MatrixView::new(base, answer))
 }

@@ -6,6 +6,7 @@ pub mod deployments;
 pub mod environments;
 pub mod for_verification;
 pub mod index;
+pub mod matrix;
 pub mod pacticipants;
 pub mod pacts;
 pub mod tokens;
