@@ -1489,17 +1489,25 @@ async fn the_rows_between_selectors_are_read_through_fitting_indexes() {
     }
 }
 
+/// Each CLI asks for the matrix once and then once per retry while the
+/// verdict is unknown (counted on the wire, by a proxy in front of the
+/// broker), waiting `--retry-interval` between; still unknown after the
+/// last retry, it exits with 1, and a verdict arriving while it retries
+/// ends the wait with a yes and 0.
 #[tokio::test]
 async fn the_clis_retry_while_the_verdict_is_unknown() {
+    use crate::support::proxy::CountingProxy;
     use crate::support::tools::{pact_ruby, pact_rust, run};
     use std::process::Command;
+    use std::time::{Duration, Instant};
     let app = TestApp::start().await;
     let places = Places::of(&app).await;
     let sha = publish(&app, "Foo", "1", "Bar", "a").await;
     let (status, body) = app.put("/pacticipants/Bar/versions/10", &json!({})).await;
     assert_eq!(status, 201, "{body}");
     places.deploy("Bar", "10", "prod").await;
-    let can_i_deploy = |mut command: Command, times: &str| {
+    let broker = app.base.trim_start_matches("http://").to_owned();
+    let can_i_deploy = |mut command: Command, base: &str, times: &str| {
         command.args([
             "can-i-deploy",
             "--pacticipant",
@@ -1513,44 +1521,67 @@ async fn the_clis_retry_while_the_verdict_is_unknown() {
             "--retry-interval",
             "1",
             "--broker-base-url",
-            &app.base,
+            base,
         ]);
         command
     };
-    let rust = || {
-        let mut command = pact_rust();
-        command.arg("broker");
-        command
+    let cli = |name: &str| {
+        if name == "Rust" {
+            let mut command = pact_rust();
+            command.arg("broker");
+            command
+        } else {
+            pact_ruby("pact-broker")
+        }
     };
 
-    // Bar 10 has not verified Foo 1: both CLIs retry, then give up with 1.
-    for (cli, command) in [
-        ("Rust", can_i_deploy(rust(), "1")),
-        ("Ruby", can_i_deploy(pact_ruby("pact-broker"), "1")),
-    ] {
-        let (code, out, err) = run(command).await;
-        assert_eq!(code, 1, "{cli} CLI:\n{out}\n{err}");
-        if cli == "Ruby" {
-            assert!(err.contains("Waiting for 1 verification result"), "{err}");
+    // Bar 10 has not verified Foo 1: each CLI asks, retries as many times
+    // as told, then gives up with 1.
+    for name in ["Rust", "Ruby"] {
+        for retries in [0, 2] {
+            let proxy = CountingProxy::start(&broker, "/matrix").await;
+            let (code, out, err) =
+                run(can_i_deploy(cli(name), &proxy.base, &retries.to_string())).await;
+            assert_eq!(code, 1, "{name} CLI, {retries} retries:\n{out}\n{err}");
+            assert_eq!(
+                proxy.count(),
+                1 + retries,
+                "{name} CLI's /matrix requests with {retries} retries:\n{out}\n{err}"
+            );
+            if name == "Ruby" && retries > 0 {
+                assert!(err.contains("Waiting for 1 verification result"), "{err}");
+            }
         }
     }
 
-    // A result arriving while they wait ends the wait with a yes.
-    let waiting: Vec<_> = [
-        ("Rust", can_i_deploy(rust(), "60")),
-        ("Ruby", can_i_deploy(pact_ruby("pact-broker"), "60")),
-    ]
-    .into_iter()
-    .map(|(cli, command)| (cli, tokio::spawn(run(command))))
-    .collect();
-    tokio::time::sleep(std::time::Duration::from_secs(3)).await;
-    for (cli, task) in &waiting {
-        assert!(!task.is_finished(), "the {cli} CLI stopped waiting");
+    // A result arriving while they retry ends the wait with a yes.
+    let mut waiting = Vec::new();
+    for name in ["Rust", "Ruby"] {
+        let proxy = CountingProxy::start(&broker, "/matrix").await;
+        let task = tokio::spawn(run(can_i_deploy(cli(name), &proxy.base, "60")));
+        waiting.push((name, proxy, task));
+    }
+    let deadline = Instant::now() + Duration::from_secs(60);
+    for (name, proxy, task) in &waiting {
+        while proxy.count() < 2 {
+            assert!(!task.is_finished(), "the {name} CLI stopped waiting");
+            assert!(Instant::now() < deadline, "the {name} CLI did not retry");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+    let mut asked_before = Vec::new();
+    for (name, proxy, task) in &waiting {
+        assert!(!task.is_finished(), "the {name} CLI stopped waiting");
+        asked_before.push(proxy.count());
     }
     verify(&app, "Foo", "Bar", &sha, "10", true).await;
-    for (cli, task) in waiting {
+    for ((name, proxy, task), before) in waiting.into_iter().zip(asked_before) {
         let (code, out, err) = task.await.unwrap();
-        assert_eq!(code, 0, "{cli} CLI:\n{out}\n{err}");
-        assert!(out.contains("Computer says yes"), "{cli} CLI:\n{out}");
+        assert_eq!(code, 0, "{name} CLI:\n{out}\n{err}");
+        assert!(out.contains("Computer says yes"), "{name} CLI:\n{out}");
+        assert!(
+            proxy.count() > before,
+            "the {name} CLI did not ask again after the result:\n{out}\n{err}"
+        );
     }
 }
