@@ -18,7 +18,7 @@ use tonic::Code;
 use tonic::codegen::http::uri::PathAndQuery;
 
 use crate::support::TestApp;
-use crate::support::process::{free_port, stop};
+use crate::support::process::{serve_command, start, stop};
 
 /// Who calls: a name for messages and the authorization header, if any.
 struct Identity {
@@ -975,42 +975,16 @@ fn rpc_rules_follow_their_names() {
 /// Runs `pactwire serve` on the test database with `env`, calls it with
 /// `authorizations` over REST and gRPC, stops it, and returns its log.
 async fn served_log(env: &[(&str, &str)], authorizations: &[String]) -> String {
-    use std::process::{Command, Stdio};
     let db = crate::support::pg::database().await;
-    let port = free_port();
     let log = std::path::PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
         .join(format!("serve-{}.log", uuid::Uuid::new_v4()));
-    let child = Command::new(env!("CARGO_BIN_EXE_pactwire"))
-        .args([
-            "serve",
-            "--bind-address",
-            "127.0.0.1",
-            "--port",
-            &port.to_string(),
-        ])
+    let mut command = serve_command();
+    command
         .args(["--database-url", &db.url, "--log-level", "debug"])
-        .envs(env.iter().copied())
-        .stdout(std::fs::File::create(&log).unwrap())
-        .stderr(Stdio::from(
-            std::fs::File::options().append(true).open(&log).unwrap(),
-        ))
-        .spawn()
-        .expect("starting pactwire serve");
-    let base = format!("http://127.0.0.1:{port}");
+        .envs(env.iter().copied());
+    let (child, address) = start(command, &log).await;
+    let base = format!("http://{address}");
     let client = reqwest::Client::new();
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
-    while client
-        .get(format!("{base}/diagnostic/status/heartbeat"))
-        .send()
-        .await
-        .is_err()
-    {
-        assert!(
-            std::time::Instant::now() < deadline,
-            "pactwire did not come up"
-        );
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    }
     let channel = tonic::transport::Channel::from_shared(base.clone())
         .unwrap()
         .connect()
