@@ -1264,21 +1264,29 @@ async fn the_success_filter_and_the_verdict() {
     assert_eq!(body["matrix"][0]["provider"]["version"]["number"], "10");
 }
 
-/// A database with some history (`support/matrix_history.sql`) and a way
-/// to read the plan of a matrix row query over it.
+/// Versions of each pacticipant in [`History`]. On a history of a few
+/// thousand pacts PostgreSQL rightly reads small tables whole; from about
+/// this size on it goes through the indexes, as on a broker in use.
+const HISTORY_VERSIONS: u32 = 100;
+
+/// A database with some history, written through the broker's own write
+/// path, and a way to read the plan of a matrix row query over it.
 struct History {
     conn: diesel_async::AsyncPgConnection,
 }
 
+/// The history: about 14,000 calls of the service layer, so written once
+/// and shared by the tests that read its plans, which only read it.
+static HISTORY: tokio::sync::OnceCell<crate::support::pg::TestDatabase> =
+    tokio::sync::OnceCell::const_new();
+
 impl History {
-    async fn seed(app: &TestApp) -> History {
-        use diesel_async::{AsyncConnection, SimpleAsyncConnection};
-        let mut conn = diesel_async::AsyncPgConnection::establish(&app.db.url)
+    async fn open() -> History {
+        use diesel_async::AsyncConnection;
+        let db = HISTORY.get_or_init(seed_history).await;
+        let conn = diesel_async::AsyncPgConnection::establish(&db.url)
             .await
             .expect("connecting");
-        conn.batch_execute(include_str!("support/matrix_history.sql"))
-            .await
-            .expect("seeding history");
         History { conn }
     }
 
@@ -1312,13 +1320,14 @@ impl History {
     }
 
     /// The plan of `sql`, as run, with `$1`, `$2`... bound to these id
-    /// arrays (the custom plan PostgreSQL makes for the bound values).
-    async fn plan(&mut self, sql: &str, arrays: &[&[i64]]) -> String {
+    /// arrays (the custom plan PostgreSQL makes for the bound values): the
+    /// root node of EXPLAIN's JSON.
+    async fn plan(&mut self, sql: &str, arrays: &[&[i64]]) -> Value {
         use diesel_async::RunQueryDsl;
         #[derive(diesel::QueryableByName)]
-        struct Line {
-            #[diesel(sql_type = diesel::sql_types::Text, column_name = "QUERY PLAN")]
-            line: String,
+        struct Explained {
+            #[diesel(sql_type = diesel::sql_types::Json, column_name = "QUERY PLAN")]
+            plan: Value,
         }
         let mut sql = sql.to_owned();
         for (i, ids) in arrays.iter().enumerate().rev() {
@@ -1328,95 +1337,199 @@ impl History {
             );
             sql = sql.replace(&format!("${}", i + 1), &literal);
         }
-        let lines: Vec<Line> = diesel::sql_query(format!("EXPLAIN ANALYZE {sql}"))
-            .load(&mut self.conn)
-            .await
-            .expect("explaining");
-        lines
-            .into_iter()
-            .map(|l| l.line)
-            .collect::<Vec<_>>()
-            .join("\n")
+        let explained: Explained =
+            diesel::sql_query(format!("EXPLAIN (ANALYZE, FORMAT JSON) {sql}"))
+                .get_result(&mut self.conn)
+                .await
+                .expect("explaining");
+        explained.plan[0]["Plan"].clone()
     }
 }
 
-/// Whether a plan reads one of the tables that grow with history from end
-/// to end, or materialises a subquery over one.
-fn reads_a_whole_table(plan: &str) -> Option<&'static str> {
-    [
-        "Seq Scan on latest_pact_publications",
-        "Seq Scan on latest_verifications",
-        "Seq Scan on pact_publications",
-        "Seq Scan on verifications",
-        "CTE Scan",
-    ]
-    .into_iter()
-    .find(|scan| plan.contains(scan))
-}
-
-/// The tables that grow with history and, for each of them, how many rows
-/// a plan run with EXPLAIN ANALYZE read from it (kept or filtered out, over
-/// every loop) when that is more than the query returned: lookups that
-/// read history the answer does not show. Each row returned shows at most
-/// one pact publication and one verification, found once and read again
-/// for its details, so a query that reads only what it shows reads at
-/// most two rows of a table per row returned (10% and 10 rows are allowed
-/// for EXPLAIN's rounding of per-loop averages).
-fn over_reads(plan: &str) -> Vec<String> {
-    const HISTORY: [&str; 4] = [
-        "latest_pact_publications",
-        "latest_verifications",
-        "pact_publications",
-        "verifications",
-    ];
-    fn number_after(line: &str, key: &str) -> Option<f64> {
-        let at = line.find(key)? + key.len();
-        let digits: String = line[at..]
-            .chars()
-            .take_while(|c| c.is_ascii_digit() || *c == '.')
-            .collect();
-        digits.parse().ok()
-    }
-    let actual = |line: &str| -> Option<(f64, f64)> {
-        let at = line.find("(actual time=")?;
-        Some((
-            number_after(&line[at..], "rows=")?,
-            number_after(&line[at..], "loops=")?,
-        ))
-    };
-    let returned = plan
-        .lines()
-        .next()
-        .and_then(actual)
-        .map_or(0.0, |(rows, _)| rows);
-    let mut read: std::collections::BTreeMap<&str, f64> = Default::default();
-    // The table of the scan node being read, and its loops.
-    let mut node: Option<(&str, f64)> = None;
-    for line in plan.lines() {
-        if line.contains("->") || !line.starts_with(' ') {
-            node = None;
-            if line.contains("Bitmap Index Scan") {
-                continue;
-            }
-            let table = line
-                .find(" on ")
-                .map(|at| &line[at + 4..])
-                .and_then(|rest| rest.split([' ', '(']).next())
-                .and_then(|name| HISTORY.into_iter().find(|t| *t == name));
-            if let (Some(table), Some((rows, loops))) = (table, actual(line)) {
-                *read.entry(table).or_default() += rows * loops;
-                node = Some((table, loops));
-            }
-        } else if let Some((table, loops)) = node {
-            for key in [
-                "Rows Removed by Filter: ",
-                "Rows Removed by Index Recheck: ",
-            ] {
-                if let Some(removed) = number_after(line, key) {
-                    *read.entry(table).or_default() += removed * loops;
+/// Seeds, through the service layer, 20 consumers and 5 providers with
+/// [`HISTORY_VERSIONS`] versions each: every consumer version publishes
+/// pacts with three providers (C<i> with P<i % 5>, P<(i + 1) % 5> and
+/// P<(i + 2) % 5>), each verified by the provider versions with the same
+/// number and the next, every seventh failing; then ANALYZE, as
+/// autovacuum would in time.
+async fn seed_history() -> crate::support::pg::TestDatabase {
+    use diesel_async::{AsyncConnection, SimpleAsyncConnection};
+    use futures_util::StreamExt;
+    use pactwire::service::verifications::VerificationInput;
+    use pactwire::service::{ContractInput, PublishInput};
+    // Calls in flight at once, to keep PostgreSQL and this process busy.
+    const CONCURRENCY: usize = 4;
+    let db = crate::support::pg::database().await;
+    let store = pactwire::store::Store::connect(&db.url, CONCURRENCY as u32)
+        .await
+        .expect("connecting to the history database");
+    let broker = pactwire::service::Broker::new(store, Default::default());
+    let publish = |consumer: u32, number: u32| {
+        let name = format!("C{consumer}");
+        let contracts = (0..3)
+            .map(|offset| {
+                let provider = format!("P{}", (consumer + offset) % 5);
+                let pact = contracts::pact_about(&name, &provider, &number.to_string());
+                ContractInput {
+                    consumer_name: name.clone(),
+                    provider_name: provider,
+                    specification: "pact".into(),
+                    content_type: "application/json".into(),
+                    content: pact.to_string().into_bytes(),
+                    on_conflict: Default::default(),
                 }
-            }
+            })
+            .collect();
+        let input = PublishInput {
+            pacticipant_name: name,
+            pacticipant_version_number: number.to_string(),
+            contracts,
+            ..PublishInput::default()
+        };
+        let broker = broker.clone();
+        async move {
+            let result = retried(|| broker.publish_contracts(input.clone())).await;
+            result
+                .contracts
+                .into_iter()
+                .map(|(pact, _)| (pact.consumer, pact.provider, pact.sha, number))
+                .collect::<Vec<_>>()
         }
+    };
+    let publications =
+        (1..=HISTORY_VERSIONS).flat_map(|number| (0..20).map(move |consumer| (consumer, number)));
+    let published: Vec<Vec<(String, String, String, u32)>> =
+        futures_util::stream::iter(publications)
+            .map(|(consumer, number)| publish(consumer, number))
+            .buffer_unordered(CONCURRENCY)
+            .collect()
+            .await;
+    let verifications = published.into_iter().flatten().flat_map(|pact| {
+        [pact.3, pact.3 + 1]
+            .into_iter()
+            .filter(|number| *number <= HISTORY_VERSIONS)
+            .map(move |number| (pact.clone(), number))
+    });
+    futures_util::stream::iter(verifications)
+        .map(|((consumer, provider, sha, _), number)| {
+            let broker = broker.clone();
+            async move {
+                let input = VerificationInput {
+                    success: Some(number % 7 != 0),
+                    provider_version: number.to_string(),
+                    ..VerificationInput::default()
+                };
+                retried(|| broker.publish_verification(&consumer, &provider, &sha, input.clone()))
+                    .await
+            }
+        })
+        .buffer_unordered(CONCURRENCY)
+        .collect::<Vec<_>>()
+        .await;
+    let mut conn = diesel_async::AsyncPgConnection::establish(&db.url)
+        .await
+        .expect("connecting");
+    conn.batch_execute("ANALYZE").await.expect("analyzing");
+    db
+}
+
+/// `call`'s answer, called again when a concurrent call aborted it, as
+/// the broker asks its clients to.
+async fn retried<T, F>(mut call: impl FnMut() -> F) -> T
+where
+    F: std::future::Future<Output = pactwire::error::Result<T>>,
+{
+    for _ in 0..10 {
+        match call().await {
+            Err(pactwire::error::Error::Aborted(_)) => continue,
+            answer => return answer.expect("writing the history"),
+        }
+    }
+    panic!("writing the history: aborted ten times")
+}
+
+/// The tables that grow with history.
+const HISTORY_TABLES: [&str; 4] = [
+    "latest_pact_publications",
+    "latest_verifications",
+    "pact_publications",
+    "verifications",
+];
+
+/// Every node of a plan, depth first.
+fn plan_nodes(node: &Value) -> Vec<&Value> {
+    let mut nodes = vec![node];
+    if let Some(children) = node["Plans"].as_array() {
+        nodes.extend(children.iter().flat_map(plan_nodes));
+    }
+    nodes
+}
+
+/// A number of a plan node, 0 when it has none.
+fn plan_number(node: &Value, key: &str) -> f64 {
+    node[key].as_f64().unwrap_or(0.0)
+}
+
+/// One line per node, indented by depth, for failure messages.
+fn plan_outline(node: &Value, depth: usize, out: &mut String) {
+    let name = |key: &str| node[key].as_str().map(|name| format!(" {key}={name}"));
+    out.push_str(&format!(
+        "{:indent$}{}{}{} estimated={} rows={} loops={} removed={}\n",
+        "",
+        node["Node Type"].as_str().unwrap_or("?"),
+        name("Relation Name").unwrap_or_default(),
+        name("Index Name").unwrap_or_default(),
+        plan_number(node, "Plan Rows"),
+        plan_number(node, "Actual Rows"),
+        plan_number(node, "Actual Loops"),
+        plan_number(node, "Rows Removed by Filter")
+            + plan_number(node, "Rows Removed by Index Recheck"),
+        indent = depth * 2
+    ));
+    for child in node["Plans"].as_array().into_iter().flatten() {
+        plan_outline(child, depth + 1, out);
+    }
+}
+
+/// The nodes of a plan that read a history table from end to end, or not
+/// through an index, or that materialise a subquery (a CTE Scan).
+fn reads_a_whole_table(plan: &Value) -> Vec<String> {
+    const THROUGH_AN_INDEX: [&str; 3] = ["Index Scan", "Index Only Scan", "Bitmap Heap Scan"];
+    plan_nodes(plan)
+        .into_iter()
+        .filter_map(|node| {
+            let kind = node["Node Type"].as_str().unwrap_or_default();
+            let table = node["Relation Name"].as_str().unwrap_or_default();
+            let unindexed = HISTORY_TABLES.contains(&table) && !THROUGH_AN_INDEX.contains(&kind);
+            let cte = node["CTE Name"].as_str();
+            (unindexed || cte.is_some()).then(|| format!("{kind} {}", cte.unwrap_or(table)))
+        })
+        .collect()
+}
+
+/// The history tables and, for each of them, how many rows a plan run
+/// with EXPLAIN ANALYZE read from it (kept or filtered out, over every
+/// loop) when that is more than the query returned: lookups that read
+/// history the answer does not show. Each row returned shows at most one
+/// pact publication and one verification, found once and read again for
+/// its details, so a query that reads only what it shows reads at most
+/// two rows of a table per row returned (10% and 10 rows are allowed for
+/// EXPLAIN's rounding of per-loop averages). Bitmap Index Scans name no
+/// table: their rows are counted by the Bitmap Heap Scan above them.
+fn over_reads(plan: &Value) -> Vec<String> {
+    let returned = plan_number(plan, "Actual Rows");
+    let mut read: std::collections::BTreeMap<&str, f64> = Default::default();
+    for node in plan_nodes(plan) {
+        let Some(table) = node["Relation Name"]
+            .as_str()
+            .filter(|table| HISTORY_TABLES.contains(table))
+        else {
+            continue;
+        };
+        let rows = plan_number(node, "Actual Rows")
+            + plan_number(node, "Rows Removed by Filter")
+            + plan_number(node, "Rows Removed by Index Recheck");
+        *read.entry(table).or_default() += rows * plan_number(node, "Actual Loops");
     }
     read.into_iter()
         .filter(|(_, rows)| *rows > 2.0 * returned * 1.1 + 10.0)
@@ -1424,18 +1537,23 @@ fn over_reads(plan: &str) -> Vec<String> {
         .collect()
 }
 
-/// Fails unless `plan` reads no history table whole and no more rows than
-/// it needs; `what` says which query it is.
-fn assert_reads_only_its_rows(plan: &str, what: &str) {
-    assert_eq!(reads_a_whole_table(plan), None, "{what}:\n{plan}");
-    assert_eq!(over_reads(plan), Vec::<String>::new(), "{what}:\n{plan}");
+/// Fails unless `plan` reads every history table through an index, and no
+/// more rows than it needs; `what` says which query it is.
+fn assert_reads_only_its_rows(plan: &Value, what: &str) {
+    let mut outline = String::new();
+    plan_outline(plan, 0, &mut outline);
+    assert_eq!(
+        reads_a_whole_table(plan),
+        Vec::<String>::new(),
+        "{what}:\n{outline}"
+    );
+    assert_eq!(over_reads(plan), Vec::<String>::new(), "{what}:\n{outline}");
 }
 
 #[tokio::test]
 async fn the_rows_of_one_selector_are_found_through_indexes() {
     use pactwire::store::matrix::rows_for_one_sql;
-    let app = TestApp::start().await;
-    let mut history = History::seed(&app).await;
+    let mut history = History::open().await;
     let consumer_version = history.version("C3", "50").await;
     let provider_version = history.version("P3", "50").await;
     for every_row in [false, true] {
@@ -1458,8 +1576,7 @@ async fn the_rows_of_one_selector_are_found_through_indexes() {
 #[tokio::test]
 async fn the_rows_between_selectors_are_read_through_fitting_indexes() {
     use pactwire::store::matrix::rows_between_sql;
-    let app = TestApp::start().await;
-    let mut history = History::seed(&app).await;
+    let mut history = History::open().await;
     // P3 has twelve consumers and C3 three providers; the pair matrix of C3
     // and P3 must read only their rows, not every verification of P3 or
     // every pact of C3.
@@ -1489,17 +1606,25 @@ async fn the_rows_between_selectors_are_read_through_fitting_indexes() {
     }
 }
 
+/// Each CLI asks for the matrix once and then once per retry while the
+/// verdict is unknown (counted on the wire, by a proxy in front of the
+/// broker), waiting `--retry-interval` between; still unknown after the
+/// last retry, it exits with 1, and a verdict arriving while it retries
+/// ends the wait with a yes and 0.
 #[tokio::test]
 async fn the_clis_retry_while_the_verdict_is_unknown() {
+    use crate::support::proxy::CountingProxy;
     use crate::support::tools::{pact_ruby, pact_rust, run};
     use std::process::Command;
+    use std::time::{Duration, Instant};
     let app = TestApp::start().await;
     let places = Places::of(&app).await;
     let sha = publish(&app, "Foo", "1", "Bar", "a").await;
     let (status, body) = app.put("/pacticipants/Bar/versions/10", &json!({})).await;
     assert_eq!(status, 201, "{body}");
     places.deploy("Bar", "10", "prod").await;
-    let can_i_deploy = |mut command: Command, times: &str| {
+    let broker = app.base.trim_start_matches("http://").to_owned();
+    let can_i_deploy = |mut command: Command, base: &str, times: &str| {
         command.args([
             "can-i-deploy",
             "--pacticipant",
@@ -1513,44 +1638,67 @@ async fn the_clis_retry_while_the_verdict_is_unknown() {
             "--retry-interval",
             "1",
             "--broker-base-url",
-            &app.base,
+            base,
         ]);
         command
     };
-    let rust = || {
-        let mut command = pact_rust();
-        command.arg("broker");
-        command
+    let cli = |name: &str| {
+        if name == "Rust" {
+            let mut command = pact_rust();
+            command.arg("broker");
+            command
+        } else {
+            pact_ruby("pact-broker")
+        }
     };
 
-    // Bar 10 has not verified Foo 1: both CLIs retry, then give up with 1.
-    for (cli, command) in [
-        ("Rust", can_i_deploy(rust(), "1")),
-        ("Ruby", can_i_deploy(pact_ruby("pact-broker"), "1")),
-    ] {
-        let (code, out, err) = run(command).await;
-        assert_eq!(code, 1, "{cli} CLI:\n{out}\n{err}");
-        if cli == "Ruby" {
-            assert!(err.contains("Waiting for 1 verification result"), "{err}");
+    // Bar 10 has not verified Foo 1: each CLI asks, retries as many times
+    // as told, then gives up with 1.
+    for name in ["Rust", "Ruby"] {
+        for retries in [0, 2] {
+            let proxy = CountingProxy::start(&broker, "/matrix").await;
+            let (code, out, err) =
+                run(can_i_deploy(cli(name), &proxy.base, &retries.to_string())).await;
+            assert_eq!(code, 1, "{name} CLI, {retries} retries:\n{out}\n{err}");
+            assert_eq!(
+                proxy.count(),
+                1 + retries,
+                "{name} CLI's /matrix requests with {retries} retries:\n{out}\n{err}"
+            );
+            if name == "Ruby" && retries > 0 {
+                assert!(err.contains("Waiting for 1 verification result"), "{err}");
+            }
         }
     }
 
-    // A result arriving while they wait ends the wait with a yes.
-    let waiting: Vec<_> = [
-        ("Rust", can_i_deploy(rust(), "60")),
-        ("Ruby", can_i_deploy(pact_ruby("pact-broker"), "60")),
-    ]
-    .into_iter()
-    .map(|(cli, command)| (cli, tokio::spawn(run(command))))
-    .collect();
-    tokio::time::sleep(std::time::Duration::from_secs(3)).await;
-    for (cli, task) in &waiting {
-        assert!(!task.is_finished(), "the {cli} CLI stopped waiting");
+    // A result arriving while they retry ends the wait with a yes.
+    let mut waiting = Vec::new();
+    for name in ["Rust", "Ruby"] {
+        let proxy = CountingProxy::start(&broker, "/matrix").await;
+        let task = tokio::spawn(run(can_i_deploy(cli(name), &proxy.base, "60")));
+        waiting.push((name, proxy, task));
+    }
+    let deadline = Instant::now() + Duration::from_secs(60);
+    for (name, proxy, task) in &waiting {
+        while proxy.count() < 2 {
+            assert!(!task.is_finished(), "the {name} CLI stopped waiting");
+            assert!(Instant::now() < deadline, "the {name} CLI did not retry");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+    let mut asked_before = Vec::new();
+    for (name, proxy, task) in &waiting {
+        assert!(!task.is_finished(), "the {name} CLI stopped waiting");
+        asked_before.push(proxy.count());
     }
     verify(&app, "Foo", "Bar", &sha, "10", true).await;
-    for (cli, task) in waiting {
+    for ((name, proxy, task), before) in waiting.into_iter().zip(asked_before) {
         let (code, out, err) = task.await.unwrap();
-        assert_eq!(code, 0, "{cli} CLI:\n{out}\n{err}");
-        assert!(out.contains("Computer says yes"), "{cli} CLI:\n{out}");
+        assert_eq!(code, 0, "{name} CLI:\n{out}\n{err}");
+        assert!(out.contains("Computer says yes"), "{name} CLI:\n{out}");
+        assert!(
+            proxy.count() > before,
+            "the {name} CLI did not ask again after the result:\n{out}\n{err}"
+        );
     }
 }

@@ -208,10 +208,11 @@ impl TestApp {
     }
 
     /// Stops the server and returns the database, e.g. to restart on it.
-    pub async fn stop(mut self) {
+    pub async fn stop(mut self) -> TestDatabase {
         if let Some(server) = self.server.take() {
             server.stop().await.expect("stopping the broker");
         }
+        self.db
     }
 }
 

@@ -5,6 +5,7 @@ pub mod app;
 pub mod contracts;
 pub mod pg;
 pub mod process;
+pub mod proxy;
 pub mod tools;
 
 pub use app::TestApp;
