@@ -5,6 +5,8 @@
 
 use std::collections::HashMap;
 
+use chrono::{DateTime, Utc};
+
 use super::Broker;
 use crate::domain::matrix::{
     self, Destination, Integration, LatestBy, Resolution, ResolvedSelector, Row, Selector,
@@ -12,7 +14,7 @@ use crate::domain::matrix::{
 };
 use crate::domain::names;
 use crate::error::{Result, Violations};
-use crate::store::matrix::{self as store, Pacticipant, RowScope, VersionDetails};
+use crate::store::matrix::{self as store, Pacticipant, RowScope};
 use crate::store::models::PacticipantRow;
 use crate::store::{Conn, pacticipants as pacticipant_store, versions as version_store};
 
@@ -81,6 +83,82 @@ pub struct MatrixAnswer {
     pub total: usize,
     /// What the shown rows show of their versions.
     pub details: VersionDetails,
+}
+
+/// What the shown rows show of their versions.
+#[derive(Debug, Clone, Default)]
+pub struct VersionDetails {
+    pub branches: Vec<VersionBranch>,
+    pub tags: Vec<VersionTag>,
+    pub environments: Vec<VersionEnvironment>,
+}
+
+/// A branch a version is on.
+#[derive(Debug, Clone)]
+pub struct VersionBranch {
+    pub version_id: i64,
+    pub name: String,
+    /// The version is the branch's head.
+    pub latest: bool,
+}
+
+/// A tag of a version.
+#[derive(Debug, Clone)]
+pub struct VersionTag {
+    pub version_id: i64,
+    pub name: String,
+    /// No newer version of the pacticipant has the tag.
+    pub latest: bool,
+}
+
+/// An environment a version is currently deployed or released to.
+#[derive(Debug, Clone)]
+pub struct VersionEnvironment {
+    pub version_id: i64,
+    pub uuid: String,
+    pub name: String,
+    pub display_name: Option<String>,
+    pub production: bool,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<store::VersionDetails> for VersionDetails {
+    fn from(found: store::VersionDetails) -> VersionDetails {
+        VersionDetails {
+            branches: found
+                .branches
+                .into_iter()
+                .map(|b| VersionBranch {
+                    version_id: b.version_id,
+                    name: b.name,
+                    latest: b.latest,
+                })
+                .collect(),
+            tags: found
+                .tags
+                .into_iter()
+                .map(|t| VersionTag {
+                    version_id: t.version_id,
+                    name: t.name,
+                    latest: t.latest,
+                })
+                .collect(),
+            environments: found
+                .environments
+                .into_iter()
+                .map(|e| VersionEnvironment {
+                    version_id: e.version_id,
+                    uuid: e.uuid,
+                    name: e.name,
+                    display_name: e.display_name,
+                    production: e.production,
+                    created_at: e.created_at,
+                    updated_at: e.updated_at,
+                })
+                .collect(),
+        }
+    }
 }
 
 /// Which rows to return.
@@ -623,7 +701,7 @@ async fn details_of(conn: &mut Conn, shown: &[ShownRow]) -> Result<VersionDetail
     if version_ids.is_empty() {
         Ok(VersionDetails::default())
     } else {
-        store::version_details(conn, &version_ids).await
+        Ok(store::version_details(conn, &version_ids).await?.into())
     }
 }
 
