@@ -16,8 +16,9 @@ use super::{AppState, Base, Path, hal};
 use crate::domain::matrix::{self, Destination, LatestBy, Row, Selector};
 use crate::error::{Error, Result, Violations};
 use crate::links::paths;
-use crate::service::matrix::{DeployTarget, LatestVersion, MatrixAnswer, MatrixQuery, RowWindow};
-use crate::store::matrix::VersionDetails;
+use crate::service::matrix::{
+    DeployTarget, LatestVersion, MatrixAnswer, MatrixQuery, RowWindow, VersionDetails,
+};
 
 /// Rows shown by `/matrix` when no limit is given, as the Pact Broker.
 const DEFAULT_LIMIT: usize = 100;

@@ -203,12 +203,15 @@ async fn publish_contracts(
     let version_url = base.version(consumer, &version.number);
 
     // The service's notices plus where to find each pact.
-    let mut notices = vec![result.notices[0].clone()];
-    for ((pact, _), notice) in result.contracts.iter().zip(&result.notices[1..]) {
-        notices.push(notice.clone());
+    let mut notices = vec![result.version_notice.clone()];
+    for contract in &result.contracts {
+        notices.push(contract.notice.clone());
         notices.push(Notice::new(
             NoticeKind::Info,
-            format!("View the published pact at {}", pact_url(&base, pact)),
+            format!(
+                "View the published pact at {}",
+                pact_url(&base, &contract.pact)
+            ),
         ));
     }
     let levels = notices
@@ -247,8 +250,8 @@ async fn publish_contracts(
             "pb:pacticipant-version-tags": version.tags.iter().map(|t| {
                 hal::named(base.tag(consumer, &version.number, &t.name), "Tag", &t.name)
             }).collect::<Vec<_>>(),
-            "pb:contracts": result.contracts.iter().map(|(pact, _)| {
-                hal::named(pact_url(&base, pact), "Pact", &pact_title(pact))
+            "pb:contracts": result.contracts.iter().map(|c| {
+                hal::named(pact_url(&base, &c.pact), "Pact", &pact_title(&c.pact))
             }).collect::<Vec<_>>(),
         },
     });

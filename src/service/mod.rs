@@ -23,7 +23,7 @@ use crate::store::{Conn, Store, pacticipants as pacticipant_store, versions as v
 pub use pacticipants::{Pacticipant, PacticipantDetails, PacticipantPatch};
 pub use pacts::{
     ConflictStrategy, ConsumerVersions, ContractInput, Pact, PactSelector, PublicationOutcome,
-    PublishInput, PublishResult,
+    PublishInput, PublishResult, PublishedContract,
 };
 pub use versions::{Branch, BranchMembership, Tag, Version};
 
