@@ -1392,7 +1392,10 @@ async fn seed_history() -> crate::support::pg::TestDatabase {
             result
                 .contracts
                 .into_iter()
-                .map(|(pact, _)| (pact.consumer, pact.provider, pact.sha, number))
+                .map(|published| {
+                    let pact = published.pact;
+                    (pact.consumer, pact.provider, pact.sha, number)
+                })
                 .collect::<Vec<_>>()
         }
     };
