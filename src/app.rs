@@ -18,8 +18,9 @@ use tower::ServiceExt;
 use tower_http::LatencyUnit;
 use tower_http::trace::{DefaultOnResponse, TraceLayer};
 
-use crate::config::{AuthSettings, BrokerSettings, LogFormat, ServeArgs};
+use crate::config::{LogFormat, ServeArgs};
 use crate::service::Broker;
+use crate::settings::{AuthSettings, BrokerSettings};
 use crate::store::local_pg::{Durability, LocalPostgres};
 use crate::store::{self, Store};
 use crate::{grpc, rest, telemetry};

@@ -14,10 +14,10 @@ pub mod versions;
 
 use std::sync::Arc;
 
-use crate::config::BrokerSettings;
 use crate::domain::names;
 use crate::domain::page::Page;
 use crate::error::{Error, Result};
+use crate::settings::BrokerSettings;
 use crate::store::{Conn, Store, pacticipants as pacticipant_store, versions as version_store};
 
 pub use pacticipants::{Pacticipant, PacticipantDetails, PacticipantPatch};

@@ -3,7 +3,7 @@
 //! of scenarios. Each badge is parsed as XML, and its texts and colour
 //! are read back.
 
-use pactwire::config::BrokerSettings;
+use pactwire::settings::BrokerSettings;
 use reqwest::Method;
 use serde_json::{Value, json};
 

@@ -1,8 +1,8 @@
 //! Environments, deployments and releases over REST and gRPC, and with the
 //! real Pact CLIs.
 
-use pactwire::config::BrokerSettings;
 use pactwire::grpc::pb;
+use pactwire::settings::BrokerSettings;
 use reqwest::Method;
 use serde_json::{Value, json};
 use tonic::Code;

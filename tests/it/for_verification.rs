@@ -2,9 +2,9 @@
 //! reference, de-duplication, defaults, pending by branch, tags or
 //! neither, work in progress pacts, notices, links, and bad input.
 
-use pactwire::config::BrokerSettings;
 use pactwire::grpc::pb;
 use pactwire::grpc::pb::verification_service_client::VerificationServiceClient;
+use pactwire::settings::BrokerSettings;
 use serde_json::{Value, json};
 use tonic::Code;
 

@@ -7,9 +7,9 @@
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
-use pactwire::config::BrokerSettings;
 use pactwire::grpc::pb;
 use pactwire::grpc::pb::verification_service_client::VerificationServiceClient;
+use pactwire::settings::BrokerSettings;
 use reqwest::Method;
 use serde_json::{Value, json};
 use tonic::Code;

@@ -2,8 +2,8 @@
 //! pagination, replace, merge-patch, update masks, delete, labels, names
 //! with `/`, and bad input that changes nothing.
 
-use pactwire::config::BrokerSettings;
 use pactwire::grpc::pb;
+use pactwire::settings::BrokerSettings;
 use reqwest::Method;
 use serde_json::{Value, json};
 use tonic::Code;

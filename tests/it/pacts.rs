@@ -7,8 +7,8 @@ use std::collections::BTreeMap;
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
-use pactwire::config::BrokerSettings;
 use pactwire::grpc::pb;
+use pactwire::settings::BrokerSettings;
 use serde_json::{Value, json};
 use tonic::Code;
 

@@ -1,7 +1,7 @@
 //! One port for both transports: health, reflection, grpcurl, body limits,
 //! UNIMPLEMENTED for capabilities not built yet, graceful stop.
 
-use pactwire::config::BrokerSettings;
+use pactwire::settings::BrokerSettings;
 use serde_json::json;
 use tonic::Code;
 use tonic_health::pb::HealthCheckRequest;

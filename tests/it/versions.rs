@@ -3,8 +3,8 @@
 //! membership and branch heads, names with `/`, and bad input that changes
 //! nothing.
 
-use pactwire::config::BrokerSettings;
 use pactwire::grpc::pb;
+use pactwire::settings::BrokerSettings;
 use reqwest::Method;
 use serde_json::{Value, json};
 use tonic::Code;
