@@ -8,9 +8,8 @@ use serde_json::{Value, json};
 use tonic::Code;
 
 use crate::support::TestApp;
+use crate::support::app::Reply;
 use crate::support::tools::{pact_ruby, pact_rust, run};
-
-const MERGE_PATCH: &str = "application/merge-patch+json";
 
 async fn snapshot_app() -> TestApp {
     TestApp::start_with(BrokerSettings {
@@ -25,16 +24,6 @@ async fn create_environment(app: &TestApp, body: Value) -> Value {
     let (status, created) = app.post("/environments", &body).await;
     assert_eq!(status, 201, "{created}");
     created
-}
-
-async fn create_version(app: &TestApp, pacticipant: &str, number: &str) {
-    let (status, body) = app
-        .put(
-            &format!("/pacticipants/{pacticipant}/versions/{number}"),
-            &json!({}),
-        )
-        .await;
-    assert!(status == 201 || status == 200, "{body}");
 }
 
 /// The href of the version's link `relation` named `environment`.
@@ -69,19 +58,6 @@ fn path_of(href: &str) -> String {
         Some(query) => format!("{}?{query}", url.path()),
         None => url.path().to_owned(),
     }
-}
-
-async fn merge_patch(app: &TestApp, path: &str, body: Value) -> (u16, Value) {
-    let reply = app
-        .call(
-            Method::PATCH,
-            path,
-            Some(MERGE_PATCH),
-            None,
-            &body.to_string(),
-        )
-        .await;
-    (reply.status, reply.body)
 }
 
 /// Records a deployment to the environment "test" through the version's
@@ -215,7 +191,7 @@ async fn environment_resources_match_the_pact_broker_shape() {
         }),
     )
     .await;
-    create_version(&app, "Foo", "1").await;
+    app.version("Foo", "1").await;
     deploy_to(
         &app,
         "Foo",
@@ -327,9 +303,9 @@ async fn a_deployment_ends_the_previous_one_of_the_same_application_instance() {
     let env = create_environment(&app, json!({"name": "test", "production": false})).await;
     let env_uuid = env["uuid"].as_str().unwrap();
     for number in ["1", "2", "3", "4"] {
-        create_version(&app, "Foo", number).await;
+        app.version("Foo", number).await;
     }
-    create_version(&app, "Bar", "1").await;
+    app.version("Bar", "1").await;
 
     // The CLIs send both names; either alone works too.
     let first = deploy(
@@ -443,7 +419,7 @@ async fn a_deployment_ends_the_previous_one_of_the_same_application_instance() {
 async fn undeploying_is_a_merge_patch_that_cannot_be_undone() {
     let app = TestApp::start().await;
     create_environment(&app, json!({"name": "test", "production": false})).await;
-    create_version(&app, "Foo", "1").await;
+    app.version("Foo", "1").await;
     let deployed = deploy(&app, "Foo", "1", json!({})).await;
     let path = path_of(deployed["_links"]["self"]["href"].as_str().unwrap());
 
@@ -457,20 +433,38 @@ async fn undeploying_is_a_merge_patch_that_cannot_be_undone() {
         )
         .await;
     assert_eq!(reply.status, 415, "{}", reply.body);
-    let (status, reply) = merge_patch(&app, &path, json!({"currentlyDeployed": "no"})).await;
+    let Reply {
+        status,
+        body: reply,
+        ..
+    } = app
+        .merge_patch(&path, &json!({"currentlyDeployed": "no"}))
+        .await;
     assert_eq!(status, 400, "{reply}");
     assert!(reply["errors"]["currentlyDeployed"].is_array(), "{reply}");
     let (_, now) = app.get(&path).await;
     assert_eq!(now["currentlyDeployed"], true);
 
-    let (status, undeployed) = merge_patch(&app, &path, json!({"currentlyDeployed": false})).await;
+    let Reply {
+        status,
+        body: undeployed,
+        ..
+    } = app
+        .merge_patch(&path, &json!({"currentlyDeployed": false}))
+        .await;
     assert_eq!(status, 200, "{undeployed}");
     assert_eq!(undeployed["currentlyDeployed"], false);
     let undeployed_at = undeployed["undeployedAt"].clone();
     assert!(undeployed_at.is_string());
 
     // The Pact Broker answers 422 with this text.
-    let (status, reply) = merge_patch(&app, &path, json!({"currentlyDeployed": true})).await;
+    let Reply {
+        status,
+        body: reply,
+        ..
+    } = app
+        .merge_patch(&path, &json!({"currentlyDeployed": true}))
+        .await;
     assert_eq!(status, 422, "{reply}");
     assert_eq!(
         reply["errors"]["currentlyDeployed"],
@@ -478,16 +472,22 @@ async fn undeploying_is_a_merge_patch_that_cannot_be_undone() {
             "The currentlyDeployed property cannot be set back to true. Please record a new deployment."
         ])
     );
-    let (status, again) = merge_patch(&app, &path, json!({"currentlyDeployed": false})).await;
+    let Reply {
+        status,
+        body: again,
+        ..
+    } = app
+        .merge_patch(&path, &json!({"currentlyDeployed": false}))
+        .await;
     assert_eq!(status, 200);
     assert_eq!(again["undeployedAt"], undeployed_at);
 
-    let (status, _) = merge_patch(
-        &app,
-        "/deployed-versions/nope",
-        json!({"currentlyDeployed": false}),
-    )
-    .await;
+    let Reply { status, .. } = app
+        .merge_patch(
+            "/deployed-versions/nope",
+            &json!({"currentlyDeployed": false}),
+        )
+        .await;
     assert_eq!(status, 404);
 }
 
@@ -497,7 +497,7 @@ async fn releases_add_up_and_support_can_end_and_start_again() {
     let env = create_environment(&app, json!({"name": "test", "production": false})).await;
     let env_uuid = env["uuid"].as_str().unwrap();
     for number in ["1", "2"] {
-        create_version(&app, "Foo", number).await;
+        app.version("Foo", number).await;
     }
     let release = |number: &'static str| {
         let app = &app;
@@ -529,11 +529,23 @@ async fn releases_add_up_and_support_can_end_and_start_again() {
     assert_eq!(numbers(&list, "releasedVersions"), ["1"]);
 
     let path = path_of(first.body["_links"]["self"]["href"].as_str().unwrap());
-    let (status, ended) = merge_patch(&app, &path, json!({"currentlySupported": false})).await;
+    let Reply {
+        status,
+        body: ended,
+        ..
+    } = app
+        .merge_patch(&path, &json!({"currentlySupported": false}))
+        .await;
     assert_eq!(status, 200, "{ended}");
     assert_eq!(ended["currentlySupported"], false);
     assert!(ended["supportEndedAt"].is_string());
-    let (status, reply) = merge_patch(&app, &path, json!({"currentlySupported": true})).await;
+    let Reply {
+        status,
+        body: reply,
+        ..
+    } = app
+        .merge_patch(&path, &json!({"currentlySupported": true}))
+        .await;
     assert_eq!(status, 422, "{reply}");
     let (_, list) = app.get(&listing("?pacticipant=Foo")).await;
     assert_eq!(numbers(&list, "releasedVersions"), ["2"]);
@@ -554,7 +566,7 @@ async fn unknown_versions_environments_and_uuids_are_not_found() {
     let app = TestApp::start().await;
     let env = create_environment(&app, json!({"name": "test", "production": false})).await;
     let env_uuid = env["uuid"].as_str().unwrap();
-    create_version(&app, "Foo", "1").await;
+    app.version("Foo", "1").await;
     for path in [
         format!("/pacticipants/Foo/versions/2/deployed-versions/environment/{env_uuid}"),
         format!("/pacticipants/Nobody/versions/1/deployed-versions/environment/{env_uuid}"),
@@ -763,7 +775,7 @@ async fn grpc_records_deployments_undeployments_releases_and_support_ended() {
             .unwrap();
     }
     for number in ["1", "2", "3"] {
-        create_version(&app, "Foo", number).await;
+        app.version("Foo", number).await;
     }
     let deploy = |number: &str, environment: &str, instance: &str| pb::RecordDeploymentRequest {
         pacticipant: "Foo".into(),
@@ -999,8 +1011,8 @@ async fn succeeds(mut command: std::process::Command, args: &[&str]) -> String {
 /// Drives one CLI through every deployment command; `cli` builds a
 /// command for the subcommand with the broker URL set.
 async fn cli_round_trip(app: &TestApp, cli: impl Fn(&str) -> std::process::Command) {
-    create_version(app, "Foo", "1").await;
-    create_version(app, "Foo", "2").await;
+    app.version("Foo", "1").await;
+    app.version("Foo", "2").await;
     succeeds(
         cli("create-environment"),
         &[
@@ -1179,22 +1191,12 @@ async fn currently_deployed_numbers(
     numbers(&list, "deployedVersions")
 }
 
-async fn put_tag(app: &TestApp, pacticipant: &str, number: &str, tag: &str) {
-    let (status, body) = app
-        .put(
-            &format!("/pacticipants/{pacticipant}/versions/{number}/tags/{tag}"),
-            &json!({}),
-        )
-        .await;
-    assert!(status == 201 || status == 200, "{body}");
-}
-
 #[tokio::test]
 async fn tagging_with_an_environments_name_records_a_deployment_unless_switched_off() {
     let app = TestApp::start().await;
     let prod = create_environment(&app, json!({"name": "prod", "production": true})).await;
-    put_tag(&app, "Foo", "1", "prod").await;
-    put_tag(&app, "Foo", "1", "other").await;
+    app.tag("Foo", "1", "prod").await;
+    app.tag("Foo", "1", "other").await;
     assert_eq!(currently_deployed_numbers(&app, &prod, "Foo").await, ["1"]);
     // The next version tagged so replaces it, as a deployment would.
     let mut client = app.versions().await;
@@ -1214,7 +1216,7 @@ async fn tagging_with_an_environments_name_records_a_deployment_unless_switched_
     })
     .await;
     let prod = create_environment(&off, json!({"name": "prod", "production": true})).await;
-    put_tag(&off, "Foo", "1", "prod").await;
+    off.tag("Foo", "1", "prod").await;
     assert_eq!(
         currently_deployed_numbers(&off, &prod, "Foo").await,
         Vec::<String>::new()
@@ -1243,7 +1245,7 @@ async fn a_candidate_branch_or_tag_becomes_the_main_branch_of_a_pacticipant_with
         .await;
     assert_eq!(main_branch(&app, "Foo").await, "main");
 
-    put_tag(&app, "Bar", "1", "develop").await;
+    app.tag("Bar", "1", "develop").await;
     assert_eq!(main_branch(&app, "Bar").await, "develop");
 
     let off = TestApp::start_with(BrokerSettings {
@@ -1283,8 +1285,8 @@ async fn branches_of(app: &TestApp, pacticipant: &str, number: &str) -> Vec<Valu
 #[tokio::test]
 async fn the_first_tag_of_a_new_version_without_a_branch_becomes_its_branch() {
     let app = TestApp::start().await;
-    put_tag(&app, "Foo", "1", "feat-x").await;
-    put_tag(&app, "Foo", "1", "other").await;
+    app.tag("Foo", "1", "feat-x").await;
+    app.tag("Foo", "1", "other").await;
     assert_eq!(branches_of(&app, "Foo", "1").await, [json!("feat-x")]);
     let (_, branch) = app.get("/pacticipants/Foo/branches/feat-x").await;
     assert_eq!(branch["latestVersion"], "1", "{branch}");
@@ -1292,7 +1294,7 @@ async fn the_first_tag_of_a_new_version_without_a_branch_becomes_its_branch() {
     // A version already on a branch keeps it.
     app.put("/pacticipants/Foo/branches/main/versions/2", &json!({}))
         .await;
-    put_tag(&app, "Foo", "2", "feat-y").await;
+    app.tag("Foo", "2", "feat-y").await;
     assert_eq!(branches_of(&app, "Foo", "2").await, [json!("main")]);
 
     for settings in [
@@ -1306,9 +1308,9 @@ async fn the_first_tag_of_a_new_version_without_a_branch_becomes_its_branch() {
         },
     ] {
         let app = TestApp::start_with(settings).await;
-        create_version(&app, "Foo", "1").await;
+        app.version("Foo", "1").await;
         tokio::time::sleep(std::time::Duration::from_millis(10)).await;
-        put_tag(&app, "Foo", "1", "feat-x").await;
+        app.tag("Foo", "1", "feat-x").await;
         assert_eq!(branches_of(&app, "Foo", "1").await, Vec::<Value>::new());
     }
 }

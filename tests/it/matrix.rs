@@ -7,51 +7,7 @@ use pactwire::grpc::pb::matrix_service_client::MatrixServiceClient;
 use serde_json::{Value, json};
 
 use crate::support::TestApp;
-use crate::support::contracts::{self, Places};
-
-/// Publishes a pact from `consumer` `version` to `provider`; `content`
-/// tells pacts apart. Returns its content hash.
-async fn publish(
-    app: &TestApp,
-    consumer: &str,
-    version: &str,
-    provider: &str,
-    content: &str,
-) -> String {
-    publish_on(app, consumer, version, provider, content, None).await
-}
-
-async fn publish_on(
-    app: &TestApp,
-    consumer: &str,
-    version: &str,
-    provider: &str,
-    content: &str,
-    branch: Option<&str>,
-) -> String {
-    let pact = contracts::pact_about(consumer, provider, content);
-    contracts::publish(app, &pact, version, branch, &[]).await
-}
-
-/// Records a verification of the pact content `sha` by `provider_version`.
-async fn verify(
-    app: &TestApp,
-    consumer: &str,
-    provider: &str,
-    sha: &str,
-    provider_version: &str,
-    success: bool,
-) {
-    contracts::record_result(
-        app,
-        (consumer, provider),
-        sha,
-        provider_version,
-        success,
-        false,
-    )
-    .await;
-}
+use crate::support::contracts::{self, pact_about};
 
 fn summary_of(body: &Value) -> (Value, i64, i64, i64) {
     let s = &body["summary"];
@@ -66,10 +22,13 @@ fn summary_of(body: &Value) -> (Value, i64, i64, i64) {
 #[tokio::test]
 async fn matrix_smoke_over_rest() {
     let app = TestApp::start().await;
-    let places = Places::of(&app).await;
-    let sha = publish(&app, "Foo", "1", "Bar", "a").await;
-    verify(&app, "Foo", "Bar", &sha, "10", true).await;
-    places.deploy("Bar", "10", "prod").await;
+    let sha = app
+        .publish(pact_about("Foo", "Bar", "a"))
+        .version("1")
+        .await
+        .sha;
+    app.verify("Foo", "Bar", &sha).by("10").await;
+    app.deploy("Bar", "10").to("prod").await;
 
     let (status, body) = app
         .get("/matrix?q[][pacticipant]=Foo&q[][version]=1&latestby=cvpv&environment=prod")
@@ -253,77 +212,106 @@ const NOT_DEPLOYED: &str =
 #[tokio::test]
 async fn consumer_side_scenarios_agree_over_both_transports() {
     let app = TestApp::start().await;
-    let places = Places::of(&app).await;
     // Each scenario has its own consumer and provider.
     // 1. Verified by the provider version in prod.
-    let sha = publish(&app, "C1", "1", "P1", "a").await;
-    verify(&app, "C1", "P1", &sha, "10", true).await;
-    places.deploy("P1", "10", "prod").await;
+    let sha = app
+        .publish(pact_about("C1", "P1", "a"))
+        .version("1")
+        .await
+        .sha;
+    app.verify("C1", "P1", &sha).by("10").await;
+    app.deploy("P1", "10").to("prod").await;
     // 2. Failed by the provider version in prod.
-    let sha = publish(&app, "C2", "1", "P2", "a").await;
-    verify(&app, "C2", "P2", &sha, "10", false).await;
-    places.deploy("P2", "10", "prod").await;
+    let sha = app
+        .publish(pact_about("C2", "P2", "a"))
+        .version("1")
+        .await
+        .sha;
+    app.verify("C2", "P2", &sha).by("10").success(false).await;
+    app.deploy("P2", "10").to("prod").await;
     // 3. Verified, but not by the provider version in prod.
-    let sha = publish(&app, "C3", "1", "P3", "a").await;
-    verify(&app, "C3", "P3", &sha, "11", true).await;
-    publish(&app, "C3", "0", "P3", "old").await;
-    let old = publish(&app, "C3", "0", "P3", "old").await;
-    verify(&app, "C3", "P3", &old, "10", true).await;
-    places.deploy("P3", "10", "prod").await;
+    let sha = app
+        .publish(pact_about("C3", "P3", "a"))
+        .version("1")
+        .await
+        .sha;
+    app.verify("C3", "P3", &sha).by("11").await;
+    app.publish(pact_about("C3", "P3", "old"))
+        .version("0")
+        .await;
+    let old = app
+        .publish(pact_about("C3", "P3", "old"))
+        .version("0")
+        .await
+        .sha;
+    app.verify("C3", "P3", &old).by("10").await;
+    app.deploy("P3", "10").to("prod").await;
     // 4. The provider is not in prod at all.
-    let sha = publish(&app, "C4", "1", "P4", "a").await;
-    verify(&app, "C4", "P4", &sha, "10", true).await;
+    let sha = app
+        .publish(pact_about("C4", "P4", "a"))
+        .version("1")
+        .await
+        .sha;
+    app.verify("C4", "P4", &sha).by("10").await;
     // 5. Two instances in prod: one verified, one failed.
-    let sha = publish(&app, "C5", "1", "P5", "a").await;
-    verify(&app, "C5", "P5", &sha, "9", false).await;
-    verify(&app, "C5", "P5", &sha, "10", true).await;
-    places
-        .deploy_instance("P5", "9", "prod", Some("blue"))
-        .await;
-    places
-        .deploy_instance("P5", "10", "prod", Some("green"))
-        .await;
+    let sha = app
+        .publish(pact_about("C5", "P5", "a"))
+        .version("1")
+        .await
+        .sha;
+    app.verify("C5", "P5", &sha).by("9").success(false).await;
+    app.verify("C5", "P5", &sha).by("10").await;
+    app.deploy("P5", "9").to("prod").instance("blue").await;
+    app.deploy("P5", "10").to("prod").instance("green").await;
     // 6. Releases: the failing one's support ended.
-    let sha = publish(&app, "C6", "1", "P6", "a").await;
-    verify(&app, "C6", "P6", &sha, "9", false).await;
-    verify(&app, "C6", "P6", &sha, "10", true).await;
-    let old = places.release("P6", "9", "prod").await;
-    places.release("P6", "10", "prod").await;
-    places.end_support(&old).await;
+    let sha = app
+        .publish(pact_about("C6", "P6", "a"))
+        .version("1")
+        .await
+        .sha;
+    app.verify("C6", "P6", &sha).by("9").success(false).await;
+    app.verify("C6", "P6", &sha).by("10").await;
+    let old = app.release("P6", "9").to("prod").await;
+    app.release("P6", "10").to("prod").await;
+    app.end_support(&old).await;
     // 7. Undeployed: the failing version was replaced.
-    let sha = publish(&app, "C7", "1", "P7", "a").await;
-    verify(&app, "C7", "P7", &sha, "9", false).await;
-    verify(&app, "C7", "P7", &sha, "10", true).await;
-    let old = places.deploy("P7", "9", "prod").await;
-    places.undeploy(&old).await;
-    places.deploy("P7", "10", "prod").await;
+    let sha = app
+        .publish(pact_about("C7", "P7", "a"))
+        .version("1")
+        .await
+        .sha;
+    app.verify("C7", "P7", &sha).by("9").success(false).await;
+    app.verify("C7", "P7", &sha).by("10").await;
+    let old = app.deploy("P7", "9").to("prod").await;
+    app.undeploy(&old).await;
+    app.deploy("P7", "10").to("prod").await;
     // 8. Two instances in prod; only the newer one verified the pact.
-    let sha = publish(&app, "C8", "1", "P8", "a").await;
+    let sha = app
+        .publish(pact_about("C8", "P8", "a"))
+        .version("1")
+        .await
+        .sha;
     let (status, _) = app.put("/pacticipants/P8/versions/9", &json!({})).await;
     assert!(status == 200 || status == 201);
-    verify(&app, "C8", "P8", &sha, "10", true).await;
-    places
-        .deploy_instance("P8", "9", "prod", Some("blue"))
-        .await;
-    places
-        .deploy_instance("P8", "10", "prod", Some("green"))
-        .await;
+    app.verify("C8", "P8", &sha).by("10").await;
+    app.deploy("P8", "9").to("prod").instance("blue").await;
+    app.deploy("P8", "10").to("prod").instance("green").await;
     // 9. Two instances in prod; neither verified the pact (a version
     // outside prod did).
-    let sha = publish(&app, "C9", "1", "P9", "a").await;
+    let sha = app
+        .publish(pact_about("C9", "P9", "a"))
+        .version("1")
+        .await
+        .sha;
     for number in ["9", "10"] {
         let (status, _) = app
             .put(&format!("/pacticipants/P9/versions/{number}"), &json!({}))
             .await;
         assert!(status == 200 || status == 201);
     }
-    verify(&app, "C9", "P9", &sha, "11", true).await;
-    places
-        .deploy_instance("P9", "9", "prod", Some("blue"))
-        .await;
-    places
-        .deploy_instance("P9", "10", "prod", Some("green"))
-        .await;
+    app.verify("C9", "P9", &sha).by("11").await;
+    app.deploy("P9", "9").to("prod").instance("blue").await;
+    app.deploy("P9", "10").to("prod").instance("green").await;
 
     let all_good = "All required verification results are published and successful";
     let table = [
@@ -414,18 +402,25 @@ async fn consumer_side_scenarios_agree_over_both_transports() {
 #[tokio::test]
 async fn provider_side_scenarios_agree_over_both_transports() {
     let app = TestApp::start().await;
-    let places = Places::of(&app).await;
     // Foo 1 is in prod and its pact was verified by Bar 11 and failed by
     // Bar 12; Bar 13 never verified it. Qux 5 is in test only.
-    let sha = publish(&app, "Foo", "1", "Bar", "a").await;
-    verify(&app, "Foo", "Bar", &sha, "11", true).await;
-    verify(&app, "Foo", "Bar", &sha, "12", false).await;
+    let sha = app
+        .publish(pact_about("Foo", "Bar", "a"))
+        .version("1")
+        .await
+        .sha;
+    app.verify("Foo", "Bar", &sha).by("11").await;
+    app.verify("Foo", "Bar", &sha).by("12").success(false).await;
     let (status, _) = app.put("/pacticipants/Bar/versions/13", &json!({})).await;
     assert!(status == 200 || status == 201);
-    places.deploy("Foo", "1", "prod").await;
-    let qux = publish(&app, "Qux", "5", "Bar", "q").await;
-    verify(&app, "Qux", "Bar", &qux, "11", false).await;
-    places.deploy("Qux", "5", "test").await;
+    app.deploy("Foo", "1").to("prod").await;
+    let qux = app
+        .publish(pact_about("Qux", "Bar", "q"))
+        .version("5")
+        .await
+        .sha;
+    app.verify("Qux", "Bar", &qux).by("11").success(false).await;
+    app.deploy("Qux", "5").to("test").await;
 
     assert_eq!(
         ask(&app, "Bar", "11", "prod", &[]).await,
@@ -457,7 +452,7 @@ async fn provider_side_scenarios_agree_over_both_transports() {
         Some(false)
     );
     // Nothing of Bar's consumers is in an empty environment.
-    places.environment("staging").await;
+    app.environment("staging").await;
     assert_eq!(
         ask(&app, "Bar", "13", "staging", &[]).await,
         verdict(Some(true), (0, 0, 0), "There are no missing dependencies")
@@ -467,11 +462,16 @@ async fn provider_side_scenarios_agree_over_both_transports() {
 #[tokio::test]
 async fn ignored_pacticipants_do_not_block_deployment() {
     let app = TestApp::start().await;
-    let places = Places::of(&app).await;
-    let bar = publish(&app, "Foo", "1", "Bar", "a").await;
-    publish(&app, "Foo", "1", "Baz", "b").await;
-    verify(&app, "Foo", "Bar", &bar, "10", true).await;
-    places.deploy("Bar", "10", "prod").await;
+    let bar = app
+        .publish(pact_about("Foo", "Bar", "a"))
+        .version("1")
+        .await
+        .sha;
+    app.publish(pact_about("Foo", "Baz", "b"))
+        .version("1")
+        .await;
+    app.verify("Foo", "Bar", &bar).by("10").await;
+    app.deploy("Bar", "10").to("prod").await;
     // Baz has no version in prod: unknown unless ignored.
     let v = ask(&app, "Foo", "1", "prod", &[]).await;
     assert_eq!(v.deployable, None);
@@ -493,11 +493,19 @@ async fn ignored_pacticipants_do_not_block_deployment() {
         json!({"type": "warning", "text": "WARN: Cannot ignore any version of Nope (no such pacticipant exists)"})
     );
     // A failed verification of an ignored provider version is ignored too.
-    let baz = publish(&app, "Foo", "2", "Baz", "b2").await;
-    let bar2 = publish(&app, "Foo", "2", "Bar", "a2").await;
-    verify(&app, "Foo", "Baz", &baz, "7", false).await;
-    verify(&app, "Foo", "Bar", &bar2, "10", true).await;
-    places.deploy("Baz", "7", "prod").await;
+    let baz = app
+        .publish(pact_about("Foo", "Baz", "b2"))
+        .version("2")
+        .await
+        .sha;
+    let bar2 = app
+        .publish(pact_about("Foo", "Bar", "a2"))
+        .version("2")
+        .await
+        .sha;
+    app.verify("Foo", "Baz", &baz).by("7").success(false).await;
+    app.verify("Foo", "Bar", &bar2).by("10").await;
+    app.deploy("Baz", "7").to("prod").await;
     let (_, body) = app
         .get("/can-i-deploy?pacticipant=Foo&version=2&environment=prod&ignore[][pacticipant]=Baz&ignore[][version]=7")
         .await;
@@ -516,12 +524,15 @@ async fn ignored_pacticipants_do_not_block_deployment() {
 #[tokio::test]
 async fn several_environments_are_independent() {
     let app = TestApp::start().await;
-    let places = Places::of(&app).await;
-    let sha = publish(&app, "Foo", "1", "Bar", "a").await;
-    verify(&app, "Foo", "Bar", &sha, "9", false).await;
-    verify(&app, "Foo", "Bar", &sha, "10", true).await;
-    places.deploy("Bar", "9", "prod").await;
-    places.deploy("Bar", "10", "test").await;
+    let sha = app
+        .publish(pact_about("Foo", "Bar", "a"))
+        .version("1")
+        .await
+        .sha;
+    app.verify("Foo", "Bar", &sha).by("9").success(false).await;
+    app.verify("Foo", "Bar", &sha).by("10").await;
+    app.deploy("Bar", "9").to("prod").await;
+    app.deploy("Bar", "10").to("test").await;
     assert_eq!(
         ask(&app, "Foo", "1", "test", &[]).await.deployable,
         Some(true)
@@ -535,9 +546,10 @@ async fn several_environments_are_independent() {
 #[tokio::test]
 async fn unknown_names_get_precise_answers() {
     let app = TestApp::start().await;
-    let places = Places::of(&app).await;
-    publish(&app, "Foo", "1", "Bar", "a").await;
-    places.environment("prod").await;
+    app.publish(pact_about("Foo", "Bar", "a"))
+        .version("1")
+        .await;
+    app.environment("prod").await;
 
     // An unknown version cannot be deployed.
     let (status, body) = app
@@ -631,9 +643,10 @@ async fn unknown_names_get_precise_answers() {
 #[tokio::test]
 async fn names_that_cannot_exist_are_not_found() {
     let app = TestApp::start().await;
-    let places = Places::of(&app).await;
-    publish(&app, "Foo", "1", "Bar", "a").await;
-    places.environment("prod").await;
+    app.publish(pact_about("Foo", "Bar", "a"))
+        .version("1")
+        .await;
+    app.environment("prod").await;
     for (path, reason) in [
         (
             "/matrix?q[][pacticipant]=Foo&q[][version]=%00",
@@ -734,7 +747,6 @@ async fn names_that_cannot_exist_are_not_found() {
 #[tokio::test]
 async fn the_verdict_never_depends_on_a_row_limit() {
     let app = TestApp::start().await;
-    let places = Places::of(&app).await;
     // Foo 1 has pacts with 110 providers, all in prod; one failed.
     let providers: Vec<String> = (0..110).map(|i| format!("P{i:03}")).collect();
     let contracts: Vec<Value> = providers
@@ -759,12 +771,9 @@ async fn the_verdict_never_depends_on_a_row_limit() {
         .await;
     assert_eq!(status, 200, "{reply}");
     for (i, p) in providers.iter().enumerate() {
-        let (_, pact) = app
-            .get(&format!("/pacts/provider/{p}/consumer/Foo/version/1"))
-            .await;
-        let sha = pact["_links"]["pb:pact-version"]["name"].as_str().unwrap();
-        verify(&app, "Foo", p, sha, "1", i != 42).await;
-        places.deploy(p, "1", "prod").await;
+        let sha = app.sha_of("Foo", "1", p).await;
+        app.verify("Foo", p, &sha).by("1").success(i != 42).await;
+        app.deploy(p, "1").to("prod").await;
     }
     let failed = "The verification for the pact between version 1 of Foo and the version of P042 currently in prod (1) failed";
     assert_eq!(
@@ -856,11 +865,24 @@ async fn the_verdict_never_depends_on_a_row_limit() {
 #[tokio::test]
 async fn the_pair_matrix_and_latestby() {
     let app = TestApp::start().await;
-    let sha1 = publish_on(&app, "Foo", "1", "Bar", "a", Some("main")).await;
-    let sha2 = publish_on(&app, "Foo", "2", "Bar", "b", Some("main")).await;
-    verify(&app, "Foo", "Bar", &sha1, "10", true).await;
-    verify(&app, "Foo", "Bar", &sha1, "11", false).await;
-    verify(&app, "Foo", "Bar", &sha2, "11", true).await;
+    let sha1 = app
+        .publish(pact_about("Foo", "Bar", "a"))
+        .version("1")
+        .branch("main")
+        .await
+        .sha;
+    let sha2 = app
+        .publish(pact_about("Foo", "Bar", "b"))
+        .version("2")
+        .branch("main")
+        .await
+        .sha;
+    app.verify("Foo", "Bar", &sha1).by("10").await;
+    app.verify("Foo", "Bar", &sha1)
+        .by("11")
+        .success(false)
+        .await;
+    app.verify("Foo", "Bar", &sha2).by("11").await;
 
     let rows = |body: &Value| -> Vec<(String, String, Value)> {
         body["matrix"]
@@ -1027,9 +1049,13 @@ async fn can_i_deploy_to_a_tag_or_the_main_branch() {
     let app = TestApp::start().await;
     // Foo 1's pact: verified by Bar 10 (tagged prod), failed by Bar 11
     // (tagged test, head of main), verified by Bar 12 (main, later).
-    let sha = publish(&app, "Foo", "1", "Bar", "a").await;
-    verify(&app, "Foo", "Bar", &sha, "10", true).await;
-    verify(&app, "Foo", "Bar", &sha, "11", false).await;
+    let sha = app
+        .publish(pact_about("Foo", "Bar", "a"))
+        .version("1")
+        .await
+        .sha;
+    app.verify("Foo", "Bar", &sha).by("10").await;
+    app.verify("Foo", "Bar", &sha).by("11").success(false).await;
     for (number, tag) in [("10", "prod"), ("11", "test")] {
         let (status, body) = app
             .put(
@@ -1091,7 +1117,7 @@ async fn can_i_deploy_to_a_tag_or_the_main_branch() {
         )
     );
     // Bar 12 verifies Foo 1 and becomes the head of main.
-    verify(&app, "Foo", "Bar", &sha, "12", true).await;
+    app.verify("Foo", "Bar", &sha).by("12").await;
     on_main("12").await;
     assert_eq!(
         ask_to(&app, "Foo", "1", Target::MainBranch).await,
@@ -1114,9 +1140,13 @@ async fn can_i_deploy_to_a_tag_or_the_main_branch() {
 #[tokio::test]
 async fn the_pair_matrix_shows_every_verification() {
     let app = TestApp::start().await;
-    let sha = publish(&app, "Foo", "1", "Bar", "a").await;
-    verify(&app, "Foo", "Bar", &sha, "10", false).await;
-    verify(&app, "Foo", "Bar", &sha, "10", true).await;
+    let sha = app
+        .publish(pact_about("Foo", "Bar", "a"))
+        .version("1")
+        .await
+        .sha;
+    app.verify("Foo", "Bar", &sha).by("10").success(false).await;
+    app.verify("Foo", "Bar", &sha).by("10").await;
     let results = |body: &Value| -> Vec<(Value, Value)> {
         body["matrix"]
             .as_array()
@@ -1147,24 +1177,31 @@ async fn the_pair_matrix_shows_every_verification() {
 async fn can_i_deploy_with_the_rust_and_ruby_clis() {
     use crate::support::tools::{pact_ruby, pact_rust, run};
     let app = TestApp::start().await;
-    let places = Places::of(&app).await;
-    let good = publish(&app, "Foo", "1", "Bar", "a").await;
-    let bad = publish(&app, "Foo", "2", "Bar", "b").await;
-    let both = publish(&app, "Foo", "3", "Bar", "c").await;
-    verify(&app, "Foo", "Bar", &good, "10", true).await;
-    verify(&app, "Foo", "Bar", &good, "9", true).await;
-    verify(&app, "Foo", "Bar", &bad, "10", false).await;
-    verify(&app, "Foo", "Bar", &bad, "9", false).await;
+    let good = app
+        .publish(pact_about("Foo", "Bar", "a"))
+        .version("1")
+        .await
+        .sha;
+    let bad = app
+        .publish(pact_about("Foo", "Bar", "b"))
+        .version("2")
+        .await
+        .sha;
+    let both = app
+        .publish(pact_about("Foo", "Bar", "c"))
+        .version("3")
+        .await
+        .sha;
+    app.verify("Foo", "Bar", &good).by("10").await;
+    app.verify("Foo", "Bar", &good).by("9").await;
+    app.verify("Foo", "Bar", &bad).by("10").success(false).await;
+    app.verify("Foo", "Bar", &bad).by("9").success(false).await;
     // Foo 3 works with Bar 10 but not Bar 9; both run in prod, so the
     // Ruby CLI's latestby=cvp must not hide Bar 9.
-    verify(&app, "Foo", "Bar", &both, "9", false).await;
-    verify(&app, "Foo", "Bar", &both, "10", true).await;
-    places
-        .deploy_instance("Bar", "9", "prod", Some("blue"))
-        .await;
-    places
-        .deploy_instance("Bar", "10", "prod", Some("green"))
-        .await;
+    app.verify("Foo", "Bar", &both).by("9").success(false).await;
+    app.verify("Foo", "Bar", &both).by("10").await;
+    app.deploy("Bar", "9").to("prod").instance("blue").await;
+    app.deploy("Bar", "10").to("prod").instance("green").await;
 
     for (version, expected) in [("1", 0), ("2", 1), ("3", 1), ("404", 1)] {
         let args = [
@@ -1195,17 +1232,16 @@ async fn can_i_deploy_with_the_rust_and_ruby_clis() {
 #[tokio::test]
 async fn the_success_filter_and_the_verdict() {
     let app = TestApp::start().await;
-    let places = Places::of(&app).await;
     // Foo 1 is verified by Bar 10 and failed by Bar 11; both run in prod.
-    let sha = publish(&app, "Foo", "1", "Bar", "a").await;
-    verify(&app, "Foo", "Bar", &sha, "10", true).await;
-    verify(&app, "Foo", "Bar", &sha, "11", false).await;
-    places
-        .deploy_instance("Bar", "10", "prod", Some("blue"))
-        .await;
-    places
-        .deploy_instance("Bar", "11", "prod", Some("green"))
-        .await;
+    let sha = app
+        .publish(pact_about("Foo", "Bar", "a"))
+        .version("1")
+        .await
+        .sha;
+    app.verify("Foo", "Bar", &sha).by("10").await;
+    app.verify("Foo", "Bar", &sha).by("11").success(false).await;
+    app.deploy("Bar", "10").to("prod").instance("blue").await;
+    app.deploy("Bar", "11").to("prod").instance("green").await;
     let failed = "The verification for the pact between version 1 of Foo and one of the versions of Bar currently in prod (11) failed";
 
     // gRPC: the filter chooses the rows; the summary still counts every row.
@@ -1618,11 +1654,14 @@ async fn the_clis_retry_while_the_verdict_is_unknown() {
     use std::process::Command;
     use std::time::{Duration, Instant};
     let app = TestApp::start().await;
-    let places = Places::of(&app).await;
-    let sha = publish(&app, "Foo", "1", "Bar", "a").await;
+    let sha = app
+        .publish(pact_about("Foo", "Bar", "a"))
+        .version("1")
+        .await
+        .sha;
     let (status, body) = app.put("/pacticipants/Bar/versions/10", &json!({})).await;
     assert_eq!(status, 201, "{body}");
-    places.deploy("Bar", "10", "prod").await;
+    app.deploy("Bar", "10").to("prod").await;
     let broker = app.base.trim_start_matches("http://").to_owned();
     let can_i_deploy = |mut command: Command, base: &str, times: &str| {
         command.args([
@@ -1691,7 +1730,7 @@ async fn the_clis_retry_while_the_verdict_is_unknown() {
         assert!(!task.is_finished(), "the {name} CLI stopped waiting");
         asked_before.push(proxy.count());
     }
-    verify(&app, "Foo", "Bar", &sha, "10", true).await;
+    app.verify("Foo", "Bar", &sha).by("10").await;
     for ((name, proxy, task), before) in waiting.into_iter().zip(asked_before) {
         let (code, out, err) = task.await.unwrap();
         assert_eq!(code, 0, "{name} CLI:\n{out}\n{err}");

@@ -9,33 +9,6 @@ use serde_json::{Value, json};
 use tonic::Code;
 
 use crate::support::TestApp;
-use crate::support::app::Reply;
-
-async fn json_call(app: &TestApp, method: Method, path: &str, body: &Value) -> Reply {
-    app.call(
-        method,
-        path,
-        Some("application/json"),
-        None,
-        &body.to_string(),
-    )
-    .await
-}
-
-async fn merge_patch(app: &TestApp, path: &str, body: &Value) -> Reply {
-    app.call(
-        Method::PATCH,
-        path,
-        Some("application/merge-patch+json"),
-        None,
-        &body.to_string(),
-    )
-    .await
-}
-
-async fn delete(app: &TestApp, path: &str) -> Reply {
-    app.call(Method::DELETE, path, None, None, "").await
-}
 
 fn pacticipant(name: &str) -> pb::Pacticipant {
     pb::Pacticipant {
@@ -79,11 +52,6 @@ async fn grpc_update(
         .map(|r| r.into_inner())
 }
 
-async fn rest_create(app: &TestApp, name: &str) {
-    let (status, body) = app.post("/pacticipants", &json!({ "name": name })).await;
-    assert_eq!(status, 201, "{body}");
-}
-
 fn names(items: &Value) -> Vec<String> {
     items
         .as_array()
@@ -113,20 +81,20 @@ fn assert_invalid(status: Result<impl std::fmt::Debug, tonic::Status>, field: &s
 #[tokio::test]
 async fn rest_post_creates_a_pacticipant_with_201_and_location() {
     let app = TestApp::start().await;
-    let reply = json_call(
-        &app,
-        Method::POST,
-        "/pacticipants",
-        &json!({
-            "name": "Foo",
-            "displayName": "The Foo",
-            "mainBranch": "main",
-            "repositoryUrl": "https://github.com/example/foo",
-            "repositoryName": "foo",
-            "repositoryNamespace": "example",
-        }),
-    )
-    .await;
+    let reply = app
+        .json(
+            Method::POST,
+            "/pacticipants",
+            &json!({
+                "name": "Foo",
+                "displayName": "The Foo",
+                "mainBranch": "main",
+                "repositoryUrl": "https://github.com/example/foo",
+                "repositoryName": "foo",
+                "repositoryNamespace": "example",
+            }),
+        )
+        .await;
     assert_eq!(reply.status, 201, "{}", reply.body);
     assert_eq!(
         reply.location(),
@@ -168,7 +136,7 @@ async fn a_pacticipant_without_a_display_name_has_one_derived_from_its_name() {
     // The Pact Broker generates one whenever it is blank
     // (domain/pacticipant.rb#before_save), however the pacticipant came to be.
     let app = TestApp::start().await;
-    rest_create(&app, "pricing-service").await;
+    app.pacticipant("pricing-service").await;
     let (status, _) = app
         .put("/pacticipants/fooBar/versions/1/tags/prod", &json!({}))
         .await;
@@ -311,7 +279,7 @@ async fn grpc_create_and_get_and_a_taken_name_is_already_exists() {
 #[tokio::test]
 async fn unknown_pacticipants_are_404_and_not_found_with_a_message() {
     let app = TestApp::start().await;
-    rest_create(&app, "Foo").await;
+    app.pacticipant("Foo").await;
     let message = "No pacticipant with name 'Nope' found";
 
     let (status, body) = app.get("/pacticipants/Nope").await;
@@ -321,7 +289,7 @@ async fn unknown_pacticipants_are_404_and_not_found_with_a_message() {
     let (status, _) = app.get("/pacticipants/foo").await;
     assert_eq!(status, 404);
 
-    let reply = delete(&app, "/pacticipants/Nope").await;
+    let reply = app.delete("/pacticipants/Nope").await;
     assert_eq!(reply.status, 404);
     assert_eq!(reply.body["error"], message);
 
@@ -348,7 +316,7 @@ async fn unknown_pacticipants_are_404_and_not_found_with_a_message() {
 async fn rest_list_is_sorted_by_name_and_paginated_with_page_metadata_and_links() {
     let app = TestApp::start().await;
     for name in ["Echo", "Alpha", "Delta", "Charlie", "Bravo"] {
-        rest_create(&app, name).await;
+        app.pacticipant(name).await;
     }
 
     let (status, all) = app.get("/pacticipants").await;
@@ -460,7 +428,7 @@ async fn rest_list_is_sorted_by_name_and_paginated_with_page_metadata_and_links(
 #[tokio::test]
 async fn rest_list_rejects_bad_page_parameters() {
     let app = TestApp::start().await;
-    rest_create(&app, "Foo").await;
+    app.pacticipant("Foo").await;
     for (query, field) in [
         ("page=0", "page"),
         ("page=-1", "page"),
@@ -587,18 +555,18 @@ async fn grpc_list_rejects_negative_page_sizes_and_foreign_page_tokens() {
 #[tokio::test]
 async fn rest_put_creates_then_replaces_clearing_absent_fields() {
     let app = TestApp::start().await;
-    let reply = json_call(
-        &app,
-        Method::PUT,
-        "/pacticipants/Foo",
-        &json!({
-            "name": "Foo",
-            "displayName": "The Foo",
-            "repositoryUrl": "https://github.com/example/foo",
-            "repositoryName": "foo",
-        }),
-    )
-    .await;
+    let reply = app
+        .json(
+            Method::PUT,
+            "/pacticipants/Foo",
+            &json!({
+                "name": "Foo",
+                "displayName": "The Foo",
+                "repositoryUrl": "https://github.com/example/foo",
+                "repositoryName": "foo",
+            }),
+        )
+        .await;
     assert_eq!(reply.status, 201, "{}", reply.body);
     assert_eq!(
         reply.location(),
@@ -606,13 +574,13 @@ async fn rest_put_creates_then_replaces_clearing_absent_fields() {
     );
     assert_eq!(reply.body["displayName"], "The Foo");
 
-    let reply = json_call(
-        &app,
-        Method::PUT,
-        "/pacticipants/Foo",
-        &json!({ "mainBranch": "main", "repositoryNamespace": "example" }),
-    )
-    .await;
+    let reply = app
+        .json(
+            Method::PUT,
+            "/pacticipants/Foo",
+            &json!({ "mainBranch": "main", "repositoryNamespace": "example" }),
+        )
+        .await;
     assert_eq!(reply.status, 200, "{}", reply.body);
     assert_eq!(reply.location(), None);
     // A cleared display name is derived from the name again.
@@ -665,7 +633,9 @@ async fn rest_merge_patch_changes_only_the_given_keys_and_null_clears() {
         .await;
     assert_eq!(status, 201);
 
-    let reply = merge_patch(&app, "/pacticipants/Foo", &json!({ "displayName": "New" })).await;
+    let reply = app
+        .merge_patch("/pacticipants/Foo", &json!({ "displayName": "New" }))
+        .await;
     assert_eq!(reply.status, 200, "{}", reply.body);
     assert_eq!(reply.location(), None);
     assert_eq!(reply.body["displayName"], "New");
@@ -675,12 +645,12 @@ async fn rest_merge_patch_changes_only_the_given_keys_and_null_clears() {
         "https://github.com/example/foo"
     );
 
-    let reply = merge_patch(
-        &app,
-        "/pacticipants/Foo",
-        &json!({ "repositoryUrl": null, "repositoryName": "foo" }),
-    )
-    .await;
+    let reply = app
+        .merge_patch(
+            "/pacticipants/Foo",
+            &json!({ "repositoryUrl": null, "repositoryName": "foo" }),
+        )
+        .await;
     assert_eq!(reply.status, 200, "{}", reply.body);
     let (_, fetched) = app.get("/pacticipants/Foo").await;
     for body in [&reply.body, &fetched] {
@@ -691,25 +661,29 @@ async fn rest_merge_patch_changes_only_the_given_keys_and_null_clears() {
     }
 
     // A name equal to the path is allowed; an empty patch changes nothing.
-    let reply = merge_patch(&app, "/pacticipants/Foo", &json!({ "name": "Foo" })).await;
+    let reply = app
+        .merge_patch("/pacticipants/Foo", &json!({ "name": "Foo" }))
+        .await;
     assert_eq!(reply.status, 200, "{}", reply.body);
     assert_eq!(reply.body["displayName"], "New");
 
     // The Pact Broker also takes PATCH with application/json.
-    let reply = json_call(
-        &app,
-        Method::PATCH,
-        "/pacticipants/Foo",
-        &json!({ "mainBranch": "develop" }),
-    )
-    .await;
+    let reply = app
+        .json(
+            Method::PATCH,
+            "/pacticipants/Foo",
+            &json!({ "mainBranch": "develop" }),
+        )
+        .await;
     assert_eq!(reply.status, 200, "{}", reply.body);
     assert_eq!(reply.body["mainBranch"], "develop");
     assert_eq!(reply.body["displayName"], "New");
     assert_eq!(reply.body["repositoryName"], "foo");
 
     // PATCH of an unknown pacticipant creates it, as the Pact Broker does.
-    let reply = merge_patch(&app, "/pacticipants/Bar", &json!({ "displayName": "Bar!" })).await;
+    let reply = app
+        .merge_patch("/pacticipants/Bar", &json!({ "displayName": "Bar!" }))
+        .await;
     assert_eq!(reply.status, 201, "{}", reply.body);
     assert_eq!(
         reply.location(),
@@ -857,8 +831,8 @@ async fn grpc_update_changes_the_masked_fields_and_creates_only_when_allowed() {
 #[tokio::test]
 async fn rest_delete_removes_the_pacticipant_with_its_versions_branches_tags_and_labels() {
     let app = TestApp::start().await;
-    rest_create(&app, "Foo").await;
-    rest_create(&app, "Other").await;
+    app.pacticipant("Foo").await;
+    app.pacticipant("Other").await;
     for (who, number) in [("Foo", "1"), ("Foo", "2"), ("Other", "1")] {
         let (status, body) = app
             .put(
@@ -871,7 +845,7 @@ async fn rest_delete_removes_the_pacticipant_with_its_versions_branches_tags_and
     let (status, _) = app.put("/pacticipants/Foo/labels/team", &json!({})).await;
     assert_eq!(status, 201);
 
-    let reply = delete(&app, "/pacticipants/Foo").await;
+    let reply = app.delete("/pacticipants/Foo").await;
     assert_eq!(reply.status, 204, "{}", reply.body);
     assert_eq!(reply.body, Value::Null);
     let (status, _) = app.get("/pacticipants/Foo").await;
@@ -940,16 +914,12 @@ async fn grpc_delete_removes_the_pacticipant_with_its_versions() {
 #[tokio::test]
 async fn rest_labels_are_added_read_listed_and_removed() {
     let app = TestApp::start().await;
-    rest_create(&app, "Foo").await;
-    rest_create(&app, "Baz").await;
+    app.pacticipant("Foo").await;
+    app.pacticipant("Baz").await;
 
-    let reply = json_call(
-        &app,
-        Method::PUT,
-        "/pacticipants/Foo/labels/team-a",
-        &json!({}),
-    )
-    .await;
+    let reply = app
+        .json(Method::PUT, "/pacticipants/Foo/labels/team-a", &json!({}))
+        .await;
     assert_eq!(reply.status, 201, "{}", reply.body);
     assert_eq!(
         reply.location(),
@@ -961,25 +931,17 @@ async fn rest_labels_are_added_read_listed_and_removed() {
         app.url("/pacticipants/Foo/labels/team-a")
     );
 
-    let reply = json_call(
-        &app,
-        Method::PUT,
-        "/pacticipants/Foo/labels/team-a",
-        &json!({}),
-    )
-    .await;
+    let reply = app
+        .json(Method::PUT, "/pacticipants/Foo/labels/team-a", &json!({}))
+        .await;
     assert_eq!(reply.status, 200, "{}", reply.body);
     assert_eq!(reply.location(), None);
     assert_eq!(app.count("labels").await, 1);
 
     // Labelling an unknown pacticipant creates it.
-    let reply = json_call(
-        &app,
-        Method::PUT,
-        "/pacticipants/Bar/labels/team-a",
-        &json!({}),
-    )
-    .await;
+    let reply = app
+        .json(Method::PUT, "/pacticipants/Bar/labels/team-a", &json!({}))
+        .await;
     assert_eq!(reply.status, 201, "{}", reply.body);
     let (status, _) = app.get("/pacticipants/Bar").await;
     assert_eq!(status, 200);
@@ -1038,13 +1000,13 @@ async fn rest_labels_are_added_read_listed_and_removed() {
     assert_eq!(names(&labels["_embedded"]["labels"]), ["team-b"]);
     assert_eq!(labels["page"]["totalPages"], 2);
 
-    let reply = delete(&app, "/pacticipants/Foo/labels/team-a").await;
+    let reply = app.delete("/pacticipants/Foo/labels/team-a").await;
     assert_eq!(reply.status, 204, "{}", reply.body);
     let (status, _) = app.get("/pacticipants/Foo/labels/team-a").await;
     assert_eq!(status, 404);
-    let reply = delete(&app, "/pacticipants/Foo/labels/team-a").await;
+    let reply = app.delete("/pacticipants/Foo/labels/team-a").await;
     assert_eq!(reply.status, 404);
-    let reply = delete(&app, "/pacticipants/Nope/labels/team-a").await;
+    let reply = app.delete("/pacticipants/Nope/labels/team-a").await;
     assert_eq!(reply.status, 404);
     let (_, with_label) = app.get("/pacticipants/label/team-a").await;
     assert_eq!(names(&with_label["_embedded"]["pacticipants"]), ["Bar"]);
@@ -1177,13 +1139,13 @@ async fn grpc_labels_are_added_listed_filtered_and_removed() {
 #[tokio::test]
 async fn names_with_a_slash_travel_as_one_encoded_path_segment() {
     let app = TestApp::start().await;
-    let reply = json_call(
-        &app,
-        Method::PUT,
-        "/pacticipants/foo%2Fbar",
-        &json!({ "displayName": "Foo Bar" }),
-    )
-    .await;
+    let reply = app
+        .json(
+            Method::PUT,
+            "/pacticipants/foo%2Fbar",
+            &json!({ "displayName": "Foo Bar" }),
+        )
+        .await;
     assert_eq!(reply.status, 201, "{}", reply.body);
     assert_eq!(
         reply.location(),
@@ -1210,21 +1172,21 @@ async fn names_with_a_slash_travel_as_one_encoded_path_segment() {
     let (status, _) = app.get("/pacticipants/foo/bar").await;
     assert_eq!(status, 404);
 
-    let reply = merge_patch(
-        &app,
-        "/pacticipants/foo%2Fbar",
-        &json!({ "name": "foo/bar", "repositoryName": "fb" }),
-    )
-    .await;
+    let reply = app
+        .merge_patch(
+            "/pacticipants/foo%2Fbar",
+            &json!({ "name": "foo/bar", "repositoryName": "fb" }),
+        )
+        .await;
     assert_eq!(reply.status, 200, "{}", reply.body);
 
-    let reply = json_call(
-        &app,
-        Method::PUT,
-        "/pacticipants/foo%2Fbar/labels/a%2Fb",
-        &json!({}),
-    )
-    .await;
+    let reply = app
+        .json(
+            Method::PUT,
+            "/pacticipants/foo%2Fbar/labels/a%2Fb",
+            &json!({}),
+        )
+        .await;
     assert_eq!(reply.status, 201, "{}", reply.body);
     assert_eq!(
         reply.location(),
@@ -1245,7 +1207,7 @@ async fn names_with_a_slash_travel_as_one_encoded_path_segment() {
     assert_eq!(fetched.repository_name, "fb");
     assert_eq!(fetched.labels, ["a/b"]);
 
-    let reply = delete(&app, "/pacticipants/foo%2Fbar").await;
+    let reply = app.delete("/pacticipants/foo%2Fbar").await;
     assert_eq!(reply.status, 204);
     assert_eq!(app.count("pacticipants").await, 0);
 }
@@ -1254,7 +1216,7 @@ async fn names_with_a_slash_travel_as_one_encoded_path_segment() {
 async fn names_shaped_like_template_variables_are_escaped_in_hrefs() {
     let app = TestApp::start().await;
     let path = "/pacticipants/%7Bversion%7D";
-    let reply = json_call(&app, Method::PUT, path, &json!({})).await;
+    let reply = app.json(Method::PUT, path, &json!({})).await;
     assert_eq!(reply.status, 201, "{}", reply.body);
     assert_eq!(reply.body["name"], "{version}");
     let own = app.url(path);
@@ -1282,13 +1244,13 @@ async fn names_shaped_like_template_variables_are_escaped_in_hrefs() {
     }
 
     // A version and a label with such names, and the lists that link them.
-    let reply = json_call(
-        &app,
-        Method::PUT,
-        &format!("{path}/versions/%7Btag%7D"),
-        &json!({}),
-    )
-    .await;
+    let reply = app
+        .json(
+            Method::PUT,
+            &format!("{path}/versions/%7Btag%7D"),
+            &json!({}),
+        )
+        .await;
     assert_eq!(reply.status, 201, "{}", reply.body);
     let (status, version) = app.get(&format!("{path}/versions/%7Btag%7D")).await;
     assert_eq!(status, 200, "{version}");
@@ -1296,13 +1258,13 @@ async fn names_shaped_like_template_variables_are_escaped_in_hrefs() {
         version["_links"]["pb:tag"]["href"],
         format!("{own}/versions/%7Btag%7D/tags/{{tag}}")
     );
-    let reply = json_call(
-        &app,
-        Method::PUT,
-        &format!("{path}/labels/%7Blabel%7D"),
-        &json!({}),
-    )
-    .await;
+    let reply = app
+        .json(
+            Method::PUT,
+            &format!("{path}/labels/%7Blabel%7D"),
+            &json!({}),
+        )
+        .await;
     assert_eq!(reply.status, 201, "{}", reply.body);
     assert_eq!(
         reply.body["_links"]["self"]["href"],
@@ -1328,7 +1290,7 @@ async fn names_shaped_like_template_variables_are_escaped_in_hrefs() {
 #[tokio::test]
 async fn a_path_segment_that_is_not_utf8_is_400_with_field_errors() {
     let app = TestApp::start().await;
-    rest_create(&app, "Foo").await;
+    app.pacticipant("Foo").await;
     for (method, path) in [
         (Method::GET, "/pacticipants/%FF"),
         (Method::PUT, "/pacticipants/%FF"),
@@ -1339,7 +1301,7 @@ async fn a_path_segment_that_is_not_utf8_is_400_with_field_errors() {
         (Method::PUT, "/pacticipants/Foo/versions/%FF"),
         (Method::GET, "/pacts/provider/Bar/consumer/%FF/latest"),
     ] {
-        let reply = json_call(&app, method.clone(), path, &json!({})).await;
+        let reply = app.json(method.clone(), path, &json!({})).await;
         assert_eq!(reply.status, 400, "{method} {path}: {}", reply.body);
         assert_eq!(
             reply.header("content-type"),
@@ -1380,7 +1342,7 @@ async fn a_path_segment_that_is_not_utf8_is_400_with_field_errors() {
 #[tokio::test]
 async fn a_query_string_that_does_not_fit_is_400_with_field_errors() {
     let app = TestApp::start().await;
-    rest_create(&app, "Foo").await;
+    app.pacticipant("Foo").await;
     for path in [
         "/pacticipants?page=1&page=2",
         "/pacticipants?size=5&size=6",
@@ -1645,7 +1607,7 @@ async fn rest_errors_are_problem_json_when_the_client_asks_for_it() {
         "No pacticipant with name 'Nope' found"
     );
 
-    rest_create(&app, "Foo").await;
+    app.pacticipant("Foo").await;
     let reply = app
         .call(
             Method::POST,
@@ -1784,7 +1746,7 @@ async fn a_pacticipant_embeds_its_latest_version_on_both_transports() {
 #[tokio::test]
 async fn pacticipant_links_carry_the_pact_broker_titles_badges_and_curies() {
     let app = TestApp::start().await;
-    rest_create(&app, "Pact Broker").await;
+    app.pacticipant("Pact Broker").await;
     let (status, body) = app.get("/pacticipants/Pact%20Broker").await;
     assert_eq!(status, 200, "{body}");
     let links = &body["_links"];
@@ -1877,7 +1839,7 @@ async fn pacticipant_resource_matches_the_pact_broker_shape() {
 
 /// The pacticipant Foo, labelled "team", as REST shows it.
 async fn seed_foo_with_label(app: &TestApp) -> Value {
-    rest_create(app, "Foo").await;
+    app.pacticipant("Foo").await;
     let (status, body) = app.put("/pacticipants/Foo/labels/team", &json!({})).await;
     assert_eq!(status, 201, "{body}");
     let (status, body) = app.get("/pacticipants/Foo").await;
@@ -2121,7 +2083,7 @@ async fn grpc_control_characters_are_not_found_on_reads_and_invalid_on_writes_an
 #[tokio::test]
 async fn rest_huge_page_numbers_are_400_not_an_overflow() {
     let app = TestApp::start().await;
-    rest_create(&app, "Foo").await;
+    app.pacticipant("Foo").await;
     for query in [
         "page=9223372036854775807&size=2",
         "page=9223372036854775807",

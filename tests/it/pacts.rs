@@ -1468,11 +1468,12 @@ async fn names_shaped_like_template_variables_are_escaped_in_pact_hrefs() {
 async fn missing_pacts_and_pacticipants_are_not_found() {
     use pb::get_pact_request::Selector;
     let app = TestApp::start().await;
-    publish_ok(
-        &app,
-        "1",
-        &pact("Foo", "Bar", vec![interaction("a thing", "/things/1")]),
-    )
+    app.publish(pact(
+        "Foo",
+        "Bar",
+        vec![interaction("a thing", "/things/1")],
+    ))
+    .version("1")
     .await;
     let (status, body) = app.put("/pacticipants/Lonely", &json!({})).await;
     assert_eq!(status, 201, "{body}");
@@ -1544,26 +1545,16 @@ async fn missing_pacts_and_pacticipants_are_not_found() {
 /// and of A with Qux.
 async fn seed_collections(app: &TestApp) {
     for version in ["1", "2", "3"] {
-        publish_ok(
-            app,
-            version,
-            &pact(
-                "Foo",
-                "Bar",
-                vec![interaction(&format!("thing {version}"), "/t")],
-            ),
-        )
-        .await;
+        let content = pact(
+            "Foo",
+            "Bar",
+            vec![interaction(&format!("thing {version}"), "/t")],
+        );
+        app.publish(content).version(version).await;
     }
     for (consumer, provider) in [("A", "Bar"), ("B", "Bar"), ("A", "Qux")] {
         let content = pact(consumer, provider, vec![interaction("a thing", "/t")]);
-        let request = json!({
-            "pacticipantName": consumer,
-            "pacticipantVersionNumber": "1",
-            "contracts": [contract(consumer, provider, &content)],
-        });
-        let (status, body) = app.post("/contracts/publish", &request).await;
-        assert_eq!(status, 200, "{body}");
+        app.publish(content).version("1").await;
     }
 }
 
@@ -1699,7 +1690,14 @@ async fn provider_pacts_by_consumer_tag_and_branch() {
             "Bar",
             json!([interaction(&format!("{consumer} {version}"), "/t")]),
         );
-        contracts::publish(&app, &content, version, *branch, tags).await;
+        let publish = app
+            .publish(content)
+            .version(version)
+            .tags(tags.iter().copied());
+        match branch {
+            Some(branch) => publish.branch(branch).await,
+            None => publish.await,
+        };
     }
     // Each consumer's first branch became its main branch: main and develop.
     for (path, title, pacts) in [
@@ -2454,11 +2452,12 @@ async fn index_hrefs_use_the_request_host_without_a_base_url() {
 async fn control_characters_in_pact_lookups_are_not_found_and_in_publishes_invalid() {
     use pb::get_pact_request::Selector;
     let app = TestApp::start().await;
-    publish_ok(
-        &app,
-        "1",
-        &pact("Foo", "Bar", vec![interaction("a thing", "/things/1")]),
-    )
+    app.publish(pact(
+        "Foo",
+        "Bar",
+        vec![interaction("a thing", "/things/1")],
+    ))
+    .version("1")
     .await;
     let before = counts(&app).await;
 

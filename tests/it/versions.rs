@@ -10,68 +10,6 @@ use serde_json::{Value, json};
 use tonic::Code;
 
 use crate::support::TestApp;
-use crate::support::app::Reply;
-
-/// Sends `body` as it is, with an optional content type.
-async fn call(
-    app: &TestApp,
-    method: Method,
-    path: &str,
-    content_type: Option<&str>,
-    body: &str,
-) -> Reply {
-    app.call(method, path, content_type, None, body).await
-}
-
-async fn put(app: &TestApp, path: &str, body: &Value) -> Reply {
-    call(
-        app,
-        Method::PUT,
-        path,
-        Some("application/json"),
-        &body.to_string(),
-    )
-    .await
-}
-
-async fn merge_patch(app: &TestApp, path: &str, body: &Value) -> Reply {
-    call(
-        app,
-        Method::PATCH,
-        path,
-        Some("application/merge-patch+json"),
-        &body.to_string(),
-    )
-    .await
-}
-
-async fn delete(app: &TestApp, path: &str) -> Reply {
-    call(app, Method::DELETE, path, None, "").await
-}
-
-/// PUTs a version (with an optional branch), expecting it to be new.
-async fn new_version(app: &TestApp, pacticipant: &str, number: &str, branch: Option<&str>) {
-    let body = match branch {
-        Some(branch) => json!({ "branch": branch }),
-        None => json!({}),
-    };
-    let reply = put(
-        app,
-        &format!("/pacticipants/{pacticipant}/versions/{number}"),
-        &body,
-    )
-    .await;
-    assert_eq!(reply.status, 201, "{number}: {}", reply.body);
-}
-
-async fn add_to_branch(app: &TestApp, pacticipant: &str, branch: &str, number: &str) -> Reply {
-    put(
-        app,
-        &format!("/pacticipants/{pacticipant}/branches/{branch}/versions/{number}"),
-        &json!({}),
-    )
-    .await
-}
 
 /// The head of a branch as REST and gRPC (GetBranch and GetLatestVersion)
 /// report it; the transports must agree.
@@ -168,16 +106,17 @@ async fn assert_nothing_written(app: &TestApp, what: &str) {
 #[tokio::test]
 async fn rest_put_creates_a_version_and_its_pacticipant_then_answers_200() {
     let app = TestApp::start().await;
-    let reply = put(
-        &app,
-        "/pacticipants/Foo/versions/1.0.0",
-        &json!({
-            "buildUrl": "https://ci.example/builds/1",
-            "branch": "main",
-            "tags": [{ "name": "dev" }, { "name": "prod" }],
-        }),
-    )
-    .await;
+    let reply = app
+        .json(
+            Method::PUT,
+            "/pacticipants/Foo/versions/1.0.0",
+            &json!({
+                "buildUrl": "https://ci.example/builds/1",
+                "branch": "main",
+                "tags": [{ "name": "dev" }, { "name": "prod" }],
+            }),
+        )
+        .await;
     assert_eq!(reply.status, 201, "{}", reply.body);
     assert_eq!(
         reply.location(),
@@ -204,12 +143,13 @@ async fn rest_put_creates_a_version_and_its_pacticipant_then_answers_200() {
     assert_eq!(status, 200);
     assert_eq!(&fetched, body);
 
-    let reply = put(
-        &app,
-        "/pacticipants/Foo/versions/1.0.0",
-        &json!({ "buildUrl": "https://ci.example/builds/2" }),
-    )
-    .await;
+    let reply = app
+        .json(
+            Method::PUT,
+            "/pacticipants/Foo/versions/1.0.0",
+            &json!({ "buildUrl": "https://ci.example/builds/2" }),
+        )
+        .await;
     assert_eq!(reply.status, 200, "{}", reply.body);
     assert_eq!(reply.location(), None);
     assert_eq!(reply.body["buildUrl"], "https://ci.example/builds/2");
@@ -218,7 +158,9 @@ async fn rest_put_creates_a_version_and_its_pacticipant_then_answers_200() {
     assert_eq!(names(&reply.body["_embedded"]["branchVersions"]), ["main"]);
 
     // PUT overwrites: a build URL left out is cleared.
-    let reply = put(&app, "/pacticipants/Foo/versions/1.0.0", &json!({})).await;
+    let reply = app
+        .json(Method::PUT, "/pacticipants/Foo/versions/1.0.0", &json!({}))
+        .await;
     assert_eq!(reply.status, 200, "{}", reply.body);
     assert_eq!(reply.body["buildUrl"], Value::Null);
     let (_, fetched) = app.get("/pacticipants/Foo/versions/1.0.0").await;
@@ -233,25 +175,28 @@ async fn rest_put_creates_a_version_and_its_pacticipant_then_answers_200() {
 #[tokio::test]
 async fn rest_merge_patch_changes_only_what_is_given() {
     let app = TestApp::start().await;
-    let reply = put(
-        &app,
-        "/pacticipants/Foo/versions/1",
-        &json!({ "buildUrl": "https://ci.example/1", "tags": [{ "name": "dev" }] }),
-    )
-    .await;
+    let reply = app
+        .json(
+            Method::PUT,
+            "/pacticipants/Foo/versions/1",
+            &json!({ "buildUrl": "https://ci.example/1", "tags": [{ "name": "dev" }] }),
+        )
+        .await;
     assert_eq!(reply.status, 201);
 
-    let reply = merge_patch(&app, "/pacticipants/Foo/versions/1", &json!({})).await;
+    let reply = app
+        .merge_patch("/pacticipants/Foo/versions/1", &json!({}))
+        .await;
     assert_eq!(reply.status, 200, "{}", reply.body);
     assert_eq!(reply.body["buildUrl"], "https://ci.example/1");
     assert_eq!(names(&reply.body["_embedded"]["tags"]), ["dev"]);
 
-    let reply = merge_patch(
-        &app,
-        "/pacticipants/Foo/versions/1",
-        &json!({ "buildUrl": "https://ci.example/1b", "branch": "main" }),
-    )
-    .await;
+    let reply = app
+        .merge_patch(
+            "/pacticipants/Foo/versions/1",
+            &json!({ "buildUrl": "https://ci.example/1b", "branch": "main" }),
+        )
+        .await;
     assert_eq!(reply.status, 200, "{}", reply.body);
     assert_eq!(reply.location(), None);
     let (_, fetched) = app.get("/pacticipants/Foo/versions/1").await;
@@ -266,12 +211,12 @@ async fn rest_merge_patch_changes_only_what_is_given() {
     }
 
     // PATCH of a new version creates it, as the Pact Broker does.
-    let reply = merge_patch(
-        &app,
-        "/pacticipants/Foo/versions/2",
-        &json!({ "buildUrl": "https://ci.example/2" }),
-    )
-    .await;
+    let reply = app
+        .merge_patch(
+            "/pacticipants/Foo/versions/2",
+            &json!({ "buildUrl": "https://ci.example/2" }),
+        )
+        .await;
     assert_eq!(reply.status, 201, "{}", reply.body);
     assert_eq!(
         reply.location(),
@@ -283,21 +228,22 @@ async fn rest_merge_patch_changes_only_what_is_given() {
 #[tokio::test]
 async fn rest_delete_removes_a_version_with_its_tags_and_memberships() {
     let app = TestApp::start().await;
-    let reply = put(
-        &app,
-        "/pacticipants/Foo/versions/1",
-        &json!({ "branch": "main", "tags": [{ "name": "prod" }] }),
-    )
-    .await;
+    let reply = app
+        .json(
+            Method::PUT,
+            "/pacticipants/Foo/versions/1",
+            &json!({ "branch": "main", "tags": [{ "name": "prod" }] }),
+        )
+        .await;
     assert_eq!(reply.status, 201);
-    new_version(&app, "Foo", "2", None).await;
+    app.version("Foo", "2").created().await;
 
-    let reply = delete(&app, "/pacticipants/Foo/versions/1").await;
+    let reply = app.delete("/pacticipants/Foo/versions/1").await;
     assert_eq!(reply.status, 204, "{}", reply.body);
     assert_eq!(reply.body, Value::Null);
     app.assert_no_document(Method::GET, "/pacticipants/Foo/versions/1")
         .await;
-    let reply = delete(&app, "/pacticipants/Foo/versions/1").await;
+    let reply = app.delete("/pacticipants/Foo/versions/1").await;
     assert_eq!(reply.status, 404);
 
     let (status, _) = app.get("/pacticipants/Foo/versions/2").await;
@@ -502,7 +448,7 @@ async fn rest_versions_are_listed_newest_first_a_page_at_a_time() {
     let app = TestApp::start().await;
     // Creation order, not the numbers, decides what is newest.
     for number in ["3", "1", "10", "2", "0.5"] {
-        new_version(&app, "Foo", number, None).await;
+        app.version("Foo", number).created().await;
     }
     let (status, all) = app.get("/pacticipants/Foo/versions").await;
     assert_eq!(status, 200, "{all}");
@@ -579,12 +525,13 @@ async fn latest_version_and_latest_version_with_a_tag() {
         ("5", vec![]),
     ] {
         let tags: Vec<Value> = tags.iter().map(|t| json!({ "name": t })).collect();
-        let reply = put(
-            &app,
-            &format!("/pacticipants/Foo/versions/{number}"),
-            &json!({ "tags": tags }),
-        )
-        .await;
+        let reply = app
+            .json(
+                Method::PUT,
+                &format!("/pacticipants/Foo/versions/{number}"),
+                &json!({ "tags": tags }),
+            )
+            .await;
         assert_eq!(reply.status, 201);
     }
 
@@ -648,11 +595,11 @@ async fn latest_version_and_latest_version_with_a_tag() {
     );
 
     // Deleting the newest moves "latest" back.
-    let reply = delete(&app, "/pacticipants/Foo/versions/5").await;
+    let reply = app.delete("/pacticipants/Foo/versions/5").await;
     assert_eq!(reply.status, 204);
     let (_, body) = app.get("/pacticipants/Foo/latest-version").await;
     assert_eq!(body["number"], "4");
-    let reply = delete(&app, "/pacticipants/Foo/versions/3").await;
+    let reply = app.delete("/pacticipants/Foo/versions/3").await;
     assert_eq!(reply.status, 204);
     let (_, body) = app.get("/pacticipants/Foo/latest-version/prod").await;
     assert_eq!(body["number"], "1");
@@ -663,12 +610,13 @@ async fn latest_version_and_latest_version_with_a_tag() {
 #[tokio::test]
 async fn rest_tags_are_put_read_and_deleted_creating_what_is_missing() {
     let app = TestApp::start().await;
-    let reply = put(
-        &app,
-        "/pacticipants/Foo/versions/1.0.0/tags/prod",
-        &json!({}),
-    )
-    .await;
+    let reply = app
+        .json(
+            Method::PUT,
+            "/pacticipants/Foo/versions/1.0.0/tags/prod",
+            &json!({}),
+        )
+        .await;
     assert_eq!(reply.status, 201, "{}", reply.body);
     assert_eq!(
         reply.location(),
@@ -682,25 +630,27 @@ async fn rest_tags_are_put_read_and_deleted_creating_what_is_missing() {
     assert_eq!(app.count("versions").await, 1);
     assert_eq!(app.count("tags").await, 1);
 
-    let reply = put(
-        &app,
-        "/pacticipants/Foo/versions/1.0.0/tags/prod",
-        &json!({}),
-    )
-    .await;
+    let reply = app
+        .json(
+            Method::PUT,
+            "/pacticipants/Foo/versions/1.0.0/tags/prod",
+            &json!({}),
+        )
+        .await;
     assert_eq!(reply.status, 200, "{}", reply.body);
     assert_eq!(reply.location(), None);
     assert_eq!(app.count("tags").await, 1);
 
     // The Pact Broker CLI sends no body at all.
-    let reply = call(
-        &app,
-        Method::PUT,
-        "/pacticipants/Foo/versions/1.0.0/tags/dev",
-        None,
-        "",
-    )
-    .await;
+    let reply = app
+        .call(
+            Method::PUT,
+            "/pacticipants/Foo/versions/1.0.0/tags/dev",
+            None,
+            None,
+            "",
+        )
+        .await;
     assert_eq!(reply.status, 201, "{}", reply.body);
 
     let (status, tag) = app.get("/pacticipants/Foo/versions/1.0.0/tags/prod").await;
@@ -727,11 +677,15 @@ async fn rest_tags_are_put_read_and_deleted_creating_what_is_missing() {
     let (status, _) = app.get("/pacticipants/Foo/versions/9/tags/prod").await;
     assert_eq!(status, 404);
 
-    let reply = delete(&app, "/pacticipants/Foo/versions/1.0.0/tags/prod").await;
+    let reply = app
+        .delete("/pacticipants/Foo/versions/1.0.0/tags/prod")
+        .await;
     assert_eq!(reply.status, 204, "{}", reply.body);
     let (status, _) = app.get("/pacticipants/Foo/versions/1.0.0/tags/prod").await;
     assert_eq!(status, 404);
-    let reply = delete(&app, "/pacticipants/Foo/versions/1.0.0/tags/prod").await;
+    let reply = app
+        .delete("/pacticipants/Foo/versions/1.0.0/tags/prod")
+        .await;
     assert_eq!(reply.status, 404);
     let (_, version) = app.get("/pacticipants/Foo/versions/1.0.0").await;
     assert_eq!(names(&version["_embedded"]["tags"]), ["dev"]);
@@ -815,7 +769,7 @@ async fn grpc_tags_are_added_and_removed() {
 #[tokio::test]
 async fn rest_branch_version_put_creates_what_is_missing() {
     let app = TestApp::start().await;
-    let reply = add_to_branch(&app, "Foo", "main", "1").await;
+    let reply = app.add_to_branch("Foo", "main", "1").await;
     assert_eq!(reply.status, 201, "{}", reply.body);
     assert_eq!(
         reply.location(),
@@ -842,20 +796,21 @@ async fn rest_branch_version_put_creates_what_is_missing() {
         assert_eq!(app.count(table).await, 1, "{table}");
     }
 
-    let reply = add_to_branch(&app, "Foo", "main", "1").await;
+    let reply = app.add_to_branch("Foo", "main", "1").await;
     assert_eq!(reply.status, 200, "{}", reply.body);
     assert_eq!(reply.location(), None);
     assert_eq!(app.count("branch_versions").await, 1);
 
     // No body at all, as the Pact Broker CLI sends it.
-    let reply = call(
-        &app,
-        Method::PUT,
-        "/pacticipants/Foo/branches/main/versions/2",
-        None,
-        "",
-    )
-    .await;
+    let reply = app
+        .call(
+            Method::PUT,
+            "/pacticipants/Foo/branches/main/versions/2",
+            None,
+            None,
+            "",
+        )
+        .await;
     assert_eq!(reply.status, 201, "{}", reply.body);
 
     let (status, body) = app.get("/pacticipants/Foo/branches/main/versions/1").await;
@@ -878,14 +833,16 @@ async fn rest_branch_version_put_creates_what_is_missing() {
     assert_eq!(status, 200, "{on_branch}");
     assert_eq!(numbers(&on_branch["_embedded"]["versions"]), ["2", "1"]);
 
-    new_version(&app, "Foo", "3", None).await;
+    app.version("Foo", "3").created().await;
     app.assert_no_document(Method::GET, "/pacticipants/Foo/branches/main/versions/3")
         .await;
     app.assert_no_document(Method::GET, "/pacticipants/Foo/branches/nope")
         .await;
     let (status, _) = app.get("/pacticipants/Foo/branches/nope/versions").await;
     assert_eq!(status, 404);
-    let reply = delete(&app, "/pacticipants/Foo/branches/main/versions/3").await;
+    let reply = app
+        .delete("/pacticipants/Foo/branches/main/versions/3")
+        .await;
     assert_eq!(reply.status, 404);
 }
 
@@ -893,27 +850,29 @@ async fn rest_branch_version_put_creates_what_is_missing() {
 async fn branch_heads_move_forward_on_add_and_back_on_removal_or_deletion() {
     let app = TestApp::start().await;
     // "0" is created first but joins the branch last.
-    new_version(&app, "Foo", "0", None).await;
+    app.version("Foo", "0").created().await;
     for number in ["1", "2", "3"] {
-        new_version(&app, "Foo", number, Some("main")).await;
+        app.version("Foo", number).branch("main").created().await;
         assert_eq!(
             branch_head(&app, "Foo", "main").await.as_deref(),
             Some(number)
         );
     }
     // A version older than the head does not displace it.
-    let reply = add_to_branch(&app, "Foo", "main", "0").await;
+    let reply = app.add_to_branch("Foo", "main", "0").await;
     assert_eq!(reply.status, 201);
     assert_eq!(reply.body["latest"], false);
     assert_eq!(branch_head(&app, "Foo", "main").await.as_deref(), Some("3"));
     // A new version through the branch-version resource moves it forward.
-    let reply = add_to_branch(&app, "Foo", "main", "4").await;
+    let reply = app.add_to_branch("Foo", "main", "4").await;
     assert_eq!(reply.status, 201);
     assert_eq!(reply.body["latest"], true);
     assert_eq!(branch_head(&app, "Foo", "main").await.as_deref(), Some("4"));
 
     // Removing the head from the branch moves the head back; the version stays.
-    let reply = delete(&app, "/pacticipants/Foo/branches/main/versions/4").await;
+    let reply = app
+        .delete("/pacticipants/Foo/branches/main/versions/4")
+        .await;
     assert_eq!(reply.status, 204, "{}", reply.body);
     assert_eq!(branch_head(&app, "Foo", "main").await.as_deref(), Some("3"));
     let (status, v4) = app.get("/pacticipants/Foo/versions/4").await;
@@ -921,12 +880,14 @@ async fn branch_heads_move_forward_on_add_and_back_on_removal_or_deletion() {
     assert_eq!(v4["_embedded"]["branchVersions"], json!([]));
 
     // Removing a version that is not the head leaves the head alone.
-    let reply = delete(&app, "/pacticipants/Foo/branches/main/versions/1").await;
+    let reply = app
+        .delete("/pacticipants/Foo/branches/main/versions/1")
+        .await;
     assert_eq!(reply.status, 204);
     assert_eq!(branch_head(&app, "Foo", "main").await.as_deref(), Some("3"));
 
     // Deleting the head version moves the head back, by REST and by gRPC.
-    let reply = delete(&app, "/pacticipants/Foo/versions/3").await;
+    let reply = app.delete("/pacticipants/Foo/versions/3").await;
     assert_eq!(reply.status, 204);
     assert_eq!(branch_head(&app, "Foo", "main").await.as_deref(), Some("2"));
     let (_, v2) = app.get("/pacticipants/Foo/versions/2").await;
@@ -962,7 +923,7 @@ async fn branch_heads_move_forward_on_add_and_back_on_removal_or_deletion() {
     assert_eq!(app.count("branch_heads").await, 0);
 
     // And the branch comes back to life with a new member.
-    let reply = add_to_branch(&app, "Foo", "main", "0").await;
+    let reply = app.add_to_branch("Foo", "main", "0").await;
     assert_eq!(reply.status, 201);
     assert_eq!(branch_head(&app, "Foo", "main").await.as_deref(), Some("0"));
 }
@@ -970,23 +931,23 @@ async fn branch_heads_move_forward_on_add_and_back_on_removal_or_deletion() {
 #[tokio::test]
 async fn heads_are_per_branch_and_per_pacticipant() {
     let app = TestApp::start().await;
-    new_version(&app, "Foo", "1", Some("main")).await;
-    new_version(&app, "Bar", "1", Some("main")).await;
-    new_version(&app, "Foo", "2", Some("feat")).await;
-    let reply = add_to_branch(&app, "Bar", "main", "2").await;
+    app.version("Foo", "1").branch("main").created().await;
+    app.version("Bar", "1").branch("main").created().await;
+    app.version("Foo", "2").branch("feat").created().await;
+    let reply = app.add_to_branch("Bar", "main", "2").await;
     assert_eq!(reply.status, 201);
     assert_eq!(branch_head(&app, "Foo", "main").await.as_deref(), Some("1"));
     assert_eq!(branch_head(&app, "Foo", "feat").await.as_deref(), Some("2"));
     assert_eq!(branch_head(&app, "Bar", "main").await.as_deref(), Some("2"));
 
     // A version on two branches heads both; deleting it moves both back.
-    let reply = add_to_branch(&app, "Foo", "main", "3").await;
+    let reply = app.add_to_branch("Foo", "main", "3").await;
     assert_eq!(reply.status, 201);
-    let reply = add_to_branch(&app, "Foo", "feat", "3").await;
+    let reply = app.add_to_branch("Foo", "feat", "3").await;
     assert_eq!(reply.status, 201);
     let (_, v3) = app.get("/pacticipants/Foo/versions/3").await;
     assert_eq!(names(&v3["_embedded"]["branchVersions"]), ["main", "feat"]);
-    let reply = delete(&app, "/pacticipants/Foo/versions/3").await;
+    let reply = app.delete("/pacticipants/Foo/versions/3").await;
     assert_eq!(reply.status, 204);
     assert_eq!(branch_head(&app, "Foo", "main").await.as_deref(), Some("1"));
     assert_eq!(branch_head(&app, "Foo", "feat").await.as_deref(), Some("2"));
@@ -1121,9 +1082,9 @@ async fn grpc_branch_versions_are_added_removed_and_branches_deleted() {
     assert_eq!(v2["_embedded"]["branchVersions"], json!([]));
 
     // REST delete of a branch.
-    let reply = add_to_branch(&app, "Foo", "feat", "1").await;
+    let reply = app.add_to_branch("Foo", "feat", "1").await;
     assert_eq!(reply.status, 201);
-    let reply = delete(&app, "/pacticipants/Foo/branches/feat").await;
+    let reply = app.delete("/pacticipants/Foo/branches/feat").await;
     assert_eq!(reply.status, 204, "{}", reply.body);
     let (status, _) = app.get("/pacticipants/Foo/branches/feat").await;
     assert_eq!(status, 404);
@@ -1133,10 +1094,10 @@ async fn grpc_branch_versions_are_added_removed_and_branches_deleted() {
 #[tokio::test]
 async fn branches_are_listed_most_recently_updated_first() {
     let app = TestApp::start().await;
-    new_version(&app, "Foo", "1", Some("a")).await;
-    new_version(&app, "Foo", "2", Some("b")).await;
-    new_version(&app, "Foo", "3", Some("c")).await;
-    new_version(&app, "Foo", "4", Some("a")).await;
+    app.version("Foo", "1").branch("a").created().await;
+    app.version("Foo", "2").branch("b").created().await;
+    app.version("Foo", "3").branch("c").created().await;
+    app.version("Foo", "4").branch("a").created().await;
 
     let (status, all) = app.get("/pacticipants/Foo/branches").await;
     assert_eq!(status, 200, "{all}");
@@ -1203,12 +1164,12 @@ async fn branches_are_listed_most_recently_updated_first() {
     assert_eq!(page.next_page_token, "");
 
     // Adding an existing member again is not an update.
-    let reply = add_to_branch(&app, "Foo", "b", "2").await;
+    let reply = app.add_to_branch("Foo", "b", "2").await;
     assert_eq!(reply.status, 200);
     let (_, all) = app.get("/pacticipants/Foo/branches").await;
     assert_eq!(names(&all["_embedded"]["branches"]), ["a", "c", "b"]);
     // Adding a new member is.
-    let reply = add_to_branch(&app, "Foo", "b", "3").await;
+    let reply = app.add_to_branch("Foo", "b", "3").await;
     assert_eq!(reply.status, 201);
     let (_, all) = app.get("/pacticipants/Foo/branches").await;
     assert_eq!(names(&all["_embedded"]["branches"]), ["b", "a", "c"]);
@@ -1219,7 +1180,7 @@ async fn branches_are_listed_most_recently_updated_first() {
 #[tokio::test]
 async fn branch_and_tag_names_with_a_slash_travel_as_one_encoded_segment() {
     let app = TestApp::start().await;
-    let reply = add_to_branch(&app, "Foo", "feat%2Fx", "1").await;
+    let reply = app.add_to_branch("Foo", "feat%2Fx", "1").await;
     assert_eq!(reply.status, 201, "{}", reply.body);
     assert_eq!(
         reply.location(),
@@ -1256,19 +1217,20 @@ async fn branch_and_tag_names_with_a_slash_travel_as_one_encoded_segment() {
     );
 
     // The same branch by name over gRPC, and in a version PUT body.
-    new_version(&app, "Foo", "2", Some("feat/x")).await;
+    app.version("Foo", "2").branch("feat/x").created().await;
     assert_eq!(
         branch_head(&app, "Foo", "feat/x").await.as_deref(),
         Some("2")
     );
     assert_eq!(app.count("branches").await, 1);
 
-    let reply = put(
-        &app,
-        "/pacticipants/Foo/versions/2/tags/env%2Fprod",
-        &json!({}),
-    )
-    .await;
+    let reply = app
+        .json(
+            Method::PUT,
+            "/pacticipants/Foo/versions/2/tags/env%2Fprod",
+            &json!({}),
+        )
+        .await;
     assert_eq!(reply.status, 201, "{}", reply.body);
     assert_eq!(
         reply.location(),
@@ -1282,7 +1244,9 @@ async fn branch_and_tag_names_with_a_slash_travel_as_one_encoded_segment() {
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["number"], "2");
 
-    let reply = delete(&app, "/pacticipants/Foo/branches/feat%2Fx/versions/2").await;
+    let reply = app
+        .delete("/pacticipants/Foo/branches/feat%2Fx/versions/2")
+        .await;
     assert_eq!(reply.status, 204);
     assert_eq!(
         branch_head(&app, "Foo", "feat/x").await.as_deref(),
@@ -1304,7 +1268,9 @@ async fn version_numbers_with_dots_plus_and_other_characters() {
         ("5114f85c1a2b", "5114f85c1a2b"),
     ] {
         let path = format!("/pacticipants/Foo/versions/{path_segment}");
-        let reply = put(&app, &path, &json!({ "tags": [{ "name": "t" }] })).await;
+        let reply = app
+            .json(Method::PUT, &path, &json!({ "tags": [{ "name": "t" }] }))
+            .await;
         assert_eq!(reply.status, 201, "{number}: {}", reply.body);
         assert_eq!(reply.body["number"], number);
         assert_eq!(reply.location(), Some(app.url(&path).as_str()), "{number}");
@@ -1500,7 +1466,9 @@ async fn rest_bad_version_input_is_400_and_writes_nothing() {
             "application/json"
         };
         let what = format!("{method} {path} {body}");
-        let reply = call(&app, method, path, Some(content_type), &body).await;
+        let reply = app
+            .call(method, path, Some(content_type), None, &body)
+            .await;
         assert_eq!(reply.status, 400, "{what}: {}", reply.body);
         let messages = reply.body["errors"][field]
             .as_array()
@@ -1520,15 +1488,15 @@ async fn rest_bad_version_input_is_400_and_writes_nothing() {
 #[tokio::test]
 async fn rest_bad_input_for_an_existing_version_changes_nothing() {
     let app = TestApp::start().await;
-    let reply = put(
-        &app,
-        "/pacticipants/Foo/versions/1",
-        &json!({ "buildUrl": "https://ci.example/1", "tags": [{ "name": "dev" }] }),
-    )
-    .await;
+    let reply = app
+        .json(
+            Method::PUT,
+            "/pacticipants/Foo/versions/1",
+            &json!({ "buildUrl": "https://ci.example/1", "tags": [{ "name": "dev" }] }),
+        )
+        .await;
     assert_eq!(reply.status, 201);
-    let reply = put(
-        &app,
+    let reply = app.json(Method::PUT,
         "/pacticipants/Foo/versions/1",
         &json!({ "buildUrl": "https://ci.example/2", "branch": "main", "tags": [{ "name": "prod" }, { "name": "" }] }),
     )
@@ -1553,14 +1521,15 @@ async fn rest_non_json_version_bodies_are_415() {
         (Method::PUT, "text/plain"),
         (Method::PATCH, "application/xml"),
     ] {
-        let reply = call(
-            &app,
-            method.clone(),
-            "/pacticipants/Foo/versions/1",
-            Some(content_type),
-            "{}",
-        )
-        .await;
+        let reply = app
+            .call(
+                method.clone(),
+                "/pacticipants/Foo/versions/1",
+                Some(content_type),
+                None,
+                "{}",
+            )
+            .await;
         assert_eq!(reply.status, 415, "{method} {content_type}: {}", reply.body);
     }
     assert_nothing_written(&app, "415").await;
@@ -1784,16 +1753,17 @@ async fn snapshot_app() -> TestApp {
         ..Default::default()
     })
     .await;
-    let reply = put(
-        &app,
-        "/pacticipants/Foo/versions/1.0.0",
-        &json!({
-            "buildUrl": "https://ci.example/builds/1",
-            "branch": "feat/x",
-            "tags": [{ "name": "prod" }],
-        }),
-    )
-    .await;
+    let reply = app
+        .json(
+            Method::PUT,
+            "/pacticipants/Foo/versions/1.0.0",
+            &json!({
+                "buildUrl": "https://ci.example/builds/1",
+                "branch": "feat/x",
+                "tags": [{ "name": "prod" }],
+            }),
+        )
+        .await;
     assert_eq!(reply.status, 201, "{}", reply.body);
     app
 }
@@ -1852,12 +1822,16 @@ fn tags_of(body: &Value) -> Vec<(String, String)> {
 async fn rest_put_and_patch_with_tags_replace_the_versions_tags() {
     let app = TestApp::start().await;
     let path = "/pacticipants/Foo/versions/1";
-    let reply = put(&app, path, &json!({ "tags": [{ "name": "a" }] })).await;
+    let reply = app
+        .json(Method::PUT, path, &json!({ "tags": [{ "name": "a" }] }))
+        .await;
     assert_eq!(reply.status, 201, "{}", reply.body);
     assert_eq!(names(&reply.body["_embedded"]["tags"]), ["a"]);
 
     // PUT with tags: the version's tags become exactly those.
-    let reply = put(&app, path, &json!({ "tags": [{ "name": "b" }] })).await;
+    let reply = app
+        .json(Method::PUT, path, &json!({ "tags": [{ "name": "b" }] }))
+        .await;
     assert_eq!(reply.status, 200, "{}", reply.body);
     assert_eq!(names(&reply.body["_embedded"]["tags"]), ["b"]);
     let (_, fetched) = app.get(path).await;
@@ -1875,18 +1849,15 @@ async fn rest_put_and_patch_with_tags_replace_the_versions_tags() {
         json!({ "tags": null }),
         json!({ "buildUrl": "https://ci/1" }),
     ] {
-        let reply = put(&app, path, &body).await;
+        let reply = app.json(Method::PUT, path, &body).await;
         assert_eq!(reply.status, 200, "{body}: {}", reply.body);
         assert_eq!(tags_of(&reply.body), b, "{body}");
     }
 
     // PATCH with tags replaces them too; a tag kept is the same tag.
-    let reply = merge_patch(
-        &app,
-        path,
-        &json!({ "tags": [{ "name": "c" }, { "name": "b" }] }),
-    )
-    .await;
+    let reply = app
+        .merge_patch(path, &json!({ "tags": [{ "name": "c" }, { "name": "b" }] }))
+        .await;
     assert_eq!(reply.status, 200, "{}", reply.body);
     assert_eq!(names(&reply.body["_embedded"]["tags"]), ["b", "c"]);
     assert_eq!(tags_of(&reply.body)[0], b[0], "b was kept, not re-created");
@@ -1894,7 +1865,7 @@ async fn rest_put_and_patch_with_tags_replace_the_versions_tags() {
 
     // PATCH without `tags` leaves them.
     for body in [json!({}), json!({ "buildUrl": "https://ci/2" })] {
-        let reply = merge_patch(&app, path, &body).await;
+        let reply = app.merge_patch(path, &body).await;
         assert_eq!(reply.status, 200, "{body}: {}", reply.body);
         assert_eq!(
             names(&reply.body["_embedded"]["tags"]),
@@ -1904,15 +1875,12 @@ async fn rest_put_and_patch_with_tags_replace_the_versions_tags() {
     }
 
     // Duplicates count once; an empty list removes every tag.
-    let reply = merge_patch(
-        &app,
-        path,
-        &json!({ "tags": [{ "name": "d" }, { "name": "d" }] }),
-    )
-    .await;
+    let reply = app
+        .merge_patch(path, &json!({ "tags": [{ "name": "d" }, { "name": "d" }] }))
+        .await;
     assert_eq!(reply.status, 200, "{}", reply.body);
     assert_eq!(names(&reply.body["_embedded"]["tags"]), ["d"]);
-    let reply = put(&app, path, &json!({ "tags": [] })).await;
+    let reply = app.json(Method::PUT, path, &json!({ "tags": [] })).await;
     assert_eq!(reply.status, 200, "{}", reply.body);
     assert_eq!(
         names(&reply.body["_embedded"]["tags"]),
@@ -1921,14 +1889,17 @@ async fn rest_put_and_patch_with_tags_replace_the_versions_tags() {
     assert_eq!(app.count("tags").await, 0);
 
     // Only this version's tags are replaced.
-    let reply = put(
-        &app,
-        "/pacticipants/Foo/versions/2",
-        &json!({ "tags": [{ "name": "x" }] }),
-    )
-    .await;
+    let reply = app
+        .json(
+            Method::PUT,
+            "/pacticipants/Foo/versions/2",
+            &json!({ "tags": [{ "name": "x" }] }),
+        )
+        .await;
     assert_eq!(reply.status, 201, "{}", reply.body);
-    let reply = put(&app, path, &json!({ "tags": [{ "name": "y" }] })).await;
+    let reply = app
+        .json(Method::PUT, path, &json!({ "tags": [{ "name": "y" }] }))
+        .await;
     assert_eq!(reply.status, 200, "{}", reply.body);
     let (_, two) = app.get("/pacticipants/Foo/versions/2").await;
     assert_eq!(names(&two["_embedded"]["tags"]), ["x"]);
@@ -1939,14 +1910,17 @@ async fn rest_put_and_patch_with_tags_replace_the_versions_tags() {
 async fn rest_put_with_bad_tags_keeps_the_old_ones() {
     let app = TestApp::start().await;
     let path = "/pacticipants/Foo/versions/1";
-    let reply = put(&app, path, &json!({ "tags": [{ "name": "a" }] })).await;
+    let reply = app
+        .json(Method::PUT, path, &json!({ "tags": [{ "name": "a" }] }))
+        .await;
     assert_eq!(reply.status, 201, "{}", reply.body);
-    let reply = put(
-        &app,
-        path,
-        &json!({ "tags": [{ "name": "b" }, { "name": " " }] }),
-    )
-    .await;
+    let reply = app
+        .json(
+            Method::PUT,
+            path,
+            &json!({ "tags": [{ "name": "b" }, { "name": " " }] }),
+        )
+        .await;
     assert_eq!(reply.status, 400, "{}", reply.body);
     assert!(reply.body["errors"]["tags[1]"].is_array(), "{}", reply.body);
     let (_, fetched) = app.get(path).await;
@@ -2002,16 +1976,17 @@ async fn version_table_counts(app: &TestApp) -> Vec<(&'static str, i64)> {
 
 /// Foo version 1 on branch main with tag prod, as REST shows it.
 async fn seed_tagged_version(app: &TestApp) -> Value {
-    let reply = put(
-        app,
-        "/pacticipants/Foo/versions/1",
-        &json!({
-            "buildUrl": "https://ci/1",
-            "branch": "main",
-            "tags": [{ "name": "prod" }],
-        }),
-    )
-    .await;
+    let reply = app
+        .json(
+            Method::PUT,
+            "/pacticipants/Foo/versions/1",
+            &json!({
+                "buildUrl": "https://ci/1",
+                "branch": "main",
+                "tags": [{ "name": "prod" }],
+            }),
+        )
+        .await;
     assert_eq!(reply.status, 201, "{}", reply.body);
     let (status, body) = app.get("/pacticipants/Foo/versions/1").await;
     assert_eq!(status, 200, "{body}");
@@ -2049,7 +2024,7 @@ async fn rest_control_characters_in_versions_are_404_on_reads_and_400_on_writes(
         ),
         (Method::DELETE, "/pacticipants/Foo/branches/a%00/versions/1"),
     ] {
-        let reply = call(&app, method.clone(), path, None, "").await;
+        let reply = app.call(method.clone(), path, None, None, "").await;
         let what = format!("{method} {path}");
         assert_eq!(reply.status, 404, "{what}: {}", reply.body);
         assert!(reply.body["error"].is_string(), "{what}: {}", reply.body);
@@ -2148,7 +2123,9 @@ async fn rest_control_characters_in_versions_are_404_on_reads_and_400_on_writes(
             "application/json"
         };
         let what = format!("{method} {path} {body}");
-        let reply = call(&app, method, path, Some(content_type), &body.to_string()).await;
+        let reply = app
+            .call(method, path, Some(content_type), None, &body.to_string())
+            .await;
         assert_eq!(reply.status, 400, "{what}: {}", reply.body);
         let messages = reply.body["errors"][field]
             .as_array()
