@@ -2,6 +2,7 @@
 //! a real server on a loopback port, and the real Pact tools.
 
 pub mod app;
+pub mod builders;
 pub mod contracts;
 pub mod pg;
 pub mod process;
