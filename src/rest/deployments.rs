@@ -5,16 +5,17 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use serde_json::{Map, Value, json};
+use serde_json::{Value, json};
 
-use super::environments::environment_json;
 use super::error::document;
-use super::hal::{self, Base};
+use super::hal::Base;
 use super::routes::Routes;
+use super::views::deployments::{
+    DeployedVersionView, DeployedVersionsView, ReleasedVersionView, ReleasedVersionsView,
+};
 use super::{AppState, JsonBody, Path, RawBody, created_or_ok, hal as respond};
 use crate::error::{Error, Result};
 use crate::links::paths;
-use crate::service::deployments::{DeployedVersion, ReleasedVersion, VersionPlaces};
 use crate::service::environments::EnvironmentKey;
 
 pub fn routes() -> Routes {
@@ -37,174 +38,6 @@ pub fn routes() -> Routes {
         )
 }
 
-/// What a deployed or released version embeds: everything when it is the
-/// resource, its pacticipant and version in an environment's listing, and
-/// nothing in a version's.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Embed {
-    All,
-    PacticipantAndVersion,
-    Nothing,
-}
-
-fn embedded(base: &Base, pacticipant: &str, version: &str, environment: Option<Value>) -> Value {
-    let mut embedded = Map::new();
-    embedded.insert(
-        "pacticipant".into(),
-        json!({
-            "name": pacticipant,
-            "_links": { "self": hal::link(base.pacticipant(pacticipant)) },
-        }),
-    );
-    embedded.insert(
-        "version".into(),
-        json!({
-            "number": version,
-            "_links": { "self": hal::named(base.version(pacticipant, version), "Version", version) },
-        }),
-    );
-    if let Some(environment) = environment {
-        embedded.insert("environment".into(), environment);
-    }
-    Value::Object(embedded)
-}
-
-/// A deployed version as the Pact Broker renders it: absent values are
-/// left out, and `target` is the deprecated name of `applicationInstance`.
-pub fn deployed_version_json(base: &Base, d: &DeployedVersion, embed: Embed) -> Value {
-    let mut body = Map::new();
-    body.insert("uuid".into(), json!(d.uuid));
-    body.insert("currentlyDeployed".into(), json!(d.currently_deployed));
-    if let Some(instance) = &d.application_instance {
-        body.insert("target".into(), json!(instance));
-        body.insert("applicationInstance".into(), json!(instance));
-    }
-    if let Some(at) = d.undeployed_at {
-        body.insert("undeployedAt".into(), json!(hal::time(at)));
-        body.insert("updatedAt".into(), json!(hal::time(at)));
-    }
-    body.insert("createdAt".into(), json!(hal::time(d.created_at)));
-    if embed != Embed::Nothing {
-        let environment = (embed == Embed::All).then(|| environment_json(base, &d.environment));
-        body.insert(
-            "_embedded".into(),
-            embedded(base, &d.pacticipant, &d.version, environment),
-        );
-    }
-    body.insert(
-        "_links".into(),
-        json!({ "self": hal::link(base.deployed_version(&d.uuid)) }),
-    );
-    Value::Object(body)
-}
-
-pub fn released_version_json(base: &Base, r: &ReleasedVersion, embed: Embed) -> Value {
-    let mut body = Map::new();
-    body.insert("uuid".into(), json!(r.uuid));
-    body.insert("currentlySupported".into(), json!(r.currently_supported));
-    if let Some(at) = r.support_ended_at {
-        body.insert("updatedAt".into(), json!(hal::time(at)));
-    }
-    body.insert("createdAt".into(), json!(hal::time(r.created_at)));
-    if let Some(at) = r.support_ended_at {
-        body.insert("supportEndedAt".into(), json!(hal::time(at)));
-    }
-    if embed != Embed::Nothing {
-        let environment = (embed == Embed::All).then(|| environment_json(base, &r.environment));
-        body.insert(
-            "_embedded".into(),
-            embedded(base, &r.pacticipant, &r.version, environment),
-        );
-    }
-    body.insert(
-        "_links".into(),
-        json!({ "self": hal::link(base.released_version(&r.uuid)) }),
-    );
-    Value::Object(body)
-}
-
-/// `pb:deployed-environments` links: where a version or pacticipant is or
-/// was deployed. Snake case keys, as the Pact Broker writes them.
-pub fn deployed_environment_links<'a>(
-    base: &Base,
-    deployed: impl IntoIterator<Item = &'a DeployedVersion>,
-    with_instance: bool,
-) -> Value {
-    deployed
-        .into_iter()
-        .map(|d| {
-            let display = &d.environment.display_name;
-            let mut link = json!({
-                "title": format!("Version deployed to {display}"),
-                "name": display,
-                "href": base.deployed_version(&d.uuid),
-                "currently_deployed": d.currently_deployed,
-            });
-            if with_instance && let Some(instance) = &d.application_instance {
-                link["application_instance"] = json!(instance);
-            }
-            link
-        })
-        .collect()
-}
-
-/// `pb:released-environments` links: where a version is or was released.
-pub fn released_environment_links<'a>(
-    base: &Base,
-    released: impl IntoIterator<Item = &'a ReleasedVersion>,
-) -> Value {
-    released
-        .into_iter()
-        .map(|r| {
-            let display = &r.environment.display_name;
-            json!({
-                "title": format!("Version released to {display}"),
-                "name": display,
-                "href": base.released_version(&r.uuid),
-                "currently_supported": r.currently_supported,
-            })
-        })
-        .collect()
-}
-
-/// The version resource's links to where the version is and can go:
-/// `pb:record-deployment` and `pb:record-release` are arrays named after
-/// each environment, which is how the CLIs find the one to record to.
-pub fn add_version_places(base: &Base, version: &mut Value, places: &VersionPlaces) {
-    let Some(links) = version.get_mut("_links").and_then(Value::as_object_mut) else {
-        return;
-    };
-    let record = |path: &str, verb: &str| -> Value {
-        places
-            .environments
-            .iter()
-            .map(|e| {
-                json!({
-                    "title": format!("Record {verb} to {}", e.display_name),
-                    "name": e.name,
-                    "href": base.fill(path, &[&places.pacticipant, &places.version, &e.uuid]),
-                })
-            })
-            .collect()
-    };
-    links.insert(
-        "pb:deployed-environments".into(),
-        deployed_environment_links(base, &places.deployed, true),
-    );
-    links.insert(
-        "pb:released-environments".into(),
-        released_environment_links(base, &places.released),
-    );
-    links.insert(
-        "pb:record-deployment".into(),
-        record(paths::VERSION_DEPLOYMENTS, "deployment"),
-    );
-    links.insert(
-        "pb:record-release".into(),
-        record(paths::VERSION_RELEASES, "release"),
-    );
-}
-
 async fn deployments_of_version(
     State(state): State<AppState>,
     base: Base,
@@ -214,13 +47,9 @@ async fn deployments_of_version(
         .broker
         .deployments_of_version(&p, &v, EnvironmentKey::Uuid(&uuid))
         .await?;
-    let href = base.version_deployments(&p, &v, &uuid);
     Ok(respond(
         StatusCode::OK,
-        json!({
-            "_embedded": { "deployedVersions": deployed.iter().map(|d| deployed_version_json(&base, d, Embed::Nothing)).collect::<Vec<_>>() },
-            "_links": { "self": hal::titled(href, &format!("Deployed versions for {p} version {v} in environment {}", environment.display_name)) },
-        }),
+        DeployedVersionsView::of_version(&base, (&p, &v, &uuid), &environment, &deployed),
     ))
 }
 
@@ -256,7 +85,7 @@ async fn record_deployment(
     Ok(created_or_ok(
         true,
         base.deployed_version(&deployed.uuid),
-        deployed_version_json(&base, &deployed, Embed::All),
+        DeployedVersionView::new(&base, &deployed),
     ))
 }
 
@@ -269,13 +98,9 @@ async fn releases_of_version(
         .broker
         .releases_of_version(&p, &v, EnvironmentKey::Uuid(&uuid))
         .await?;
-    let href = base.version_releases(&p, &v, &uuid);
     Ok(respond(
         StatusCode::OK,
-        json!({
-            "_embedded": { "releasedVersions": released.iter().map(|r| released_version_json(&base, r, Embed::Nothing)).collect::<Vec<_>>() },
-            "_links": { "self": hal::titled(href, &format!("Released versions for {p} version {v} in {}", environment.display_name)) },
-        }),
+        ReleasedVersionsView::of_version(&base, (&p, &v, &uuid), &environment, &released),
     ))
 }
 
@@ -292,7 +117,7 @@ async fn record_release(
     Ok(created_or_ok(
         created,
         base.released_version(&released.uuid),
-        released_version_json(&base, &released, Embed::All),
+        ReleasedVersionView::new(&base, &released),
     ))
 }
 
@@ -304,7 +129,7 @@ async fn show_deployed(
     let deployed = state.broker.get_deployed_version(&uuid).await?;
     Ok(respond(
         StatusCode::OK,
-        deployed_version_json(&base, &deployed, Embed::All),
+        DeployedVersionView::new(&base, &deployed),
     ))
 }
 
@@ -316,7 +141,7 @@ async fn show_released(
     let released = state.broker.get_released_version(&uuid).await?;
     Ok(respond(
         StatusCode::OK,
-        released_version_json(&base, &released, Embed::All),
+        ReleasedVersionView::new(&base, &released),
     ))
 }
 
@@ -377,7 +202,7 @@ async fn patch_deployed(
     };
     Ok(respond(
         StatusCode::OK,
-        deployed_version_json(&base, &deployed, Embed::All),
+        DeployedVersionView::new(&base, &deployed),
     ))
 }
 
@@ -401,6 +226,6 @@ async fn patch_released(
     };
     Ok(respond(
         StatusCode::OK,
-        released_version_json(&base, &released, Embed::All),
+        ReleasedVersionView::new(&base, &released),
     ))
 }

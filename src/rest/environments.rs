@@ -6,19 +6,18 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::get;
 use serde::Deserialize;
-use serde_json::{Map, Value, json};
+use serde_json::Value;
 
-use super::deployments::{Embed, deployed_version_json, released_version_json};
 use super::error::document;
-use super::hal::{self, Base};
+use super::hal::Base;
 use super::routes::Routes;
+use super::views::deployments::{DeployedVersionsView, ReleasedVersionsView};
+use super::views::environments::{EnvironmentView, EnvironmentsView};
 use super::{AppState, JsonBody, Path, Query, hal as respond};
 use crate::error::{Error, Result, Violations};
 use crate::links::paths;
 use crate::service::deployments::PlaceQuery;
-use crate::service::environments::{
-    Contact, Environment, EnvironmentInput, EnvironmentKey, EnvironmentPatch,
-};
+use crate::service::environments::{Contact, EnvironmentInput, EnvironmentKey, EnvironmentPatch};
 
 pub fn routes() -> Routes {
     Routes::new()
@@ -32,53 +31,6 @@ pub fn routes() -> Routes {
             paths::CURRENTLY_SUPPORTED,
             document(get(currently_supported)),
         )
-}
-
-pub fn environment_url(base: &Base, uuid: &str) -> String {
-    base.environment(uuid)
-}
-
-pub fn environment_json(base: &Base, e: &Environment) -> Value {
-    let mut body = Map::new();
-    body.insert("uuid".into(), json!(e.uuid));
-    body.insert("name".into(), json!(e.name));
-    body.insert("displayName".into(), json!(e.display_name));
-    body.insert("production".into(), json!(e.production));
-    if let Some(contacts) = &e.contacts {
-        let contacts = contacts
-            .iter()
-            .map(|c| {
-                let mut contact = Map::new();
-                contact.insert("name".into(), json!(c.name));
-                if let Some(details) = &c.details {
-                    contact.insert("details".into(), Value::Object(details.clone()));
-                }
-                Value::Object(contact)
-            })
-            .collect();
-        body.insert("contacts".into(), Value::Array(contacts));
-    }
-    // Like the Pact Broker, `updatedAt` only once it differs.
-    if e.updated_at != e.created_at {
-        body.insert("updatedAt".into(), json!(hal::time(e.updated_at)));
-    }
-    body.insert("createdAt".into(), json!(hal::time(e.created_at)));
-    body.insert(
-        "_links".into(),
-        json!({
-            "self": hal::named(environment_url(base, &e.uuid), "Environment", &e.name),
-            "pb:currently-deployed-deployed-versions": hal::titled(
-                base.currently_deployed(&e.uuid),
-                &format!("Versions currently deployed to {} environment", e.display_name),
-            ),
-            "pb:currently-supported-released-versions": hal::titled(
-                base.currently_supported(&e.uuid),
-                &format!("Versions released and supported in {} environment", e.display_name),
-            ),
-            "pb:environments": hal::titled(base.environments(), "Environments"),
-        }),
-    );
-    Value::Object(body)
 }
 
 /// The body of a POST or PUT, with a precise error for each field of the
@@ -190,19 +142,9 @@ async fn list(
         },
         None => state.broker.list_environments(None).await?.0,
     };
-    let links: Vec<Value> = environments
-        .iter()
-        .map(|e| hal::named(environment_url(&base, &e.uuid), "Environment", &e.name))
-        .collect();
     Ok(respond(
         StatusCode::OK,
-        json!({
-            "_embedded": { "environments": environments.iter().map(|e| environment_json(&base, e)).collect::<Vec<_>>() },
-            "_links": {
-                "self": hal::titled(base.environments(), "Environments"),
-                "pb:environments": links,
-            },
-        }),
+        EnvironmentsView::new(&base, &environments),
     ))
 }
 
@@ -220,8 +162,8 @@ async fn create(
         .map_err(|err| name_taken_as_invalid(err, name.as_deref()))?;
     Ok(super::created_or_ok(
         true,
-        environment_url(&base, &environment.uuid),
-        environment_json(&base, &environment),
+        base.environment(&environment.uuid),
+        EnvironmentView::new(&base, &environment),
     ))
 }
 
@@ -236,7 +178,7 @@ async fn show(
         .await?;
     Ok(respond(
         StatusCode::OK,
-        environment_json(&base, &environment),
+        EnvironmentView::new(&base, &environment),
     ))
 }
 
@@ -261,7 +203,7 @@ async fn replace(
         .map_err(|err| name_taken_as_invalid(err, name.as_deref()))?;
     Ok(respond(
         StatusCode::OK,
-        environment_json(&base, &environment),
+        EnvironmentView::new(&base, &environment),
     ))
 }
 
@@ -271,14 +213,6 @@ async fn delete(State(state): State<AppState>, Path(uuid): Path<String>) -> Resu
         .delete_environment(EnvironmentKey::Uuid(&uuid))
         .await?;
     Ok(StatusCode::NO_CONTENT)
-}
-
-/// The URL a listing was asked for, query included, as its `self`.
-fn self_href(url: String, query: Option<&str>) -> String {
-    match query.filter(|q| !q.is_empty()) {
-        Some(query) => format!("{url}?{query}"),
-        None => url,
-    }
 }
 
 #[derive(Deserialize)]
@@ -319,13 +253,12 @@ async fn currently_deployed(
         .await?;
     Ok(respond(
         StatusCode::OK,
-        json!({
-            "_embedded": { "deployedVersions": deployed.iter().map(|d| deployed_version_json(&base, d, Embed::PacticipantAndVersion)).collect::<Vec<_>>() },
-            "_links": { "self": hal::titled(
-                self_href(base.currently_deployed(&uuid), raw.as_deref()),
-                &format!("Currently deployed versions for {}", environment.display_name),
-            ) },
-        }),
+        DeployedVersionsView::currently_deployed(
+            &base,
+            (&uuid, raw.as_deref()),
+            &environment,
+            &deployed,
+        ),
     ))
 }
 
@@ -360,12 +293,11 @@ async fn currently_supported(
         .await?;
     Ok(respond(
         StatusCode::OK,
-        json!({
-            "_embedded": { "releasedVersions": released.iter().map(|r| released_version_json(&base, r, Embed::PacticipantAndVersion)).collect::<Vec<_>>() },
-            "_links": { "self": hal::titled(
-                self_href(base.currently_supported(&uuid), raw.as_deref()),
-                &format!("Currently supported versions in {}", environment.display_name),
-            ) },
-        }),
+        ReleasedVersionsView::currently_supported(
+            &base,
+            (&uuid, raw.as_deref()),
+            &environment,
+            &released,
+        ),
     ))
 }

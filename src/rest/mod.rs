@@ -17,6 +17,7 @@ mod routes;
 mod tokens;
 mod verifications;
 mod versions;
+mod views;
 
 use axum::Router;
 use axum::body::Bytes;
@@ -251,18 +252,22 @@ fn is_json(content_type: &str) -> bool {
     media == "application/json" || media.ends_with("+json")
 }
 
-/// A HAL response with the given status.
-pub fn hal(status: StatusCode, body: Value) -> Response {
-    (
-        status,
-        [(header::CONTENT_TYPE, "application/hal+json;charset=utf-8")],
-        body.to_string(),
-    )
-        .into_response()
+/// A HAL response with the given status: `body` as JSON text.
+pub fn hal(status: StatusCode, body: impl serde::Serialize) -> Response {
+    match serde_json::to_string(&body) {
+        Ok(text) => (
+            status,
+            [(header::CONTENT_TYPE, "application/hal+json;charset=utf-8")],
+            text,
+        )
+            .into_response(),
+        Err(err) => Error::Internal(anyhow::Error::from(err).context("writing a response body"))
+            .into_response(),
+    }
 }
 
 /// 201 with a Location header when `created`, else 200.
-pub fn created_or_ok(created: bool, location: String, body: Value) -> Response {
+pub fn created_or_ok(created: bool, location: String, body: impl serde::Serialize) -> Response {
     let mut response = hal(
         if created {
             StatusCode::CREATED
@@ -313,25 +318,6 @@ pub fn pagination(
     listed_page: crate::domain::page::Page,
     total: i64,
 ) -> (Value, Value) {
-    let size = listed_page.size;
-    let number = listed_page.number();
-    let total_pages = (total + size - 1) / size;
-    let href = |n: i64| format!("{collection}?page={n}&size={size}");
-    let mut links = serde_json::Map::new();
-    if number < total_pages {
-        links.insert("next".into(), hal::titled(href(number + 1), "Next page"));
-    }
-    if number > 1 {
-        links.insert(
-            "previous".into(),
-            hal::titled(href(number - 1), "Previous page"),
-        );
-    }
-    let page = serde_json::json!({
-        "number": number,
-        "size": size,
-        "totalElements": total,
-        "totalPages": total_pages,
-    });
-    (page, Value::Object(links))
+    let (page, links) = views::pagination(collection, listed_page, total);
+    (serde_json::json!(page), serde_json::json!(links))
 }

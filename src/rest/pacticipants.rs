@@ -6,19 +6,15 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::get;
 use serde::Deserialize;
-use serde_json::{Value, json};
 
-use super::deployments::deployed_environment_links;
 use super::error::document;
-use super::hal::{self, Base};
+use super::hal::Base;
 use super::routes::Routes;
-use super::versions::version_json;
-use super::{
-    AppState, JsonBody, PageQuery, Path, Query, created_or_ok, hal as respond, pagination,
-};
+use super::views::pacticipants::{LabelView, LabelsView, PacticipantView, PacticipantsView};
+use super::{AppState, JsonBody, PageQuery, Path, Query, created_or_ok, hal as respond};
 use crate::error::{Error, Result};
 use crate::links::paths;
-use crate::service::deployments::PlaceQuery;
+use crate::service::deployments::{DeployedVersion, PlaceQuery};
 use crate::service::{Pacticipant, PacticipantDetails, PacticipantPatch};
 
 pub fn routes() -> Routes {
@@ -34,46 +30,6 @@ pub fn routes() -> Routes {
             document(get(show_label).put(add_label).delete(remove_label)),
         )
         .route(paths::LABELS, get(labels))
-}
-
-fn pacticipant_json(base: &Base, p: &Pacticipant) -> Value {
-    let name = p.name.as_str();
-    let mut embedded = json!({
-        "labels": p.labels.iter().map(|l| json!({
-            "name": l,
-            "_links": { "self": hal::named(base.label(name, l), "Label", l) },
-        })).collect::<Vec<_>>(),
-    });
-    if let Some(latest) = &p.latest_version {
-        let version = version_json(base, latest);
-        embedded["latestVersion"] = version.clone();
-        embedded["latest-version"] = version;
-    }
-    json!({
-        "name": p.name,
-        "displayName": p.display_name,
-        "mainBranch": p.main_branch,
-        "repositoryUrl": p.repository_url,
-        "repositoryName": p.repository_name,
-        "repositoryNamespace": p.repository_namespace,
-        "createdAt": hal::time(p.created_at),
-        "updatedAt": hal::time(p.updated_at),
-        "_embedded": embedded,
-        "_links": {
-            "self": hal::named(base.pacticipant(name), "Pacticipant", name),
-            "pb:versions": hal::titled(base.versions(name), "All versions of this pacticipant"),
-            "versions": hal::titled(base.versions(name), "Deprecated - use pb:versions"),
-            "pb:branches": hal::titled(base.branches(name), "All branches of this pacticipant"),
-            "pb:version": hal::templated(base.template(paths::VERSION, &[name]), "Get, create or delete a pacticipant version"),
-            "pb:version-tag": hal::templated(base.template(paths::TAG, &[name]), &format!("Get, create or delete a tag for a version of {name}")),
-            "pb:branch-version": hal::templated(base.template(paths::BRANCH_VERSION, &[name]), &format!("Get or add/create a version for a branch of {name}")),
-            "pb:label": hal::templated(base.template(paths::LABEL, &[name]), &format!("Get, create or delete a label for {name}")),
-            "pb:can-i-deploy-badge": hal::templated(base.template(paths::CAN_I_DEPLOY_TAG_TO_TAG_BADGE, &[name]), &format!("Can I Deploy {name} badge")),
-            "pb:can-i-deploy-branch-to-environment-badge": hal::templated(base.template(paths::CAN_I_DEPLOY_BRANCH_TO_ENVIRONMENT_BADGE, &[name]), &format!("Can I Deploy {name} from branch to environment badge")),
-            // The Pact Broker documents each resource's relations in its own context.
-            "curies": [hal::curie(base, "pb", "pacticipant")],
-        },
-    })
 }
 
 /// The JSON fields of a pacticipant create, PUT or PATCH.
@@ -139,7 +95,11 @@ async fn list(
     Query(query): Query<PageQuery>,
 ) -> Result<Response> {
     let listed = state.broker.list_pacticipants(None, query.page()?).await?;
-    Ok(collection(&base, base.pacticipants(), listed, true))
+    // Also the deprecated top-level `pacticipants` array.
+    Ok(respond(
+        StatusCode::OK,
+        PacticipantsView::new(&base, base.pacticipants(), &listed, true),
+    ))
 }
 
 async fn list_with_label(
@@ -152,57 +112,10 @@ async fn list_with_label(
         .broker
         .list_pacticipants(Some(&label), query.page()?)
         .await?;
-    Ok(collection(
-        &base,
-        base.pacticipants_with_label(&label),
-        listed,
-        false,
+    Ok(respond(
+        StatusCode::OK,
+        PacticipantsView::new(&base, base.pacticipants_with_label(&label), &listed, false),
     ))
-}
-
-/// A page of pacticipants. `/pacticipants` also carries the deprecated
-/// top-level `pacticipants` array of the Pact Broker, which the Rust CLI's
-/// `list-pacticipants` reads.
-fn collection(
-    base: &Base,
-    href: String,
-    listed: crate::service::Listed<Pacticipant>,
-    deprecated_top_level: bool,
-) -> Response {
-    let items: Vec<Value> = listed
-        .items
-        .iter()
-        .map(|p| pacticipant_json(base, p))
-        .collect();
-    let (page, mut links) = pagination(&href, listed.page, listed.total);
-    links["self"] = hal::link(href);
-    links["pb:pacticipants"] = Value::Array(
-        listed
-            .items
-            .iter()
-            .map(|p| hal::named(base.pacticipant(&p.name), &p.display_name, &p.name))
-            .collect(),
-    );
-    links["pacticipants"] = links["pb:pacticipants"].clone();
-    links["pb:pacticipants-with-label"] = hal::templated(
-        base.template(paths::PACTICIPANTS_WITH_LABEL, &[]),
-        "Find pacticipants by label",
-    );
-    let mut body = json!({ "_embedded": { "pacticipants": items }, "_links": links, "page": page });
-    if deprecated_top_level {
-        body["pacticipants"] = Value::Array(
-            items
-                .iter()
-                .map(|item| {
-                    let mut item = item.clone();
-                    item["title"] =
-                        "DEPRECATED - Please use the embedded pacticipants collection".into();
-                    item
-                })
-                .collect(),
-        );
-    }
-    respond(StatusCode::OK, body)
 }
 
 async fn create(
@@ -222,7 +135,7 @@ async fn create(
     Ok(created_or_ok(
         true,
         location,
-        pacticipant_json(&base, &created),
+        PacticipantView::new(&base, &created),
     ))
 }
 
@@ -232,8 +145,11 @@ async fn show(
     Path(name): Path<String>,
 ) -> Result<Response> {
     let found = state.broker.get_pacticipant(&name).await?;
-    let body = with_deployed_environments(&state, &base, pacticipant_json(&base, &found)).await?;
-    Ok(respond(StatusCode::OK, body))
+    let deployed = deployed_now(&state, &found).await?;
+    Ok(respond(
+        StatusCode::OK,
+        PacticipantView::new(&base, &found).with_deployed(&base, &deployed),
+    ))
 }
 
 async fn replace(
@@ -264,42 +180,28 @@ async fn upsert(
     patch: PacticipantPatch,
 ) -> Result<Response> {
     let (p, created) = state.broker.update_pacticipant(name, patch, true).await?;
-    let body = with_deployed_environments(state, base, pacticipant_json(base, &p)).await?;
-    Ok(created_or_ok(created, base.pacticipant(&p.name), body))
+    let deployed = deployed_now(state, &p).await?;
+    Ok(created_or_ok(
+        created,
+        base.pacticipant(&p.name),
+        PacticipantView::new(base, &p).with_deployed(base, &deployed),
+    ))
 }
 
-/// The pacticipant resource links to where its versions are deployed now,
-/// as the Pact Broker's does (its collections do not).
-async fn with_deployed_environments(
-    state: &AppState,
-    base: &Base,
-    mut body: Value,
-) -> Result<Value> {
-    let name = body["name"].as_str().unwrap_or_default().to_owned();
+/// Where the versions of `p` are deployed now, which the pacticipant
+/// resource links to.
+async fn deployed_now(state: &AppState, p: &Pacticipant) -> Result<Vec<DeployedVersion>> {
     let query = PlaceQuery {
-        pacticipant: Some(&name),
+        pacticipant: Some(&p.name),
         ..PlaceQuery::default()
     };
     let (deployed, _) = state.broker.currently_deployed(query, None).await?;
-    body["_links"]["pb:deployed-environments"] = deployed_environment_links(base, &deployed, false);
-    Ok(body)
+    Ok(deployed)
 }
 
 async fn delete(State(state): State<AppState>, Path(name): Path<String>) -> Result<StatusCode> {
     state.broker.delete_pacticipant(&name).await?;
     Ok(StatusCode::NO_CONTENT)
-}
-
-fn label_json(base: &Base, pacticipant: &str, label: &str) -> Value {
-    json!({
-        "name": label,
-        "_links": {
-            "self": hal::named(base.label(pacticipant, label), "Label", label),
-            // The Pact Broker's relation; the `pb:` form is kept alongside.
-            "pacticipant": hal::named(base.pacticipant(pacticipant), "Pacticipant", pacticipant),
-            "pb:pacticipant": hal::named(base.pacticipant(pacticipant), "Pacticipant", pacticipant),
-        },
-    })
 }
 
 async fn show_label(
@@ -308,7 +210,7 @@ async fn show_label(
     Path((p, label)): Path<(String, String)>,
 ) -> Result<Response> {
     state.broker.get_label(&p, &label).await?;
-    Ok(respond(StatusCode::OK, label_json(&base, &p, &label)))
+    Ok(respond(StatusCode::OK, LabelView::new(&base, &p, &label)))
 }
 
 async fn add_label(
@@ -321,7 +223,7 @@ async fn add_label(
     Ok(created_or_ok(
         created,
         location,
-        label_json(&base, &p, &label),
+        LabelView::new(&base, &p, &label),
     ))
 }
 
@@ -339,15 +241,5 @@ async fn labels(
     Query(query): Query<PageQuery>,
 ) -> Result<Response> {
     let listed = state.broker.list_labels(query.page()?).await?;
-    let href = base.labels();
-    let (page, mut links) = pagination(&href, listed.page, listed.total);
-    links["self"] = hal::link(href);
-    Ok(respond(
-        StatusCode::OK,
-        json!({
-            "_embedded": { "labels": listed.items.iter().map(|l| json!({"name": l})).collect::<Vec<_>>() },
-            "_links": links,
-            "page": page,
-        }),
-    ))
+    Ok(respond(StatusCode::OK, LabelsView::new(&base, &listed)))
 }

@@ -7,48 +7,21 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::Response;
 use axum::routing::get;
 use serde::Deserialize;
-use serde_json::{Map, Value, json};
+use serde_json::Value;
 
-use super::hal::{self, Base};
+use super::hal::Base;
 use super::routes::Routes;
-use super::{
-    AppState, JsonBody, PageQuery, Path, Query, created_or_ok, hal as respond, pagination,
-};
+use super::views::tokens::{CreatedTokenView, TokenView, TokensView};
+use super::{AppState, JsonBody, PageQuery, Path, Query, created_or_ok, hal as respond};
 use crate::access::Rule;
 use crate::error::{Error, Result, Violations};
 use crate::links::paths;
-use crate::service::tokens::{Token, TokenInput};
+use crate::service::tokens::TokenInput;
 
 pub fn routes() -> Routes {
     Routes::new()
         .route_with(Rule::Admin, paths::TOKENS, get(list).post(create))
         .route_with(Rule::Admin, paths::TOKEN, get(show).delete(revoke))
-}
-
-fn token_url(base: &Base, uuid: &str) -> String {
-    base.token(uuid)
-}
-
-fn token_json(base: &Base, t: &Token) -> Map<String, Value> {
-    let mut body = Map::new();
-    body.insert("uuid".into(), json!(t.uuid));
-    body.insert("name".into(), json!(t.name));
-    body.insert("role".into(), json!(t.role.as_str()));
-    body.insert("createdAt".into(), json!(hal::time(t.created_at)));
-    if let Some(used) = t.last_used_at {
-        body.insert("lastUsedAt".into(), json!(hal::time(used)));
-    }
-    if let Some(revoked) = t.revoked_at {
-        body.insert("revokedAt".into(), json!(hal::time(revoked)));
-    }
-    body.insert(
-        "_links".into(),
-        json!({
-            "self": hal::named(token_url(base, &t.uuid), "Token", &t.name),
-            "tokens": hal::titled(base.tokens(), "Tokens"),
-        }),
-    );
-    body
 }
 
 /// The body of a POST, with a precise error for each field of the wrong
@@ -104,28 +77,9 @@ async fn list(
         .broker
         .list_tokens(include_revoked, page.page()?)
         .await?;
-    let (page, mut links) = pagination(&base.tokens(), listed.page, listed.total);
-    if include_revoked {
-        // The next and previous pages list the same tokens.
-        for link in links
-            .as_object_mut()
-            .into_iter()
-            .flat_map(|l| l.values_mut())
-        {
-            if let Some(href) = link["href"].as_str() {
-                link["href"] = json!(format!("{href}&includeRevoked=true"));
-            }
-        }
-    }
-    links["self"] = hal::titled(base.tokens(), "Tokens");
-    let tokens: Vec<Value> = listed
-        .items
-        .iter()
-        .map(|t| Value::Object(token_json(&base, t)))
-        .collect();
     Ok(respond(
         StatusCode::OK,
-        json!({ "_embedded": { "tokens": tokens }, "_links": links, "page": page }),
+        TokensView::new(&base, &listed, include_revoked),
     ))
 }
 
@@ -135,12 +89,10 @@ async fn create(
     JsonBody(body): JsonBody<Value>,
 ) -> Result<Response> {
     let created = state.broker.create_token(token_input(&body)?).await?;
-    let mut body = token_json(&base, &created.token);
-    body.insert("secret".into(), json!(created.secret));
     let mut response = created_or_ok(
         true,
-        token_url(&base, &created.token.uuid),
-        Value::Object(body),
+        base.token(&created.token.uuid),
+        CreatedTokenView::new(&base, &created),
     );
     // The body holds the secret: no cache may keep it.
     response
@@ -155,10 +107,7 @@ async fn show(
     Path(uuid): Path<String>,
 ) -> Result<Response> {
     let token = state.broker.get_token(&uuid).await?;
-    Ok(respond(
-        StatusCode::OK,
-        Value::Object(token_json(&base, &token)),
-    ))
+    Ok(respond(StatusCode::OK, TokenView::new(&base, &token)))
 }
 
 async fn revoke(State(state): State<AppState>, Path(uuid): Path<String>) -> Result<StatusCode> {

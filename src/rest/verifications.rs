@@ -12,11 +12,12 @@ use axum::response::Response;
 use axum::routing::{get, post};
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
-use serde_json::{Value, json};
+use serde_json::Value;
 
 use super::error::document;
-use super::hal::{self, Base};
+use super::hal::Base;
 use super::routes::Routes;
+use super::views::verifications::{VerificationSummaryView, VerificationView, verification_url};
 use super::{AppState, JsonBody, Path, created_or_ok, hal as respond};
 use crate::error::{Error, Result};
 use crate::links::paths;
@@ -55,41 +56,6 @@ pub fn routes() -> Routes {
             document(get(latest_of_tagged)),
         )
         .route(paths::VERIFICATION_SUMMARY, document(get(summary)))
-}
-
-fn content_url(base: &Base, v: &Verification) -> String {
-    base.pact_version(&v.provider, &v.consumer, &v.sha)
-}
-
-fn verification_url(base: &Base, v: &Verification) -> String {
-    base.verification_result(&v.provider, &v.consumer, &v.sha, &v.number.to_string())
-}
-
-/// The Pact Broker's verification result resource.
-fn verification_json(base: &Base, v: &Verification) -> Value {
-    json!({
-        "providerName": v.provider,
-        "providerApplicationVersion": v.provider_version,
-        "success": v.success,
-        "verificationDate": hal::time(v.verification_date),
-        "buildUrl": v.build_url,
-        "testResults": v.test_results,
-        "verifiedBy": v.verified_by,
-        "createdAt": hal::time(v.created_at),
-        "_links": {
-            "self": hal::named(
-                verification_url(base, v),
-                "Verification result",
-                &format!("Verification result {} for pact content {} between {} and {}", v.number, v.sha, v.consumer, v.provider),
-            ),
-            "pb:pact-version": hal::named(content_url(base, v), "Pact content version permalink", &v.sha),
-            "pb:provider-version": hal::named(
-                base.version(&v.provider, &v.provider_version),
-                "Provider version",
-                &v.provider_version,
-            ),
-        },
-    })
 }
 
 /// The verification result body the verifiers send.
@@ -147,7 +113,7 @@ async fn save(
     Ok(created_or_ok(
         true,
         location,
-        verification_json(base, &verification),
+        VerificationView::new(base, &verification),
     ))
 }
 
@@ -170,7 +136,7 @@ async fn publish_with_metadata(
 }
 
 fn ok(base: &Base, verification: &Verification) -> Response {
-    respond(StatusCode::OK, verification_json(base, verification))
+    respond(StatusCode::OK, VerificationView::new(base, verification))
 }
 
 async fn show(
@@ -265,30 +231,8 @@ async fn summary(
     Path((c, v)): Path<(String, String)>,
 ) -> Result<Response> {
     let summary = state.broker.verification_summary(&c, &v).await?;
-    let providers = |success: bool| {
-        summary
-            .verifications
-            .iter()
-            .filter(|v| v.success == success)
-            .map(|v| v.provider.as_str())
-            .collect::<Vec<_>>()
-    };
-    let body = json!({
-        "success": summary.success,
-        "providerSummary": {
-            "successful": providers(true),
-            "failed": providers(false),
-            "unknown": summary.unverified,
-        },
-        "_embedded": {
-            "verificationResults": summary.verifications.iter().map(|v| verification_json(&base, v)).collect::<Vec<_>>(),
-        },
-        "_links": {
-            "self": hal::titled(
-                base.verification_summary(&summary.consumer, &summary.consumer_version),
-                &format!("Latest verification results for consumer {} version {}", summary.consumer, summary.consumer_version),
-            ),
-        },
-    });
-    Ok(respond(StatusCode::OK, body))
+    Ok(respond(
+        StatusCode::OK,
+        VerificationSummaryView::new(&base, &summary),
+    ))
 }

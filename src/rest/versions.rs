@@ -5,21 +5,18 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::get;
 use serde::Deserialize;
-use serde_json::{Value, json};
 
-use super::deployments::{
-    add_version_places, deployed_environment_links, released_environment_links,
-};
 use super::error::document;
-use super::hal::{self, Base};
+use super::hal::Base;
 use super::routes::Routes;
-use super::{
-    AppState, JsonBody, PageQuery, Path, Query, created_or_ok, hal as respond, pagination,
+use super::views::versions::{
+    BranchVersionView, BranchView, BranchesView, TagView, VersionView, VersionsView,
 };
+use super::{AppState, JsonBody, PageQuery, Path, Query, created_or_ok, hal as respond};
 use crate::error::Result;
 use crate::links::paths;
 use crate::service::versions::{TagUpdate, VersionInput};
-use crate::service::{Branch, Listed, Tag, Version};
+use crate::service::{Listed, Version};
 
 pub fn routes() -> Routes {
     Routes::new()
@@ -59,67 +56,8 @@ pub fn routes() -> Routes {
         )
 }
 
-pub fn version_json(base: &Base, v: &Version) -> Value {
-    let p = v.pacticipant.as_str();
-    json!({
-        "number": v.number,
-        "buildUrl": v.build_url,
-        "createdAt": hal::time(v.created_at),
-        "_embedded": {
-            "branchVersions": v.branches.iter().map(|b| json!({
-                "name": b.name,
-                "latest": b.latest,
-                "_links": { "self": hal::named(base.branch_version(p, &b.name, &v.number), "Branch version", &b.name) },
-            })).collect::<Vec<_>>(),
-            "tags": v.tags.iter().map(|t| tag_json(base, t)).collect::<Vec<_>>(),
-        },
-        "_links": {
-            "self": hal::named(base.version(p, &v.number), "Version", &v.number),
-            "pb:pacticipant": hal::named(base.pacticipant(p), "Pacticipant", p),
-            "pb:tag": hal::templated(base.template(paths::TAG, &[p, &v.number]), "Get, create or delete a tag for this pacticipant version"),
-            "pb:latest-verification-results-where-pacticipant-is-consumer": hal::titled(base.verification_summary(p, &v.number), "Latest verification results for consumer version"),
-        },
-    })
-}
-
-fn tag_json(base: &Base, t: &Tag) -> Value {
-    json!({
-        "name": t.name,
-        "latest": t.latest,
-        "createdAt": hal::time(t.created_at),
-        "_links": {
-            "self": hal::named(base.tag(&t.pacticipant, &t.version, &t.name), "Tag", &t.name),
-            // The Pact Broker's tag resource names these `version` and
-            // `pacticipant`; the `pb:` forms are kept alongside.
-            "version": hal::named(base.version(&t.pacticipant, &t.version), "Version", &t.version),
-            "pacticipant": hal::named(base.pacticipant(&t.pacticipant), "Pacticipant", &t.pacticipant),
-            "pb:version": hal::named(base.version(&t.pacticipant, &t.version), "Version", &t.version),
-            "pb:pacticipant": hal::named(base.pacticipant(&t.pacticipant), "Pacticipant", &t.pacticipant),
-        },
-    })
-}
-
-fn branch_json(base: &Base, b: &Branch) -> Value {
-    let mut links = json!({
-        "self": hal::named(base.branch(&b.pacticipant, &b.name), "Branch", &b.name),
-        "pb:versions": hal::titled(base.branch_versions(&b.pacticipant, &b.name), "Versions of this branch"),
-        "pb:latest-version": hal::titled(base.branch_head(&b.pacticipant, &b.name), "Latest version of this branch"),
-        "pb:pacticipant": hal::named(base.pacticipant(&b.pacticipant), "Pacticipant", &b.pacticipant),
-    });
-    if b.latest_version.is_none() {
-        links.as_object_mut().map(|l| l.remove("pb:latest-version"));
-    }
-    json!({
-        "name": b.name,
-        "latestVersion": b.latest_version,
-        "createdAt": hal::time(b.created_at),
-        "updatedAt": hal::time(b.updated_at),
-        "_links": links,
-    })
-}
-
 /// A page of versions of `pacticipant`, each with where it was deployed
-/// and released, as the Pact Broker lists them.
+/// and released.
 async fn versions_collection(
     state: &AppState,
     base: &Base,
@@ -127,35 +65,14 @@ async fn versions_collection(
     href: String,
     listed: Listed<Version>,
 ) -> Result<Response> {
-    let (page, mut links) = pagination(&href, listed.page, listed.total);
-    links["self"] = hal::link(href);
     let numbers: Vec<String> = listed.items.iter().map(|v| v.number.clone()).collect();
     let (deployed, released) = state
         .broker
         .places_of_versions(pacticipant, &numbers)
         .await?;
-    let versions: Vec<Value> = listed
-        .items
-        .iter()
-        .map(|v| {
-            let mut body = version_json(base, v);
-            body["_links"]["pb:deployed-environments"] = deployed_environment_links(
-                base,
-                deployed.iter().filter(|d| d.version == v.number),
-                true,
-            );
-            body["_links"]["pb:released-environments"] =
-                released_environment_links(base, released.iter().filter(|r| r.version == v.number));
-            body
-        })
-        .collect();
     Ok(respond(
         StatusCode::OK,
-        json!({
-            "_embedded": { "versions": versions },
-            "_links": links,
-            "page": page,
-        }),
+        VersionsView::new(base, href, &listed, &deployed, &released),
     ))
 }
 
@@ -178,10 +95,11 @@ async fn show_version(
     Path((p, v)): Path<(String, String)>,
 ) -> Result<Response> {
     let version = state.broker.get_version(&p, &v).await?;
-    let mut body = version_json(&base, &version);
     let places = state.broker.version_places(&p, &v).await?;
-    add_version_places(&base, &mut body, &places);
-    Ok(respond(StatusCode::OK, body))
+    Ok(respond(
+        StatusCode::OK,
+        VersionView::new(&base, &version).with_places(&base, &places),
+    ))
 }
 
 #[derive(Deserialize, Default)]
@@ -254,10 +172,12 @@ async fn save_version(
         ..body.into()
     };
     let (version, created) = state.broker.put_version(p, v, input, tag_update).await?;
-    let mut body = version_json(base, &version);
     let places = state.broker.version_places(p, v).await?;
-    add_version_places(base, &mut body, &places);
-    Ok(created_or_ok(created, base.version(p, v), body))
+    Ok(created_or_ok(
+        created,
+        base.version(p, v),
+        VersionView::new(base, &version).with_places(base, &places),
+    ))
 }
 
 async fn delete_version(
@@ -274,7 +194,7 @@ async fn latest_version(
     Path(p): Path<String>,
 ) -> Result<Response> {
     let version = state.broker.latest_version(&p, None, None).await?;
-    Ok(respond(StatusCode::OK, version_json(&base, &version)))
+    Ok(respond(StatusCode::OK, VersionView::new(&base, &version)))
 }
 
 async fn latest_tagged_version(
@@ -283,7 +203,7 @@ async fn latest_tagged_version(
     Path((p, tag)): Path<(String, String)>,
 ) -> Result<Response> {
     let version = state.broker.latest_version(&p, Some(&tag), None).await?;
-    Ok(respond(StatusCode::OK, version_json(&base, &version)))
+    Ok(respond(StatusCode::OK, VersionView::new(&base, &version)))
 }
 
 async fn show_tag(
@@ -292,7 +212,7 @@ async fn show_tag(
     Path((p, v, t)): Path<(String, String, String)>,
 ) -> Result<Response> {
     let tag = state.broker.get_tag(&p, &v, &t).await?;
-    Ok(respond(StatusCode::OK, tag_json(&base, &tag)))
+    Ok(respond(StatusCode::OK, TagView::new(&base, &tag)))
 }
 
 async fn put_tag(
@@ -302,7 +222,7 @@ async fn put_tag(
 ) -> Result<Response> {
     let (tag, created) = state.broker.add_tag(&p, &v, &t).await?;
     let location = base.tag(&p, &v, &t);
-    Ok(created_or_ok(created, location, tag_json(&base, &tag)))
+    Ok(created_or_ok(created, location, TagView::new(&base, &tag)))
 }
 
 async fn delete_tag(
@@ -320,16 +240,9 @@ async fn list_branches(
     Query(query): Query<PageQuery>,
 ) -> Result<Response> {
     let listed = state.broker.list_branches(&p, query.page()?).await?;
-    let href = base.branches(&p);
-    let (page, mut links) = pagination(&href, listed.page, listed.total);
-    links["self"] = hal::link(href);
     Ok(respond(
         StatusCode::OK,
-        json!({
-            "_embedded": { "branches": listed.items.iter().map(|b| branch_json(&base, b)).collect::<Vec<_>>() },
-            "_links": links,
-            "page": page,
-        }),
+        BranchesView::new(&base, base.branches(&p), &listed),
     ))
 }
 
@@ -339,7 +252,7 @@ async fn show_branch(
     Path((p, b)): Path<(String, String)>,
 ) -> Result<Response> {
     let branch = state.broker.get_branch(&p, &b).await?;
-    Ok(respond(StatusCode::OK, branch_json(&base, &branch)))
+    Ok(respond(StatusCode::OK, BranchView::new(&base, &branch)))
 }
 
 async fn delete_branch(
@@ -370,20 +283,7 @@ async fn branch_head(
     Path((p, b)): Path<(String, String)>,
 ) -> Result<Response> {
     let version = state.broker.latest_version(&p, None, Some(&b)).await?;
-    Ok(respond(StatusCode::OK, version_json(&base, &version)))
-}
-
-fn branch_version_json(base: &Base, branch: &str, v: &Version) -> Value {
-    let p = v.pacticipant.as_str();
-    json!({
-        "name": branch,
-        "latest": v.branches.iter().any(|b| b.name == branch && b.latest),
-        "_links": {
-            "self": hal::named(base.branch_version(p, branch, &v.number), "Branch version", branch),
-            "pb:branch": hal::named(base.branch(p, branch), "Branch", branch),
-            "pb:version": hal::named(base.version(p, &v.number), "Version", &v.number),
-        },
-    })
+    Ok(respond(StatusCode::OK, VersionView::new(&base, &version)))
 }
 
 async fn show_branch_version(
@@ -394,7 +294,7 @@ async fn show_branch_version(
     let version = state.broker.get_branch_version(&p, &b, &v).await?;
     Ok(respond(
         StatusCode::OK,
-        branch_version_json(&base, &b, &version),
+        BranchVersionView::new(&base, &b, &version),
     ))
 }
 
@@ -408,7 +308,7 @@ async fn put_branch_version(
     Ok(created_or_ok(
         created,
         location,
-        branch_version_json(&base, &b, &version),
+        BranchVersionView::new(&base, &b, &version),
     ))
 }
 
