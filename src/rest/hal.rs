@@ -94,10 +94,6 @@ impl Curie {
     }
 }
 
-pub fn curie(base: &Base, name: &'static str, context: &str) -> Value {
-    json!(Curie::new(base, name, context))
-}
-
 /// The `curies` link of most resources: the `pb:` relations of the index.
 pub fn curies(base: &Base) -> Vec<Curie> {
     vec![Curie::new(base, "pb", "index")]

@@ -4,6 +4,7 @@
 
 pub mod deployments;
 pub mod environments;
+pub mod index;
 pub mod pacticipants;
 pub mod tokens;
 pub mod verifications;
