@@ -13,9 +13,9 @@ use std::time::{Duration, Instant};
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
-use pactwire::config::BrokerSettings;
 use pactwire::grpc::pb;
 use pactwire::grpc::pb::pact_service_client::PactServiceClient;
+use pactwire::settings::BrokerSettings;
 use pactwire::store::Store;
 use pactwire::store::local_pg::{Durability, LocalPostgres};
 use serde_json::json;

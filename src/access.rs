@@ -5,13 +5,12 @@
 use axum::http::{HeaderValue, Method};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
-use sha2::{Digest as _, Sha256};
 use subtle::ConstantTimeEq;
 
-use crate::config::AuthSettings;
-use crate::domain::access::Role;
+use crate::domain::access::{Role, digest};
 use crate::error::{Error, Result};
 use crate::service::Broker;
+use crate::settings::AuthSettings;
 
 /// What an operation requires.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -132,13 +131,6 @@ async fn identify(
             "the authorization scheme must be Basic or Bearer".into(),
         ))
     }
-}
-
-/// A SHA-256 digest: what Basic credentials are compared as.
-pub type Digest = [u8; 32];
-
-pub fn digest(text: &str) -> Digest {
-    Sha256::digest(text.as_bytes()).into()
 }
 
 /// The configured user with this name and password. Every user is

@@ -18,8 +18,9 @@ use tower::ServiceExt;
 use tower_http::LatencyUnit;
 use tower_http::trace::{DefaultOnResponse, TraceLayer};
 
-use crate::config::{AuthSettings, BrokerSettings, LogFormat, ServeArgs};
+use crate::config::{LogFormat, ServeArgs};
 use crate::service::Broker;
+use crate::settings::{AuthSettings, BrokerSettings};
 use crate::store::local_pg::{Durability, LocalPostgres};
 use crate::store::{self, Store};
 use crate::{grpc, rest, telemetry};
@@ -170,9 +171,11 @@ async fn serve_on(args: &ServeArgs, settings: BrokerSettings, url: &str) -> anyh
         .with_context(|| format!("listening on {address}"))?;
     log_access(&settings.auth);
     let server = start(listener, store, settings).await?;
+    // The address bound, not the one asked for: with port 0 the system
+    // picks the port, and this line is where operators and tests learn it.
     tracing::info!(
         address = %server.local_addr,
-        "pactwire is serving gRPC and REST on http://{}",
+        "listening on http://{} for gRPC and REST",
         server.local_addr
     );
     shutdown_signal().await;

@@ -1,6 +1,6 @@
-//! Typed configuration from flags and environment variables. Environment
-//! names follow the Pact Broker's image (`PACT_BROKER_*`) so existing
-//! deployments carry over.
+//! The command line: flags and environment variables, parsed into the
+//! broker's [`crate::settings`]. Environment names follow the Pact Broker's
+//! image (`PACT_BROKER_*`) so existing deployments carry over.
 
 use std::net::IpAddr;
 use std::path::PathBuf;
@@ -8,8 +8,8 @@ use std::path::PathBuf;
 use clap::builder::PossibleValuesParser;
 use clap::{Args, Parser, Subcommand};
 
-use crate::access::{self, Digest};
 use crate::domain::access::Role;
+use crate::settings::{AuthSettings, BasicUser, BrokerSettings};
 
 /// The pactwire command line.
 #[derive(Parser)]
@@ -279,46 +279,6 @@ fn given(value: &Option<String>) -> Option<&str> {
     value.as_deref().filter(|v| !v.is_empty())
 }
 
-/// Authentication and what is public, after parsing.
-#[derive(Clone, Debug, Default)]
-pub struct AuthSettings {
-    pub enabled: bool,
-    pub users: Vec<BasicUser>,
-    pub allow_public_read: bool,
-    pub public_heartbeat: bool,
-    pub public_badges: bool,
-}
-
-/// A Basic auth user from the settings. Only digests of the name and
-/// password are kept: what every request is compared with, computed once.
-#[derive(Clone)]
-pub struct BasicUser {
-    pub name: String,
-    pub role: Role,
-    pub name_digest: Digest,
-    pub password_digest: Digest,
-}
-
-impl BasicUser {
-    pub fn new(name: &str, password: &str, role: Role) -> BasicUser {
-        BasicUser {
-            name: name.to_owned(),
-            role,
-            name_digest: access::digest(name),
-            password_digest: access::digest(password),
-        }
-    }
-}
-
-impl std::fmt::Debug for BasicUser {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("BasicUser")
-            .field("name", &self.name)
-            .field("role", &self.role)
-            .finish_non_exhaustive()
-    }
-}
-
 /// A value that can be sent as an HTTP header as it is.
 fn header_value(value: &str) -> Result<String, String> {
     http::HeaderValue::from_str(value)
@@ -330,23 +290,6 @@ fn header_value(value: &str) -> Result<String, String> {
 pub enum LogFormat {
     Text,
     Json,
-}
-
-/// The settings the running broker needs, after parsing.
-#[derive(Clone, Debug)]
-pub struct BrokerSettings {
-    /// Base URL without a trailing slash, when configured.
-    pub base_url: Option<String>,
-    pub max_request_body_size: usize,
-    pub allow_dangerous_contract_modification: bool,
-    pub verified_by_other_branch_lookback_days: u32,
-    pub create_deployed_versions_for_tags: bool,
-    pub auto_detect_main_branch: bool,
-    pub main_branch_candidates: Vec<String>,
-    pub use_first_tag_as_branch: bool,
-    pub use_first_tag_as_branch_time_limit: u32,
-    pub badge_default_cache_setting: String,
-    pub auth: AuthSettings,
 }
 
 impl ServeArgs {
@@ -373,24 +316,6 @@ impl ServeArgs {
             badge_default_cache_setting: self.badge_default_cache_setting.clone(),
             auth: self.auth.settings().map_err(anyhow::Error::msg)?,
         })
-    }
-}
-
-impl Default for BrokerSettings {
-    fn default() -> Self {
-        BrokerSettings {
-            base_url: None,
-            max_request_body_size: 10 * 1024 * 1024,
-            allow_dangerous_contract_modification: false,
-            verified_by_other_branch_lookback_days: 30,
-            create_deployed_versions_for_tags: true,
-            auto_detect_main_branch: true,
-            main_branch_candidates: ["develop", "main", "master"].map(str::to_owned).to_vec(),
-            use_first_tag_as_branch: true,
-            use_first_tag_as_branch_time_limit: 10,
-            badge_default_cache_setting: "max-age=30".to_owned(),
-            auth: AuthSettings::default(),
-        }
     }
 }
 

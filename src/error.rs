@@ -28,12 +28,13 @@ pub enum Error {
     #[error("{0}")]
     AlreadyExists(String),
     /// The request conflicts with stored data, such as different pact content
-    /// for a published consumer version. `notices` explain it to a person.
-    #[error("{}", .messages.join("; "))]
+    /// for a published consumer version. `message` says what conflicts with
+    /// what; `explanation` tells a person more, such as how content differs.
+    #[error("{message}")]
     Conflict {
         field: String,
-        messages: Vec<String>,
-        notices: Vec<Notice>,
+        message: String,
+        explanation: Vec<Notice>,
     },
     /// The body is not in a format the resource accepts.
     #[error("{0}")]

@@ -13,5 +13,6 @@ pub mod grpc;
 pub mod links;
 pub mod rest;
 pub mod service;
+pub mod settings;
 pub mod store;
 pub mod telemetry;

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use pactwire::app::RunningServer;
-use pactwire::config::BrokerSettings;
+use pactwire::settings::BrokerSettings;
 use pactwire::store::Store;
 use pactwire::store::local_pg::{Durability, LocalPostgres};
 use tokio::sync::Semaphore;

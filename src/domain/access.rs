@@ -1,7 +1,10 @@
-//! Who may do what: the roles an identity holds and an operation requires.
+//! Who may do what: the roles an identity holds and an operation requires,
+//! and the digests credentials are compared as.
 
 use std::fmt;
 use std::str::FromStr;
+
+use sha2::{Digest as _, Sha256};
 
 /// A role, ordered by what it allows: each includes the ones before it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -62,6 +65,13 @@ impl FromStr for Role {
             .find(|role| role.as_str() == name)
             .ok_or_else(|| UnknownRole(name.to_owned()))
     }
+}
+
+/// A SHA-256 digest: what Basic credentials are compared as.
+pub type Digest = [u8; 32];
+
+pub fn digest(text: &str) -> Digest {
+    Sha256::digest(text.as_bytes()).into()
 }
 
 #[cfg(test)]

@@ -579,126 +579,171 @@ impl Summary {
     }
 }
 
+/// The verdict: counts, and the reasons in the Pact Broker's order
+/// (warnings, then the errors, or the success when there are none).
 pub fn summarise(q: &Query) -> Summary {
-    let all_rows = || q.considered.iter().chain(q.ignored);
-    let missing_integrations: Vec<&Integration> = q
-        .integrations
-        .iter()
-        .filter(|i| i.required)
-        .filter(|i| {
-            !all_rows().any(|r| r.consumer_id == i.consumer_id && r.provider_id == i.provider_id)
-        })
-        .collect();
-    let unverified = q.considered.iter().filter(|r| r.success().is_none());
-    let missing_specified: Vec<&ResolvedSelector> = q
-        .selectors
-        .iter()
-        .filter(|s| s.specified() && !s.ignore && s.missing())
-        .collect();
-
-    let deployable = if !missing_specified.is_empty() {
-        Some(false)
-    } else if unverified.clone().next().is_some() || !missing_integrations.is_empty() {
-        None
-    } else {
-        Some(q.considered.iter().all(|r| r.success() == Some(true)))
-    };
-
-    let describe = Describer::new(q);
-    let error = |text: String| Reason {
-        kind: NoticeKind::Error,
-        text,
-    };
-    let mut errors: Vec<Reason> = Vec::new();
-    if !missing_specified.is_empty() {
-        errors.extend(
-            missing_specified
-                .iter()
-                .map(|s| error(s.no_version_description())),
-        );
-    } else {
-        for i in &missing_integrations {
-            errors.push(error(format!(
-                "There is no verified pact between {} and {}",
-                describe.selector(&i.consumer, None),
-                describe.selector(&i.provider, None)
-            )));
-        }
-        for row in q.considered.iter().filter(|r| r.success() == Some(false)) {
-            let (consumer, provider) = describe.row(row);
-            errors.push(error(format!(
-                "The verification for the pact between {consumer} and {provider} failed"
-            )));
-        }
-        for row in unverified {
-            let (consumer, provider) = describe.row(row);
-            errors.push(error(format!(
-                "There is no verified pact between {consumer} and {provider}"
-            )));
-        }
-    }
-    let mut seen = std::collections::HashSet::new();
-    errors.retain(|r| seen.insert(r.text.clone()));
-
-    let warning = |text: String| Reason {
-        kind: NoticeKind::Warning,
-        text,
-    };
-    let mut reasons: Vec<Reason> = q
-        .ignore_selectors
-        .iter()
-        .filter(|s| s.missing())
-        .map(|s| warning(format!("WARN: Cannot ignore {}", s.description())))
-        .collect();
-    let specified: Vec<&ResolvedSelector> = q.selectors.iter().filter(|s| s.specified()).collect();
-    if specified.len() == 1 && !q.destination.is_some_and(Destination::names_a_target) {
-        reasons.push(warning(
-            "WARN: It is recommended to specify the environment into which you are deploying. Without the environment, this result will not be reliable.".into(),
-        ));
-    }
-    if specified.iter().any(|s| !s.original.only_pacticipant())
-        && !specified.iter().any(|s| s.original.version.is_some())
-    {
-        reasons.push(warning(
-            "WARN: It is recommended to specify the version number (rather than the tag or branch) of the pacticipant you wish to deploy to avoid race conditions. Without a version number, this result will not be reliable.".into(),
-        ));
-    }
+    let gaps = Gaps::of(q);
+    let errors = error_reasons(q, &gaps);
+    let mut reasons = warnings(q);
     if errors.is_empty() {
-        if q.considered.iter().all(|r| r.success() == Some(true)) && missing_integrations.is_empty()
-        {
-            reasons.push(Reason {
-                kind: NoticeKind::Success,
-                text: if q.considered.is_empty() {
-                    "There are no missing dependencies".into()
-                } else {
-                    "All required verification results are published and successful".into()
-                },
-            });
-        }
+        reasons.extend(success_reason(q, &gaps));
     } else {
         reasons.extend(errors);
     }
-
+    let count = |success| {
+        q.considered
+            .iter()
+            .filter(|r| r.success() == success)
+            .count()
+    };
     Summary {
-        deployable,
-        success: q
-            .considered
-            .iter()
-            .filter(|r| r.success() == Some(true))
-            .count(),
-        failed: q
-            .considered
-            .iter()
-            .filter(|r| r.success() == Some(false))
-            .count(),
-        unknown: missing_integrations.len()
-            + q.considered
-                .iter()
-                .filter(|r| r.success().is_none())
-                .count(),
+        deployable: deployable(q, &gaps),
+        success: count(Some(true)),
+        failed: count(Some(false)),
+        unknown: gaps.integrations.len() + count(None),
         ignored: (!q.ignore_selectors.is_empty()).then_some(q.ignored.len()),
         reasons,
     }
+}
+
+/// What the rows cannot show: specified versions that do not exist, and
+/// required integrations without a row (considered or ignored).
+struct Gaps<'a> {
+    selectors: Vec<&'a ResolvedSelector>,
+    integrations: Vec<&'a Integration>,
+}
+
+impl<'a> Gaps<'a> {
+    fn of(q: &Query<'a>) -> Gaps<'a> {
+        let has_row = |i: &Integration| {
+            q.considered
+                .iter()
+                .chain(q.ignored)
+                .any(|r| r.consumer_id == i.consumer_id && r.provider_id == i.provider_id)
+        };
+        Gaps {
+            selectors: q
+                .selectors
+                .iter()
+                .filter(|s| s.specified() && !s.ignore && s.missing())
+                .collect(),
+            integrations: q
+                .integrations
+                .iter()
+                .filter(|i| i.required && !has_row(i))
+                .collect(),
+        }
+    }
+}
+
+/// No when a specified version is missing; unknown while a pact is
+/// unverified or missing; otherwise whether every considered row succeeded.
+fn deployable(q: &Query, gaps: &Gaps) -> Option<bool> {
+    if !gaps.selectors.is_empty() {
+        Some(false)
+    } else if q.considered.iter().any(|r| r.success().is_none()) || !gaps.integrations.is_empty() {
+        None
+    } else {
+        Some(q.considered.iter().all(|r| r.success() == Some(true)))
+    }
+}
+
+/// Why the versions cannot be deployed, each text once: the missing
+/// specified versions alone, else missing, failed and unverified pacts.
+fn error_reasons(q: &Query, gaps: &Gaps) -> Vec<Reason> {
+    let texts: Vec<String> = if gaps.selectors.is_empty() {
+        pact_errors(q, gaps)
+    } else {
+        gaps.selectors
+            .iter()
+            .map(|s| s.no_version_description())
+            .collect()
+    };
+    let mut seen = std::collections::HashSet::new();
+    texts
+        .into_iter()
+        .filter(|text| seen.insert(text.clone()))
+        .map(|text| Reason {
+            kind: NoticeKind::Error,
+            text,
+        })
+        .collect()
+}
+
+/// Integrations without a pact, then failed and unverified rows.
+fn pact_errors(q: &Query, gaps: &Gaps) -> Vec<String> {
+    let describe = Describer::new(q);
+    let rows_with = |success| -> Vec<(String, String)> {
+        q.considered
+            .iter()
+            .filter(|r| r.success() == success)
+            .map(|r| describe.row(r))
+            .collect()
+    };
+    let missing = gaps.integrations.iter().map(|i| {
+        format!(
+            "There is no verified pact between {} and {}",
+            describe.selector(&i.consumer, None),
+            describe.selector(&i.provider, None)
+        )
+    });
+    let failed = rows_with(Some(false))
+        .into_iter()
+        .map(|(consumer, provider)| {
+            format!("The verification for the pact between {consumer} and {provider} failed")
+        });
+    let unverified = rows_with(None).into_iter().map(|(consumer, provider)| {
+        format!("There is no verified pact between {consumer} and {provider}")
+    });
+    missing.chain(failed).chain(unverified).collect()
+}
+
+/// Ignore selectors that match nothing, and what makes the result
+/// unreliable: no target, or no version number.
+fn warnings(q: &Query) -> Vec<Reason> {
+    let specified: Vec<&ResolvedSelector> = q.selectors.iter().filter(|s| s.specified()).collect();
+    let no_target = specified.len() == 1 && !q.destination.is_some_and(Destination::names_a_target);
+    let no_version_number = specified.iter().any(|s| !s.original.only_pacticipant())
+        && !specified.iter().any(|s| s.original.version.is_some());
+    let cannot_ignore = q
+        .ignore_selectors
+        .iter()
+        .filter(|s| s.missing())
+        .map(|s| format!("WARN: Cannot ignore {}", s.description()));
+    let unreliable = [
+        (
+            no_target,
+            "WARN: It is recommended to specify the environment into which you are deploying. Without the environment, this result will not be reliable.",
+        ),
+        (
+            no_version_number,
+            "WARN: It is recommended to specify the version number (rather than the tag or branch) of the pacticipant you wish to deploy to avoid race conditions. Without a version number, this result will not be reliable.",
+        ),
+    ]
+    .into_iter()
+    .filter(|(applies, _)| *applies)
+    .map(|(_, text)| text.to_owned());
+    cannot_ignore
+        .chain(unreliable)
+        .map(|text| Reason {
+            kind: NoticeKind::Warning,
+            text,
+        })
+        .collect()
+}
+
+/// The success reason, when every considered row succeeded and no required
+/// integration lacks a row.
+fn success_reason(q: &Query, gaps: &Gaps) -> Option<Reason> {
+    let all_verified = q.considered.iter().all(|r| r.success() == Some(true));
+    (all_verified && gaps.integrations.is_empty()).then(|| Reason {
+        kind: NoticeKind::Success,
+        text: if q.considered.is_empty() {
+            "There are no missing dependencies".into()
+        } else {
+            "All required verification results are published and successful".into()
+        },
+    })
 }
 
 /// Finds the selector that brought a row's pacticipant version into the

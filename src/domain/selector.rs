@@ -187,139 +187,22 @@ impl SelectorInput {
     /// Checks the combination rules and says what the selector selects: one
     /// selector, or two for `deployedOrReleased` and for `environment`
     /// alone. `provider_version_branch` is what `matchingBranch` matches.
-    /// Errors are the Pact Broker's messages.
+    /// Errors are the Pact Broker's messages, in its order.
     pub fn validate(
         &self,
         provider_version_branch: Option<&str>,
     ) -> Result<Vec<Selector>, Vec<String>> {
-        let mut errors: Vec<String> = Vec::new();
         let given = self.given();
-        let is = |flag: Option<bool>| flag == Some(true);
-        let main_branch = is(self.main_branch);
-        let matching_branch = is(self.matching_branch);
-        let (deployed, released, either) = (
-            is(self.deployed),
-            is(self.released),
-            is(self.deployed_or_released),
-        );
-        if !main_branch
-            && self.tag.is_none()
-            && self.branch.is_none()
-            && self.environment.is_none()
-            && !matching_branch
-            && !deployed
-            && !released
-            && !either
-            && !is(self.latest)
-        {
-            errors.push("must specify a value for environment or tag or branch, or specify mainBranch=true, matchingBranch=true, latest=true, deployed=true, released=true or deployedOrReleased=true".into());
-        }
-        if main_branch
-            && given
-                .iter()
-                .any(|k| !["consumer", "mainBranch", "latest"].contains(k))
-        {
-            errors.push(
-                "cannot specify mainBranch=true with any other criteria apart from consumer".into(),
-            );
-        }
-        if main_branch && self.latest == Some(false) {
-            errors.push("cannot specify mainBranch=true with latest=false".into());
-        }
-        if matching_branch {
-            if given
-                .iter()
-                .any(|k| !["consumer", "matchingBranch"].contains(k))
-            {
-                errors.push(
-                    "cannot specify matchingBranch=true with any other criteria apart from consumer"
-                        .into(),
-                );
-            }
-            if provider_version_branch.is_none_or(|b| b.trim().is_empty()) {
-                errors.push("the providerVersionBranch must be specified when the selector matchingBranch=true is used".into());
-            }
-        }
-        if self.tag.is_some() && self.branch.is_some() {
-            errors.push("cannot specify both a tag and a branch".into());
-        }
-        let mut branch_keys: Vec<&str> = given
-            .iter()
-            .copied()
-            .filter(|k| {
-                [
-                    "latest",
-                    "tag",
-                    "fallbackTag",
-                    "branch",
-                    "fallbackBranch",
-                    "matchingBranch",
-                    "mainBranch",
-                ]
-                .contains(k)
-            })
-            .collect();
-        let mut environment_keys: Vec<&str> = given
-            .iter()
-            .copied()
-            .filter(|k| ["environment", "deployed", "released", "deployedOrReleased"].contains(k))
-            .collect();
-        if !branch_keys.is_empty() && !environment_keys.is_empty() {
-            branch_keys.sort_unstable();
-            environment_keys.sort_unstable();
-            let fields = |keys: &[&str]| {
-                let noun = if keys.len() == 1 { "field" } else { "fields" };
-                format!("{noun} {}", keys.join("/"))
-            };
-            errors.push(format!(
-                "cannot specify the {} with the {}",
-                fields(&branch_keys),
-                fields(&environment_keys)
-            ));
-        }
-        if self.fallback_tag.is_some() && !is(self.latest) {
-            errors.push("fallbackTag can only be set if latest is true".into());
-        }
-        if self.fallback_tag.is_some() && self.tag.is_none() {
-            errors.push("a tag must be specified when a fallbackTag is specified".into());
-        }
-        if self.fallback_branch.is_some() && self.branch.is_none() {
-            errors.push("a branch must be specified when a fallbackBranch is specified".into());
-        }
-        if self.fallback_branch.is_some() && self.latest == Some(false) {
-            errors.push("fallbackBranch can only be set if latest is true".into());
-        }
-        if self.branch.is_some() && self.latest == Some(false) {
-            errors.push("cannot specify a branch with latest=false".into());
-        }
-        let names = [
-            ("tag", self.tag.as_deref()),
-            ("fallbackTag", self.fallback_tag.as_deref()),
-            ("fallbackBranch", self.fallback_branch.as_deref()),
-            ("consumer", self.consumer.as_deref()),
-            ("environment", self.environment.as_deref()),
-            (
-                "branch",
-                match &self.branch {
-                    Some(BranchInput::Named(name)) => Some(name.as_str()),
-                    _ => None,
-                },
-            ),
-        ];
-        for (key, value) in names {
-            if let Some(Err(message)) = value.map(names::single_line) {
-                errors.push(format!("{key} {message}"));
-            }
-        }
-        if deployed && released {
-            errors.push("cannot specify both deployed=true and released=true".into());
-        }
-        if deployed && either {
-            errors.push("cannot specify both deployed=true and deployedOrReleased=true".into());
-        }
-        if released && either {
-            errors.push("cannot specify both released=true and deployedOrReleased=true".into());
-        }
+        let errors = [
+            self.missing_criterion_errors(),
+            self.main_branch_errors(&given),
+            self.matching_branch_errors(&given, provider_version_branch),
+            self.mixed_criteria_errors(&given),
+            self.fallback_and_latest_errors(),
+            self.name_errors(),
+            self.deployment_errors(),
+        ]
+        .concat();
         if !errors.is_empty() {
             return Err(errors);
         }
@@ -331,6 +214,169 @@ impl SelectorInput {
                 consumer: self.consumer.clone(),
             })
             .collect())
+    }
+
+    /// A selector must say which versions it selects.
+    fn missing_criterion_errors(&self) -> Vec<String> {
+        let flags = [
+            self.main_branch,
+            self.matching_branch,
+            self.deployed,
+            self.released,
+            self.deployed_or_released,
+            self.latest,
+        ];
+        let selects = self.tag.is_some()
+            || self.branch.is_some()
+            || self.environment.is_some()
+            || flags.into_iter().any(is_true);
+        broken(&[(
+            !selects,
+            "must specify a value for environment or tag or branch, or specify mainBranch=true, matchingBranch=true, latest=true, deployed=true, released=true or deployedOrReleased=true",
+        )])
+    }
+
+    fn main_branch_errors(&self, given: &[&str]) -> Vec<String> {
+        let main_branch = is_true(self.main_branch);
+        broken(&[
+            (
+                main_branch && any_other(given, &["consumer", "mainBranch", "latest"]),
+                "cannot specify mainBranch=true with any other criteria apart from consumer",
+            ),
+            (
+                main_branch && self.latest == Some(false),
+                "cannot specify mainBranch=true with latest=false",
+            ),
+        ])
+    }
+
+    fn matching_branch_errors(
+        &self,
+        given: &[&str],
+        provider_version_branch: Option<&str>,
+    ) -> Vec<String> {
+        let matching_branch = is_true(self.matching_branch);
+        broken(&[
+            (
+                matching_branch && any_other(given, &["consumer", "matchingBranch"]),
+                "cannot specify matchingBranch=true with any other criteria apart from consumer",
+            ),
+            (
+                matching_branch && provider_version_branch.is_none_or(|b| b.trim().is_empty()),
+                "the providerVersionBranch must be specified when the selector matchingBranch=true is used",
+            ),
+        ])
+    }
+
+    /// A tag with a branch, or any version criterion with an environment
+    /// one; the latter names the keys on each side.
+    fn mixed_criteria_errors(&self, given: &[&str]) -> Vec<String> {
+        let mut errors = broken(&[(
+            self.tag.is_some() && self.branch.is_some(),
+            "cannot specify both a tag and a branch",
+        )]);
+        let version_keys = sorted_among(
+            given,
+            &[
+                "latest",
+                "tag",
+                "fallbackTag",
+                "branch",
+                "fallbackBranch",
+                "matchingBranch",
+                "mainBranch",
+            ],
+        );
+        let environment_keys = sorted_among(
+            given,
+            &["environment", "deployed", "released", "deployedOrReleased"],
+        );
+        if !version_keys.is_empty() && !environment_keys.is_empty() {
+            let fields = |keys: &[&str]| {
+                let noun = if keys.len() == 1 { "field" } else { "fields" };
+                format!("{noun} {}", keys.join("/"))
+            };
+            errors.push(format!(
+                "cannot specify the {} with the {}",
+                fields(&version_keys),
+                fields(&environment_keys)
+            ));
+        }
+        errors
+    }
+
+    /// Fallbacks need what they fall back from, and a latest version.
+    fn fallback_and_latest_errors(&self) -> Vec<String> {
+        let not_latest = self.latest == Some(false);
+        broken(&[
+            (
+                self.fallback_tag.is_some() && !is_true(self.latest),
+                "fallbackTag can only be set if latest is true",
+            ),
+            (
+                self.fallback_tag.is_some() && self.tag.is_none(),
+                "a tag must be specified when a fallbackTag is specified",
+            ),
+            (
+                self.fallback_branch.is_some() && self.branch.is_none(),
+                "a branch must be specified when a fallbackBranch is specified",
+            ),
+            (
+                self.fallback_branch.is_some() && not_latest,
+                "fallbackBranch can only be set if latest is true",
+            ),
+            (
+                self.branch.is_some() && not_latest,
+                "cannot specify a branch with latest=false",
+            ),
+        ])
+    }
+
+    /// Every name given must be one a tag, branch, pacticipant or
+    /// environment can have.
+    fn name_errors(&self) -> Vec<String> {
+        let branch = match &self.branch {
+            Some(BranchInput::Named(name)) => Some(name.as_str()),
+            _ => None,
+        };
+        let values = [
+            ("tag", self.tag.as_deref()),
+            ("fallbackTag", self.fallback_tag.as_deref()),
+            ("fallbackBranch", self.fallback_branch.as_deref()),
+            ("consumer", self.consumer.as_deref()),
+            ("environment", self.environment.as_deref()),
+            ("branch", branch),
+        ];
+        values
+            .into_iter()
+            .filter_map(|(key, value)| match value.map(names::single_line) {
+                Some(Err(message)) => Some(format!("{key} {message}")),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// At most one of deployed, released and deployedOrReleased.
+    fn deployment_errors(&self) -> Vec<String> {
+        let (deployed, released, either) = (
+            is_true(self.deployed),
+            is_true(self.released),
+            is_true(self.deployed_or_released),
+        );
+        broken(&[
+            (
+                deployed && released,
+                "cannot specify both deployed=true and released=true",
+            ),
+            (
+                deployed && either,
+                "cannot specify both deployed=true and deployedOrReleased=true",
+            ),
+            (
+                released && either,
+                "cannot specify both released=true and deployedOrReleased=true",
+            ),
+        ])
     }
 
     /// What a valid selector selects.
@@ -376,6 +422,31 @@ impl SelectorInput {
             vec![Kind::Latest]
         }
     }
+}
+
+fn is_true(flag: Option<bool>) -> bool {
+    flag == Some(true)
+}
+
+/// The messages of the rules that are broken.
+fn broken(rules: &[(bool, &str)]) -> Vec<String> {
+    rules
+        .iter()
+        .filter(|(is_broken, _)| *is_broken)
+        .map(|(_, message)| (*message).to_owned())
+        .collect()
+}
+
+/// Whether a key outside `allowed` was given.
+fn any_other(given: &[&str], allowed: &[&str]) -> bool {
+    given.iter().any(|k| !allowed.contains(k))
+}
+
+/// The given keys that are among `keys`, in alphabetical order.
+fn sorted_among<'a>(given: &[&'a str], keys: &[&str]) -> Vec<&'a str> {
+    let mut found: Vec<&str> = given.iter().copied().filter(|k| keys.contains(k)).collect();
+    found.sort_unstable();
+    found
 }
 
 #[cfg(test)]
@@ -456,6 +527,62 @@ mod tests {
                 Ok(expected),
                 "{selector}"
             );
+        }
+    }
+
+    #[test]
+    fn reports_every_broken_rule_in_the_pact_brokers_order() {
+        let cases = [
+            (
+                json!({"mainBranch": true, "latest": false, "tag": "t", "fallbackTag": "f",
+                       "deployed": true, "released": true, "environment": "e"}),
+                vec![
+                    "cannot specify mainBranch=true with any other criteria apart from consumer",
+                    "cannot specify mainBranch=true with latest=false",
+                    "cannot specify the fields fallbackTag/latest/mainBranch/tag with the fields deployed/environment/released",
+                    "fallbackTag can only be set if latest is true",
+                    "cannot specify both deployed=true and released=true",
+                ],
+            ),
+            (
+                json!({"matchingBranch": true, "branch": "b", "fallbackBranch": "f\nf",
+                       "latest": false, "consumer": "a\u{1}b", "deployedOrReleased": true,
+                       "released": true}),
+                vec![
+                    "cannot specify matchingBranch=true with any other criteria apart from consumer",
+                    "the providerVersionBranch must be specified when the selector matchingBranch=true is used",
+                    "cannot specify the fields branch/fallbackBranch/latest/matchingBranch with the fields deployedOrReleased/released",
+                    "fallbackBranch can only be set if latest is true",
+                    "cannot specify a branch with latest=false",
+                    "fallbackBranch cannot contain a new line",
+                    "consumer cannot contain control characters",
+                    "cannot specify both released=true and deployedOrReleased=true",
+                ],
+            ),
+            (
+                json!({"tag": "t", "branch": "b", "fallbackTag": "f", "deployed": true,
+                       "deployedOrReleased": true}),
+                vec![
+                    "cannot specify both a tag and a branch",
+                    "cannot specify the fields branch/fallbackTag/tag with the fields deployed/deployedOrReleased",
+                    "fallbackTag can only be set if latest is true",
+                    "cannot specify both deployed=true and deployedOrReleased=true",
+                ],
+            ),
+            (
+                json!({"latest": false, "fallbackTag": "f", "fallbackBranch": "g"}),
+                vec![
+                    "must specify a value for environment or tag or branch, or specify mainBranch=true, matchingBranch=true, latest=true, deployed=true, released=true or deployedOrReleased=true",
+                    "fallbackTag can only be set if latest is true",
+                    "a tag must be specified when a fallbackTag is specified",
+                    "a branch must be specified when a fallbackBranch is specified",
+                    "fallbackBranch can only be set if latest is true",
+                ],
+            ),
+        ];
+        for (selector, expected) in cases {
+            let expected = expected.into_iter().map(String::from).collect();
+            assert_eq!(kinds(selector.clone(), None), Err(expected), "{selector}");
         }
     }
 

@@ -70,14 +70,14 @@ impl PactService for Adapter {
             })
             .await?;
         Ok(Response::new(pb::PublishContractsResponse {
-            notices: result.notices.into_iter().map(convert::notice).collect(),
+            notices: result.notices().cloned().map(convert::notice).collect(),
             version: Some(convert::version(result.version)),
             contracts: result
                 .contracts
                 .into_iter()
-                .map(|(pact, o)| pb::PublishedContract {
-                    pact: Some(convert::pact(pact, true)),
-                    outcome: outcome(o) as i32,
+                .map(|c| pb::PublishedContract {
+                    pact: Some(convert::pact(c.pact, true)),
+                    outcome: outcome(c.outcome) as i32,
                 })
                 .collect(),
         }))

@@ -23,10 +23,12 @@ impl From<Error> for Status {
                 Status::with_error_details(code, message, details)
             }
             Error::Conflict {
-                notices, messages, ..
+                message,
+                explanation,
+                ..
             } => {
-                let mut text = messages.join("; ");
-                for notice in notices.iter().skip(1) {
+                let mut text = message;
+                for notice in &explanation {
                     text.push('\n');
                     text.push_str(&notice.text);
                 }

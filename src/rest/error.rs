@@ -11,6 +11,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::MethodRouter;
 use serde_json::{Map, Value, json};
 
+use crate::domain::notice::{Notice, NoticeKind};
 use crate::error::{Error, log_with_reference};
 
 /// The problem+json form of an error, carried in the response extensions so
@@ -51,12 +52,14 @@ impl IntoResponse for Error {
             }
             Error::Conflict {
                 field,
-                messages,
-                notices,
+                message,
+                explanation,
             } => {
+                let mut notices = vec![Notice::new(NoticeKind::Error, message.clone())];
+                notices.extend(explanation);
                 let body = json!({
                     "notices": notices.iter().map(|n| json!({"type": n.kind.as_str(), "text": n.text})).collect::<Vec<_>>(),
-                    "errors": { field: messages },
+                    "errors": { field: [message] },
                 });
                 let detail = notices
                     .iter()

@@ -155,12 +155,15 @@ async fn publish_contracts(
     let branch = input.branch.clone();
     let result = state.broker.publish_contracts(input).await?;
     // The service's notices plus where to find each pact.
-    let mut notices = vec![result.notices[0].clone()];
-    for ((pact, _), notice) in result.contracts.iter().zip(&result.notices[1..]) {
-        notices.push(notice.clone());
+    let mut notices = vec![result.version_notice.clone()];
+    for contract in &result.contracts {
+        notices.push(contract.notice.clone());
         notices.push(Notice::new(
             NoticeKind::Info,
-            format!("View the published pact at {}", pact_url(&base, pact)),
+            format!(
+                "View the published pact at {}",
+                pact_url(&base, &contract.pact)
+            ),
         ));
     }
     Ok(respond(

@@ -5,14 +5,17 @@
 
 use std::collections::HashMap;
 
+use chrono::{DateTime, Utc};
+
 use super::Broker;
 use crate::domain::matrix::{
     self, Destination, Integration, LatestBy, Resolution, ResolvedSelector, Row, Selector,
-    SelectorKind, Summary,
+    SelectorKind, Summary, VersionRef,
 };
 use crate::domain::names;
 use crate::error::{Result, Violations};
-use crate::store::matrix::{self as store, Pacticipant, RowScope, VersionDetails};
+use crate::store::matrix::{self as store, Pacticipant, RowScope};
+use crate::store::models::PacticipantRow;
 use crate::store::{Conn, pacticipants as pacticipant_store, versions as version_store};
 
 /// A matrix query, as the Pact Broker's `/matrix` takes it.
@@ -82,6 +85,82 @@ pub struct MatrixAnswer {
     pub details: VersionDetails,
 }
 
+/// What the shown rows show of their versions.
+#[derive(Debug, Clone, Default)]
+pub struct VersionDetails {
+    pub branches: Vec<VersionBranch>,
+    pub tags: Vec<VersionTag>,
+    pub environments: Vec<VersionEnvironment>,
+}
+
+/// A branch a version is on.
+#[derive(Debug, Clone)]
+pub struct VersionBranch {
+    pub version_id: i64,
+    pub name: String,
+    /// The version is the branch's head.
+    pub latest: bool,
+}
+
+/// A tag of a version.
+#[derive(Debug, Clone)]
+pub struct VersionTag {
+    pub version_id: i64,
+    pub name: String,
+    /// No newer version of the pacticipant has the tag.
+    pub latest: bool,
+}
+
+/// An environment a version is currently deployed or released to.
+#[derive(Debug, Clone)]
+pub struct VersionEnvironment {
+    pub version_id: i64,
+    pub uuid: String,
+    pub name: String,
+    pub display_name: Option<String>,
+    pub production: bool,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<store::VersionDetails> for VersionDetails {
+    fn from(found: store::VersionDetails) -> VersionDetails {
+        VersionDetails {
+            branches: found
+                .branches
+                .into_iter()
+                .map(|b| VersionBranch {
+                    version_id: b.version_id,
+                    name: b.name,
+                    latest: b.latest,
+                })
+                .collect(),
+            tags: found
+                .tags
+                .into_iter()
+                .map(|t| VersionTag {
+                    version_id: t.version_id,
+                    name: t.name,
+                    latest: t.latest,
+                })
+                .collect(),
+            environments: found
+                .environments
+                .into_iter()
+                .map(|e| VersionEnvironment {
+                    version_id: e.version_id,
+                    uuid: e.uuid,
+                    name: e.name,
+                    display_name: e.display_name,
+                    production: e.production,
+                    created_at: e.created_at,
+                    updated_at: e.updated_at,
+                })
+                .collect(),
+        }
+    }
+}
+
 /// Which rows to return.
 #[derive(Debug, Clone, Copy)]
 pub struct RowWindow {
@@ -115,43 +194,15 @@ impl Broker {
             .read_only()
             .repeatable_read()
             .run(async |conn| {
-                // A name no pacticipant can have is not looked up: it is
-                // not found, and the database could not even take a NUL.
-                let names: Vec<String> = query
-                    .selectors
-                    .iter()
-                    .chain(&query.ignore)
-                    .map(|s| s.pacticipant.clone())
-                    .filter(|name| names::can_exist(name))
-                    .collect();
-                let known = by_name(store::pacticipants(conn, &names).await?);
-                for (i, s) in query.selectors.iter().enumerate() {
-                    if !s.pacticipant.is_empty() && !known.contains_key(&s.pacticipant) {
-                        violations.add(
-                            format!("q[{i}][pacticipant]"),
-                            format!("Pacticipant {} not found", s.pacticipant),
-                        );
-                    }
-                }
-                let mut environments = HashMap::new();
-                if let Some(Destination::Environment(name)) = &query.destination {
-                    let id = if names::can_exist(name) {
-                        store::environment_id(conn, name).await?
-                    } else {
-                        None
-                    };
-                    match id {
-                        Some(id) => {
-                            environments.insert(name.clone(), id);
-                        }
-                        None => violations.add(
-                            "environment",
-                            format!("Environment with name '{name}' does not exist"),
-                        ),
-                    }
-                }
+                let known = known_pacticipants(conn, &query, &mut violations).await?;
+                let environments = destination_environment(conn, &query, &mut violations).await?;
                 violations.into_result()?;
-                answer(conn, &query, known, environments, window).await
+                let resolver = Resolver {
+                    conn,
+                    pacticipants: known,
+                    environments,
+                };
+                answer(resolver, &query, window).await
             })
             .await
     }
@@ -194,12 +245,13 @@ impl Broker {
         target: DeployTarget,
         window: RowWindow,
     ) -> Result<std::result::Result<MatrixAnswer, Missing>> {
-        let selector = {
+        let found = {
             let mut conn = self.store.conn().await?;
-            match find_latest(&mut conn, pacticipant, &latest, &target).await? {
-                Ok(selector) => selector,
-                Err(missing) => return Ok(Err(missing)),
-            }
+            find_latest(&mut conn, pacticipant, &latest, &target).await?
+        };
+        let selector = match found {
+            LatestLookup::Found(selector) => selector,
+            LatestLookup::Missing(missing) => return Ok(Err(missing)),
         };
         let query = MatrixQuery::can_i_deploy(selector, target, Vec::new());
         self.query_matrix(query, Violations::default(), window)
@@ -229,6 +281,19 @@ pub struct Missing {
     pub message: String,
 }
 
+/// What [`find_latest`] found: the selector of the version, or the first
+/// thing on the way to it that does not exist.
+enum LatestLookup {
+    Found(Selector),
+    Missing(Missing),
+}
+
+impl LatestLookup {
+    fn missing(what: &'static str, message: String) -> LatestLookup {
+        LatestLookup::Missing(Missing { what, message })
+    }
+}
+
 /// The selector of the version `latest` stands for, after checking that
 /// it and the target environment exist, in the Pact Broker's order:
 /// pacticipant, branch, version, environment.
@@ -237,102 +302,119 @@ async fn find_latest(
     pacticipant: &str,
     latest: &LatestVersion,
     target: &DeployTarget,
-) -> Result<std::result::Result<Selector, Missing>> {
-    let missing = |what, message| Ok(Err(Missing { what, message }));
+) -> Result<LatestLookup> {
     let found = if names::can_exist(pacticipant) {
         pacticipant_store::find(conn, pacticipant).await?
     } else {
         None
     };
     let Some(p) = found else {
-        return missing(
+        return Ok(LatestLookup::missing(
             "pacticipant",
             format!("No pacticipant with name '{pacticipant}' found"),
-        );
+        ));
     };
     // Nothing is tagged, branched or named with a name that cannot exist.
-    let selector = match latest {
-        LatestVersion::Tag(tag) => {
-            if !names::can_exist(tag)
-                || version_store::latest_with_tag(conn, p.id, tag)
-                    .await?
-                    .is_none()
-            {
-                return missing(
-                    "version",
-                    format!(
-                        "No version of pacticipant '{}' with tag '{tag}' found",
-                        p.name
-                    ),
-                );
-            }
-            Selector {
-                latest: true,
-                tag: Some(tag.clone()),
-                ..Selector::pacticipant(&p.name)
-            }
-        }
-        LatestVersion::Branch(branch) => {
-            if !names::can_exist(branch)
-                || version_store::find_branch(conn, p.id, branch)
-                    .await?
-                    .is_none()
-            {
-                return missing(
-                    "branch",
-                    format!("No branch '{branch}' of pacticipant '{}' found", p.name),
-                );
-            }
-            if version_store::branch_head(conn, p.id, branch)
-                .await?
-                .is_none()
-            {
-                return missing(
-                    "version",
-                    format!(
-                        "No version of pacticipant '{}' on branch '{branch}' found",
-                        p.name
-                    ),
-                );
-            }
-            Selector {
-                latest: true,
-                branch: Some(branch.clone()),
-                ..Selector::pacticipant(&p.name)
-            }
-        }
-        LatestVersion::MainBranch => {
-            let head = match &p.main_branch {
-                Some(main) => version_store::branch_head(conn, p.id, main).await?,
-                None => None,
-            };
-            let Some(head) = head else {
-                return missing(
-                    "main branch version",
-                    format!(
-                        "No version of pacticipant '{}' on its main branch found",
-                        p.name
-                    ),
-                );
-            };
-            // The version itself, as the Pact Broker's can_i_merge asks.
-            Selector::version(&p.name, &head.number)
-        }
+    let lookup = match latest {
+        LatestVersion::Tag(tag) => latest_with_tag(conn, &p, tag).await?,
+        LatestVersion::Branch(branch) => latest_on_branch(conn, &p, branch).await?,
+        LatestVersion::MainBranch => main_branch_head(conn, &p).await?,
     };
-    if let DeployTarget::Environment(environment) = target {
-        let found = if names::can_exist(environment) {
-            store::environment_id(conn, environment).await?
-        } else {
-            None
-        };
-        if found.is_none() {
-            return missing(
-                "environment",
-                format!("No environment with name '{environment}' found"),
-            );
-        }
+    let LatestLookup::Found(selector) = lookup else {
+        return Ok(lookup);
+    };
+    if let DeployTarget::Environment(environment) = target
+        && environment_id(conn, environment).await?.is_none()
+    {
+        return Ok(LatestLookup::missing(
+            "environment",
+            format!("No environment with name '{environment}' found"),
+        ));
     }
-    Ok(Ok(selector))
+    Ok(LatestLookup::Found(selector))
+}
+
+async fn latest_with_tag(conn: &mut Conn, p: &PacticipantRow, tag: &str) -> Result<LatestLookup> {
+    if !names::can_exist(tag)
+        || version_store::latest_with_tag(conn, p.id, tag)
+            .await?
+            .is_none()
+    {
+        return Ok(LatestLookup::missing(
+            "version",
+            format!(
+                "No version of pacticipant '{}' with tag '{tag}' found",
+                p.name
+            ),
+        ));
+    }
+    Ok(LatestLookup::Found(Selector {
+        latest: true,
+        tag: Some(tag.to_owned()),
+        ..Selector::pacticipant(&p.name)
+    }))
+}
+
+async fn latest_on_branch(
+    conn: &mut Conn,
+    p: &PacticipantRow,
+    branch: &str,
+) -> Result<LatestLookup> {
+    if !names::can_exist(branch)
+        || version_store::find_branch(conn, p.id, branch)
+            .await?
+            .is_none()
+    {
+        return Ok(LatestLookup::missing(
+            "branch",
+            format!("No branch '{branch}' of pacticipant '{}' found", p.name),
+        ));
+    }
+    if version_store::branch_head(conn, p.id, branch)
+        .await?
+        .is_none()
+    {
+        return Ok(LatestLookup::missing(
+            "version",
+            format!(
+                "No version of pacticipant '{}' on branch '{branch}' found",
+                p.name
+            ),
+        ));
+    }
+    Ok(LatestLookup::Found(Selector {
+        latest: true,
+        branch: Some(branch.to_owned()),
+        ..Selector::pacticipant(&p.name)
+    }))
+}
+
+async fn main_branch_head(conn: &mut Conn, p: &PacticipantRow) -> Result<LatestLookup> {
+    let head = match &p.main_branch {
+        Some(main) => version_store::branch_head(conn, p.id, main).await?,
+        None => None,
+    };
+    Ok(match head {
+        // The version itself, as the Pact Broker's can_i_merge asks.
+        Some(head) => LatestLookup::Found(Selector::version(&p.name, &head.number)),
+        None => LatestLookup::missing(
+            "main branch version",
+            format!(
+                "No version of pacticipant '{}' on its main branch found",
+                p.name
+            ),
+        ),
+    })
+}
+
+/// The id of the environment with this name; a name no environment can
+/// have is not looked up (the database could not even take a NUL).
+async fn environment_id(conn: &mut Conn, name: &str) -> Result<Option<i64>> {
+    if names::can_exist(name) {
+        store::environment_id(conn, name).await
+    } else {
+        Ok(None)
+    }
 }
 
 fn by_name(pacticipants: Vec<Pacticipant>) -> HashMap<String, Pacticipant> {
@@ -373,72 +455,117 @@ fn check_shape(query: &MatrixQuery, violations: &mut Violations) {
     }
 }
 
-async fn answer(
+/// The pacticipants the selectors and ignore selectors name, by name;
+/// a specified one that does not exist is a violation.
+async fn known_pacticipants(
     conn: &mut Conn,
     query: &MatrixQuery,
-    mut known: HashMap<String, Pacticipant>,
-    mut environments: HashMap<String, i64>,
-    window: RowWindow,
-) -> Result<MatrixAnswer> {
-    let mut resolver = Resolver {
-        conn,
-        environments: &mut environments,
-    };
-    let mut ignore = Vec::new();
-    for s in &query.ignore {
-        ignore.extend(
-            resolver
-                .resolve(known.get(&s.pacticipant), s, SelectorKind::Ignore, &[])
-                .await?,
-        );
-    }
-    let mut selectors = Vec::new();
-    for s in &query.selectors {
-        selectors.extend(
-            resolver
-                .resolve(
-                    known.get(&s.pacticipant),
-                    s,
-                    SelectorKind::Specified,
-                    &ignore,
-                )
-                .await?,
-        );
-    }
-
-    let integrations = integrations(resolver.conn, &selectors, query).await?;
-    if let Some(destination) = &query.destination {
-        let mut inferred: Vec<String> = Vec::new();
-        for i in &integrations {
-            for name in [&i.consumer, &i.provider] {
-                if !selectors.iter().any(|s| &s.pacticipant == name) && !inferred.contains(name) {
-                    inferred.push(name.clone());
-                }
-            }
-        }
-        let missing: Vec<String> = inferred
-            .iter()
-            .filter(|n| !known.contains_key(*n))
-            .cloned()
-            .collect();
-        if !missing.is_empty() {
-            known.extend(by_name(store::pacticipants(resolver.conn, &missing).await?));
-        }
-        let mut found = Vec::new();
-        for name in &inferred {
-            let selector = destination.selector_for(name);
-            found.extend(
-                resolver
-                    .resolve(known.get(name), &selector, SelectorKind::Inferred, &ignore)
-                    .await?,
+    violations: &mut Violations,
+) -> Result<HashMap<String, Pacticipant>> {
+    // A name no pacticipant can have is not looked up: it is not found,
+    // and the database could not even take a NUL.
+    let names: Vec<String> = query
+        .selectors
+        .iter()
+        .chain(&query.ignore)
+        .map(|s| s.pacticipant.clone())
+        .filter(|name| names::can_exist(name))
+        .collect();
+    let known = by_name(store::pacticipants(conn, &names).await?);
+    for (i, s) in query.selectors.iter().enumerate() {
+        if !s.pacticipant.is_empty() && !known.contains_key(&s.pacticipant) {
+            violations.add(
+                format!("q[{i}][pacticipant]"),
+                format!("Pacticipant {} not found", s.pacticipant),
             );
         }
-        selectors.extend(found);
     }
+    Ok(known)
+}
 
+/// The id of the destination environment, by name; one that does not
+/// exist is a violation.
+async fn destination_environment(
+    conn: &mut Conn,
+    query: &MatrixQuery,
+    violations: &mut Violations,
+) -> Result<HashMap<String, i64>> {
+    let mut environments = HashMap::new();
+    if let Some(Destination::Environment(name)) = &query.destination {
+        match environment_id(conn, name).await? {
+            Some(id) => {
+                environments.insert(name.clone(), id);
+            }
+            None => violations.add(
+                "environment",
+                format!("Environment with name '{name}' does not exist"),
+            ),
+        }
+    }
+    Ok(environments)
+}
+
+/// The matrix of a query whose pacticipants and environment exist:
+/// resolve the selectors, add the versions inferred at the destination,
+/// read and split the rows, draw the verdict, show the window.
+async fn answer(
+    mut resolver: Resolver<'_>,
+    query: &MatrixQuery,
+    window: RowWindow,
+) -> Result<MatrixAnswer> {
+    let ignore = resolver
+        .resolve_all(&query.ignore, SelectorKind::Ignore, &[])
+        .await?;
+    let mut selectors = resolver
+        .resolve_all(&query.selectors, SelectorKind::Specified, &ignore)
+        .await?;
+    let integrations = integrations(resolver.conn, &selectors, query).await?;
+    if let Some(destination) = &query.destination {
+        let partners = unselected_partners(&integrations, &selectors);
+        let inferred = resolver.infer(destination, &partners, &ignore).await?;
+        selectors.extend(inferred);
+    }
     let conn = resolver.conn;
+    let rows = read_rows(conn, &selectors, query.latest_by).await?;
+    let verdict = Verdict {
+        selectors: &selectors,
+        ignore: &ignore,
+        integrations: &integrations,
+        destination: query.destination.as_ref(),
+    };
+    let (summary, rows) = summarise_and_filter(&verdict, query, Rows::split(rows, &ignore));
+    let total = rows.considered.len() + rows.ignored.len();
+    let shown = rows.window(window);
+    let details = details_of(conn, &shown).await?;
+    Ok(MatrixAnswer {
+        summary,
+        rows: shown,
+        total,
+        details,
+    })
+}
+
+/// The pacticipants of the integrations that no selector names, in order
+/// of first appearance: their versions at the destination are inferred.
+fn unselected_partners(
+    integrations: &[Integration],
+    selectors: &[ResolvedSelector],
+) -> Vec<String> {
+    let mut partners: Vec<String> = Vec::new();
+    for i in integrations {
+        for name in [&i.consumer, &i.provider] {
+            if !selectors.iter().any(|s| &s.pacticipant == name) && !partners.contains(name) {
+                partners.push(name.clone());
+            }
+        }
+    }
+    partners
+}
+
+/// Which versions the selectors cover, as the row queries take them.
+fn row_scope(selectors: &[ResolvedSelector]) -> RowScope {
     let mut scope = RowScope::default();
-    for s in &selectors {
+    for s in selectors {
         match &s.resolution {
             Resolution::Version { id, .. } => {
                 scope.version_ids.push(*id);
@@ -452,59 +579,116 @@ async fn answer(
             scope.specified_ids.push(s.pacticipant_id);
         }
     }
-    let every_row = query.latest_by.is_none();
+    scope
+}
+
+/// The rows of the selected versions, the latest per `latest_by` key.
+async fn read_rows(
+    conn: &mut Conn,
+    selectors: &[ResolvedSelector],
+    latest_by: Option<LatestBy>,
+) -> Result<Vec<Row>> {
+    let scope = row_scope(selectors);
+    let every_row = latest_by.is_none();
     let rows = if selectors.len() == 1 {
-        let latest_only = matches!(query.latest_by, Some(LatestBy::Cvp | LatestBy::Cp));
+        let latest_only = matches!(latest_by, Some(LatestBy::Cvp | LatestBy::Cp));
         store::rows_for_one(conn, &scope, every_row, latest_only).await?
     } else {
         store::rows_between(conn, &scope, every_row).await?
     };
-    let mut rows = matrix::latest_by(rows, query.latest_by);
-    if matches!(query.latest_by, None | Some(LatestBy::Cvpv)) {
+    let rows = matrix::latest_by(rows, latest_by);
+    Ok(if matches!(latest_by, None | Some(LatestBy::Cvpv)) {
         // Every version of a provider in the target must have verified the
         // pact, not just one of them.
-        rows = matrix::complete_rows(rows, &selectors);
-    }
-    let (mut ignored, mut considered): (Vec<Row>, Vec<Row>) = rows
-        .into_iter()
-        .partition(|r| matrix::ignores_row(&ignore, r));
-    considered.sort_by(|a, b| a.display_order(b));
-    ignored.sort_by(|a, b| a.display_order(b));
+        matrix::complete_rows(rows, selectors)
+    } else {
+        rows
+    })
+}
 
-    let summarise = |considered: &[Row], ignored: &[Row]| {
+/// What the verdict is drawn from besides the rows.
+struct Verdict<'a> {
+    selectors: &'a [ResolvedSelector],
+    ignore: &'a [ResolvedSelector],
+    integrations: &'a [Integration],
+    destination: Option<&'a Destination>,
+}
+
+impl Verdict<'_> {
+    fn summarise(&self, rows: &Rows) -> Summary {
         matrix::summarise(&matrix::Query {
-            selectors: &selectors,
-            ignore_selectors: &ignore,
-            integrations: &integrations,
+            selectors: self.selectors,
+            ignore_selectors: self.ignore,
+            integrations: self.integrations,
+            considered: &rows.considered,
+            ignored: &rows.ignored,
+            destination: self.destination,
+        })
+    }
+}
+
+/// The rows an ignore selector covers apart from the others, each in
+/// display order.
+struct Rows {
+    considered: Vec<Row>,
+    ignored: Vec<Row>,
+}
+
+impl Rows {
+    fn split(rows: Vec<Row>, ignore: &[ResolvedSelector]) -> Rows {
+        let (mut ignored, mut considered): (Vec<Row>, Vec<Row>) = rows
+            .into_iter()
+            .partition(|r| matrix::ignores_row(ignore, r));
+        considered.sort_by(|a, b| a.display_order(b));
+        ignored.sort_by(|a, b| a.display_order(b));
+        Rows {
             considered,
             ignored,
-            destination: query.destination.as_ref(),
-        })
-    };
-    let mut summary = None;
-    if !query.summary_after_success_filter {
-        summary = Some(summarise(&considered, &ignored));
+        }
     }
-    if let Some(success) = &query.success {
-        considered.retain(|r| success.contains(&r.success()));
-        ignored.retain(|r| success.contains(&r.success()));
+
+    /// Keeps the rows whose verification result is one of `success`.
+    fn retain_success(&mut self, success: &[Option<bool>]) {
+        self.considered.retain(|r| success.contains(&r.success()));
+        self.ignored.retain(|r| success.contains(&r.success()));
     }
-    let summary = summary.unwrap_or_else(|| summarise(&considered, &ignored));
-    let total = considered.len() + ignored.len();
-    let shown: Vec<ShownRow> = considered
-        .into_iter()
-        .map(|row| ShownRow {
+
+    /// Considered rows then ignored rows, from the window's offset.
+    fn window(self, window: RowWindow) -> Vec<ShownRow> {
+        let considered = self.considered.into_iter().map(|row| ShownRow {
             row,
             ignored: false,
-        })
-        .chain(
-            ignored
-                .into_iter()
-                .map(|row| ShownRow { row, ignored: true }),
-        )
-        .skip(window.offset)
-        .take(window.limit.unwrap_or(usize::MAX))
-        .collect();
+        });
+        let ignored = self
+            .ignored
+            .into_iter()
+            .map(|row| ShownRow { row, ignored: true });
+        considered
+            .chain(ignored)
+            .skip(window.offset)
+            .take(window.limit.unwrap_or(usize::MAX))
+            .collect()
+    }
+}
+
+/// The verdict, over the rows before or after the `success` filter as the
+/// query says, and the rows the filter keeps.
+fn summarise_and_filter(verdict: &Verdict, query: &MatrixQuery, mut rows: Rows) -> (Summary, Rows) {
+    let Some(success) = &query.success else {
+        return (verdict.summarise(&rows), rows);
+    };
+    if query.summary_after_success_filter {
+        rows.retain_success(success);
+        (verdict.summarise(&rows), rows)
+    } else {
+        let summary = verdict.summarise(&rows);
+        rows.retain_success(success);
+        (summary, rows)
+    }
+}
+
+/// What the shown rows show of their versions.
+async fn details_of(conn: &mut Conn, shown: &[ShownRow]) -> Result<VersionDetails> {
     let mut version_ids: Vec<i64> = shown
         .iter()
         .flat_map(|r| {
@@ -514,31 +698,64 @@ async fn answer(
         .collect();
     version_ids.sort_unstable();
     version_ids.dedup();
-    let details = if version_ids.is_empty() {
-        VersionDetails::default()
+    if version_ids.is_empty() {
+        Ok(VersionDetails::default())
     } else {
-        store::version_details(conn, &version_ids).await?
-    };
-    Ok(MatrixAnswer {
-        summary,
-        rows: shown,
-        total,
-        details,
-    })
+        Ok(store::version_details(conn, &version_ids).await?.into())
+    }
 }
 
+/// Looks up the versions selectors stand for, remembering the
+/// pacticipants and environments found.
 struct Resolver<'a> {
     conn: &'a mut Conn,
-    environments: &'a mut HashMap<String, i64>,
+    pacticipants: HashMap<String, Pacticipant>,
+    environments: HashMap<String, i64>,
 }
 
 impl Resolver<'_> {
+    async fn resolve_all(
+        &mut self,
+        selectors: &[Selector],
+        kind: SelectorKind,
+        ignore: &[ResolvedSelector],
+    ) -> Result<Vec<ResolvedSelector>> {
+        let mut resolved = Vec::new();
+        for s in selectors {
+            resolved.extend(self.resolve(s, kind, ignore).await?);
+        }
+        Ok(resolved)
+    }
+
+    /// The destination's versions of these pacticipants.
+    async fn infer(
+        &mut self,
+        destination: &Destination,
+        pacticipants: &[String],
+        ignore: &[ResolvedSelector],
+    ) -> Result<Vec<ResolvedSelector>> {
+        let unknown: Vec<String> = pacticipants
+            .iter()
+            .filter(|n| !self.pacticipants.contains_key(*n))
+            .cloned()
+            .collect();
+        if !unknown.is_empty() {
+            let found = store::pacticipants(self.conn, &unknown).await?;
+            self.pacticipants.extend(by_name(found));
+        }
+        let selectors: Vec<Selector> = pacticipants
+            .iter()
+            .map(|name| destination.selector_for(name))
+            .collect();
+        self.resolve_all(&selectors, SelectorKind::Inferred, ignore)
+            .await
+    }
+
     /// The selector with its pacticipant and versions: one resolved
     /// selector per version found, one saying none was found, or one for
     /// every version when only the name was given.
     async fn resolve(
         &mut self,
-        pacticipant: Option<&Pacticipant>,
         selector: &Selector,
         kind: SelectorKind,
         ignore: &[ResolvedSelector],
@@ -553,7 +770,7 @@ impl Resolver<'_> {
             ignore: false,
             one_of_many: false,
         };
-        let Some(p) = pacticipant else {
+        let Some(p) = self.pacticipants.get(&selector.pacticipant).cloned() else {
             return Ok(vec![ResolvedSelector {
                 resolution: Resolution::NoPacticipant,
                 ..base(-1, &selector.pacticipant)
@@ -565,38 +782,7 @@ impl Resolver<'_> {
                 ..base(p.id, &p.name)
             }]);
         }
-        let criteria = [
-            &selector.version,
-            &selector.tag,
-            &selector.branch,
-            &selector.environment,
-        ];
-        if criteria
-            .into_iter()
-            .flatten()
-            .any(|value| !names::can_exist(value))
-        {
-            // No version, tag, branch or environment can have this name.
-            return Ok(vec![ResolvedSelector {
-                resolution: Resolution::NoVersion,
-                ignore: matrix::ignores_version(ignore, p.id, None),
-                ..base(p.id, &p.name)
-            }]);
-        }
-        let environment_id = match &selector.environment {
-            Some(name) => match self.environments.get(name) {
-                Some(id) => Some(*id),
-                None => {
-                    let id = store::environment_id(self.conn, name).await?;
-                    if let Some(id) = id {
-                        self.environments.insert(name.clone(), id);
-                    }
-                    id
-                }
-            },
-            None => None,
-        };
-        let versions = store::versions_for(self.conn, p, selector, environment_id).await?;
+        let versions = self.versions_of(&p, selector).await?;
         if versions.is_empty() {
             return Ok(vec![ResolvedSelector {
                 resolution: Resolution::NoVersion,
@@ -623,6 +809,44 @@ impl Resolver<'_> {
                 ..base(p.id, &p.name)
             })
             .collect())
+    }
+
+    /// The versions of `p` the selector stands for.
+    async fn versions_of(
+        &mut self,
+        p: &Pacticipant,
+        selector: &Selector,
+    ) -> Result<Vec<VersionRef>> {
+        let criteria = [
+            &selector.version,
+            &selector.tag,
+            &selector.branch,
+            &selector.environment,
+        ];
+        if criteria
+            .into_iter()
+            .flatten()
+            .any(|value| !names::can_exist(value))
+        {
+            // No version, tag, branch or environment can have this name.
+            return Ok(Vec::new());
+        }
+        let environment_id = match &selector.environment {
+            Some(name) => self.environment_id(name).await?,
+            None => None,
+        };
+        store::versions_for(self.conn, p, selector, environment_id).await
+    }
+
+    async fn environment_id(&mut self, name: &str) -> Result<Option<i64>> {
+        if let Some(id) = self.environments.get(name) {
+            return Ok(Some(*id));
+        }
+        let id = store::environment_id(self.conn, name).await?;
+        if let Some(id) = id {
+            self.environments.insert(name.to_owned(), id);
+        }
+        Ok(id)
     }
 }
 

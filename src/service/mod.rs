@@ -14,16 +14,16 @@ pub mod versions;
 
 use std::sync::Arc;
 
-use crate::config::BrokerSettings;
 use crate::domain::names;
 use crate::domain::page::Page;
 use crate::error::{Error, Result};
+use crate::settings::BrokerSettings;
 use crate::store::{Conn, Store, pacticipants as pacticipant_store, versions as version_store};
 
 pub use pacticipants::{Pacticipant, PacticipantDetails, PacticipantPatch};
 pub use pacts::{
     ConflictStrategy, ConsumerVersions, ContractInput, Pact, PactSelector, PublicationOutcome,
-    PublishInput, PublishResult,
+    PublishInput, PublishResult, PublishedContract,
 };
 pub use versions::{Branch, BranchMembership, Tag, Version};
 

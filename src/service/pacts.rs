@@ -74,9 +74,26 @@ pub enum PublicationOutcome {
 
 #[derive(Debug, Clone)]
 pub struct PublishResult {
-    pub notices: Vec<Notice>,
+    /// Whether the version was created or updated, with its branch and tags.
+    pub version_notice: Notice,
     pub version: Version,
-    pub contracts: Vec<(Pact, PublicationOutcome)>,
+    pub contracts: Vec<PublishedContract>,
+}
+
+impl PublishResult {
+    /// Every notice: the version's, then each contract's.
+    pub fn notices(&self) -> impl Iterator<Item = &Notice> {
+        std::iter::once(&self.version_notice).chain(self.contracts.iter().map(|c| &c.notice))
+    }
+}
+
+/// A contract as published.
+#[derive(Debug, Clone)]
+pub struct PublishedContract {
+    pub pact: Pact,
+    pub outcome: PublicationOutcome,
+    /// What the publication did, for the person publishing.
+    pub notice: Notice,
 }
 
 /// Which pact of a consumer and provider to read.
@@ -246,8 +263,8 @@ fn merge_conflict(consumer: &str, version: &str, provider: &str, conflicts: &[St
     );
     Error::Conflict {
         field: "interactions".into(),
-        messages: vec![text.clone()],
-        notices: vec![Notice::new(NoticeKind::Error, text)],
+        message: text,
+        explanation: Vec::new(),
     }
 }
 
@@ -346,21 +363,23 @@ impl Broker {
                 tag_version(conn, &self.settings, &version_row, tag).await?;
             }
             let version = describe_version(conn, &consumer.name, version_row).await?;
-            let mut notices = vec![version_notice(&consumer.name, &version, created)];
-            let mut published = Vec::with_capacity(stored.len());
-            for (record, outcome) in stored {
-                notices.push(outcome_notice(
+            let contracts = stored
+                .into_iter()
+                .map(|(record, outcome)| PublishedContract {
+                    notice: outcome_notice(
+                        outcome,
+                        &consumer.name,
+                        &version.number,
+                        &record.provider,
+                    ),
+                    pact: pact_of(record, &version),
                     outcome,
-                    &consumer.name,
-                    &version.number,
-                    &record.provider,
-                ));
-                published.push((pact_of(record, &version), outcome));
-            }
+                })
+                .collect();
             Ok(PublishResult {
-                notices,
+                version_notice: version_notice(&consumer.name, &version, created),
                 version,
-                contracts: published,
+                contracts,
             })
         })
         .await
@@ -627,17 +646,13 @@ async fn store_pact(
                     publication.revision_number + 1,
                 ),
                 ConflictStrategy::Overwrite => {
-                    let text = conflict_text(&consumer.name, &version.number, &provider.name);
                     return Err(Error::Conflict {
                         field: "contracts".into(),
-                        messages: vec![text.clone()],
-                        notices: vec![
-                            Notice::new(NoticeKind::Error, text),
-                            Notice::new(
-                                NoticeKind::Info,
-                                pact::describe_difference(&stored, &incoming),
-                            ),
-                        ],
+                        message: conflict_text(&consumer.name, &version.number, &provider.name),
+                        explanation: vec![Notice::new(
+                            NoticeKind::Info,
+                            pact::describe_difference(&stored, &incoming),
+                        )],
                     });
                 }
             }

@@ -4,10 +4,10 @@ use chrono::{DateTime, Utc};
 use diesel_async::AsyncConnection;
 
 use super::{Broker, Listed, existing_pacticipant, existing_version};
-use crate::config::BrokerSettings;
 use crate::domain::names;
 use crate::domain::page::Page;
 use crate::error::{Error, Result, Violations};
+use crate::settings::BrokerSettings;
 use crate::store::models::{BranchRow, PacticipantRow, TagRow, VersionRow};
 use crate::store::{
     Conn, deployments as deployment_store, environments as environment_store,

@@ -2,7 +2,9 @@
 //! version and provider" table maintained on write.
 
 use chrono::{DateTime, Utc};
+use diesel::expression::{ValidGrouping, is_aggregate};
 use diesel::prelude::*;
+use diesel::sql_types::BigInt;
 use diesel_async::RunQueryDsl;
 
 use super::Conn;
@@ -201,6 +203,26 @@ const RECORD_COLUMNS: RecordColumns = (
     latest_pact_publications::created_at,
 );
 
+/// What [`RECORD_COLUMNS`] read.
+type RecordValues = (String, String, String, DateTime<Utc>);
+
+impl PactRecord {
+    fn from_columns(
+        (consumer_version, sha, content, created_at): RecordValues,
+        consumer: &str,
+        provider: &str,
+    ) -> PactRecord {
+        PactRecord {
+            consumer_version,
+            consumer: consumer.to_owned(),
+            provider: provider.to_owned(),
+            sha,
+            content,
+            created_at,
+        }
+    }
+}
+
 /// Which pact of a consumer and provider to read.
 pub enum Which<'a> {
     ConsumerVersion(&'a str),
@@ -225,132 +247,201 @@ pub async fn find(
 ) -> Result<Option<PactRecord>> {
     let (consumer_id, consumer_name) = consumer;
     let (provider_id, provider_name) = provider;
-    // Whether the version in `$column` has a pact with the provider, as a
-    // scalar subquery: PostgreSQL runs it as a primary-key probe per row of
-    // the index walk, which stops at the first hit. Written as EXISTS it may
-    // become a semi-join over every publication of the provider when the
-    // statistics are stale.
-    macro_rules! published {
-        ($column:expr) => {
-            latest_pact_publications::table
-                .filter(latest_pact_publications::consumer_version_id.eq($column))
-                .filter(latest_pact_publications::provider_id.eq(provider_id))
-                .select(latest_pact_publications::consumer_version_id)
-                .limit(1)
-                .single_value()
-                .is_not_null()
-        };
-    }
-    let consumer_version_id: Option<i64> = match which {
-        Which::ConsumerVersion(number) => versions::table
-            .filter(versions::pacticipant_id.eq(consumer_id))
-            .filter(versions::number.eq(number))
-            .filter(published!(versions::id))
-            .select(versions::id)
-            .first(conn)
-            .await
-            .optional()?,
-        Which::Latest => latest_pact_publications::table
-            .filter(latest_pact_publications::consumer_id.eq(consumer_id))
-            .filter(latest_pact_publications::provider_id.eq(provider_id))
-            .order(latest_pact_publications::consumer_version_id.desc())
-            .select(latest_pact_publications::consumer_version_id)
-            .first(conn)
-            .await
-            .optional()?,
-        Which::Tag(tag) => tags::table
-            .filter(tags::pacticipant_id.eq(consumer_id))
-            .filter(tags::name.eq(tag))
-            .filter(published!(tags::version_id))
-            // The whole key of the (pacticipant, name, version) index.
-            .order((tags::pacticipant_id, tags::name, tags::version_id.desc()))
-            .select(tags::version_id)
-            .first(conn)
-            .await
-            .optional()?,
-        Which::Branch(branch) => {
-            // The branch id first, so the planner sees a constant and walks
-            // that branch's own index.
-            let branch_id: Option<i64> = branches::table
-                .filter(branches::pacticipant_id.eq(consumer_id))
-                .filter(branches::name.eq(branch))
-                .select(branches::id)
-                .first(conn)
-                .await
-                .optional()?;
-            match branch_id {
-                None => None,
-                Some(branch_id) => branch_versions::table
-                    .filter(branch_versions::branch_id.eq(branch_id))
-                    .filter(published!(branch_versions::version_id))
-                    // The whole key of the (branch, version) index.
-                    .order((
-                        branch_versions::branch_id.desc(),
-                        branch_versions::version_id.desc(),
-                    ))
-                    .select(branch_versions::version_id)
-                    .first(conn)
-                    .await
-                    .optional()?,
-            }
+    let version_id = match which {
+        Which::ConsumerVersion(number) => {
+            version_with_number(conn, consumer_id, provider_id, number).await?
         }
-        Which::Untagged => latest_pact_publications::table
-            .filter(latest_pact_publications::consumer_id.eq(consumer_id))
-            .filter(latest_pact_publications::provider_id.eq(provider_id))
-            // Whether the version has no tag: a probe of the (version_id,
-            // name) index per publication, newest first.
-            .filter(
-                tags::table
-                    .filter(tags::version_id.eq(latest_pact_publications::consumer_version_id))
-                    .select(tags::version_id)
-                    .limit(1)
-                    .single_value()
-                    .is_null(),
-            )
-            .order(latest_pact_publications::consumer_version_id.desc())
-            .select(latest_pact_publications::consumer_version_id)
-            .first(conn)
-            .await
-            .optional()?,
-        Which::Sha(sha) => pact_versions::table
-            .inner_join(
-                latest_pact_publications::table
-                    .on(latest_pact_publications::pact_version_id.eq(pact_versions::id)),
-            )
-            .filter(pact_versions::consumer_id.eq(consumer_id))
-            .filter(pact_versions::provider_id.eq(provider_id))
-            .filter(pact_versions::sha.eq(sha))
-            .order(latest_pact_publications::consumer_version_id.desc())
-            .select(latest_pact_publications::consumer_version_id)
-            .first(conn)
-            .await
-            .optional()?,
+        Which::Latest => latest_version(conn, consumer_id, provider_id).await?,
+        Which::Tag(tag) => latest_version_with_tag(conn, consumer_id, provider_id, tag).await?,
+        Which::Branch(branch) => {
+            latest_version_on_branch(conn, consumer_id, provider_id, branch).await?
+        }
+        Which::Untagged => latest_untagged_version(conn, consumer_id, provider_id).await?,
+        Which::Sha(sha) => latest_version_with_content(conn, consumer_id, provider_id, sha).await?,
     };
-    let Some(consumer_version_id) = consumer_version_id else {
+    let Some(version_id) = version_id else {
         return Ok(None);
     };
-    let (number, sha, content, created_at): (String, String, String, DateTime<Utc>) =
-        latest_pact_publications::table
-            .inner_join(
-                versions::table.on(versions::id.eq(latest_pact_publications::consumer_version_id)),
-            )
-            .inner_join(
-                pact_versions::table
-                    .on(pact_versions::id.eq(latest_pact_publications::pact_version_id)),
-            )
-            .filter(latest_pact_publications::consumer_version_id.eq(consumer_version_id))
-            .filter(latest_pact_publications::provider_id.eq(provider_id))
-            .select(RECORD_COLUMNS)
-            .first(conn)
-            .await?;
-    Ok(Some(PactRecord {
-        consumer_version: number,
-        consumer: consumer_name.to_owned(),
-        provider: provider_name.to_owned(),
-        sha,
-        content,
-        created_at,
-    }))
+    let columns = latest_publication_columns(conn, version_id, provider_id).await?;
+    Ok(Some(PactRecord::from_columns(
+        columns,
+        consumer_name,
+        provider_name,
+    )))
+}
+
+/// Whether the version in `version_id` has a pact with the provider, as a
+/// scalar subquery: PostgreSQL runs it as a primary-key probe per row of
+/// the index walk, which stops at the first hit. Written as EXISTS it may
+/// become a semi-join over every publication of the provider when the
+/// statistics are stale.
+#[diesel::dsl::auto_type]
+fn published<C>(version_id: C, provider_id: i64) -> _
+where
+    C: Expression<SqlType = BigInt> + ValidGrouping<(), IsAggregate = is_aggregate::No>,
+{
+    latest_pact_publications::table
+        .filter(latest_pact_publications::consumer_version_id.eq(version_id))
+        .filter(latest_pact_publications::provider_id.eq(provider_id))
+        .select(latest_pact_publications::consumer_version_id)
+        .limit(1_i64)
+        .single_value()
+        .is_not_null()
+}
+
+/// The consumer version with this number, if it has a pact.
+async fn version_with_number(
+    conn: &mut Conn,
+    consumer_id: i64,
+    provider_id: i64,
+    number: &str,
+) -> Result<Option<i64>> {
+    Ok(versions::table
+        .filter(versions::pacticipant_id.eq(consumer_id))
+        .filter(versions::number.eq(number))
+        .filter(published(versions::id, provider_id))
+        .select(versions::id)
+        .first(conn)
+        .await
+        .optional()?)
+}
+
+/// The newest consumer version with a pact.
+async fn latest_version(
+    conn: &mut Conn,
+    consumer_id: i64,
+    provider_id: i64,
+) -> Result<Option<i64>> {
+    Ok(latest_pact_publications::table
+        .filter(latest_pact_publications::consumer_id.eq(consumer_id))
+        .filter(latest_pact_publications::provider_id.eq(provider_id))
+        .order(latest_pact_publications::consumer_version_id.desc())
+        .select(latest_pact_publications::consumer_version_id)
+        .first(conn)
+        .await
+        .optional()?)
+}
+
+/// The newest consumer version with the tag and a pact.
+async fn latest_version_with_tag(
+    conn: &mut Conn,
+    consumer_id: i64,
+    provider_id: i64,
+    tag: &str,
+) -> Result<Option<i64>> {
+    Ok(tags::table
+        .filter(tags::pacticipant_id.eq(consumer_id))
+        .filter(tags::name.eq(tag))
+        .filter(published(tags::version_id, provider_id))
+        // The whole key of the (pacticipant, name, version) index.
+        .order((tags::pacticipant_id, tags::name, tags::version_id.desc()))
+        .select(tags::version_id)
+        .first(conn)
+        .await
+        .optional()?)
+}
+
+/// The newest consumer version on the branch with a pact.
+async fn latest_version_on_branch(
+    conn: &mut Conn,
+    consumer_id: i64,
+    provider_id: i64,
+    branch: &str,
+) -> Result<Option<i64>> {
+    // The branch id first, so the planner sees a constant and walks that
+    // branch's own index.
+    let branch_id: Option<i64> = branches::table
+        .filter(branches::pacticipant_id.eq(consumer_id))
+        .filter(branches::name.eq(branch))
+        .select(branches::id)
+        .first(conn)
+        .await
+        .optional()?;
+    let Some(branch_id) = branch_id else {
+        return Ok(None);
+    };
+    Ok(branch_versions::table
+        .filter(branch_versions::branch_id.eq(branch_id))
+        .filter(published(branch_versions::version_id, provider_id))
+        // The whole key of the (branch, version) index.
+        .order((
+            branch_versions::branch_id.desc(),
+            branch_versions::version_id.desc(),
+        ))
+        .select(branch_versions::version_id)
+        .first(conn)
+        .await
+        .optional()?)
+}
+
+/// The newest consumer version with a pact and no tag.
+async fn latest_untagged_version(
+    conn: &mut Conn,
+    consumer_id: i64,
+    provider_id: i64,
+) -> Result<Option<i64>> {
+    Ok(latest_pact_publications::table
+        .filter(latest_pact_publications::consumer_id.eq(consumer_id))
+        .filter(latest_pact_publications::provider_id.eq(provider_id))
+        // Whether the version has no tag: a probe of the (version_id,
+        // name) index per publication, newest first.
+        .filter(
+            tags::table
+                .filter(tags::version_id.eq(latest_pact_publications::consumer_version_id))
+                .select(tags::version_id)
+                .limit(1)
+                .single_value()
+                .is_null(),
+        )
+        .order(latest_pact_publications::consumer_version_id.desc())
+        .select(latest_pact_publications::consumer_version_id)
+        .first(conn)
+        .await
+        .optional()?)
+}
+
+/// The newest consumer version whose latest pact has this content.
+async fn latest_version_with_content(
+    conn: &mut Conn,
+    consumer_id: i64,
+    provider_id: i64,
+    sha: &str,
+) -> Result<Option<i64>> {
+    Ok(pact_versions::table
+        .inner_join(
+            latest_pact_publications::table
+                .on(latest_pact_publications::pact_version_id.eq(pact_versions::id)),
+        )
+        .filter(pact_versions::consumer_id.eq(consumer_id))
+        .filter(pact_versions::provider_id.eq(provider_id))
+        .filter(pact_versions::sha.eq(sha))
+        .order(latest_pact_publications::consumer_version_id.desc())
+        .select(latest_pact_publications::consumer_version_id)
+        .first(conn)
+        .await
+        .optional()?)
+}
+
+/// The record columns of the latest publication of a consumer version for
+/// a provider.
+async fn latest_publication_columns(
+    conn: &mut Conn,
+    consumer_version_id: i64,
+    provider_id: i64,
+) -> Result<RecordValues> {
+    Ok(latest_pact_publications::table
+        .inner_join(
+            versions::table.on(versions::id.eq(latest_pact_publications::consumer_version_id)),
+        )
+        .inner_join(
+            pact_versions::table
+                .on(pact_versions::id.eq(latest_pact_publications::pact_version_id)),
+        )
+        .filter(latest_pact_publications::consumer_version_id.eq(consumer_version_id))
+        .filter(latest_pact_publications::provider_id.eq(provider_id))
+        .select(RECORD_COLUMNS)
+        .first(conn)
+        .await?)
 }
 
 /// A page of the pacts between a consumer and a provider (from its
@@ -394,7 +485,7 @@ pub async fn list_for_pair(
         }
         query
     };
-    let rows: Vec<(String, String, String, DateTime<Utc>)> = publications()
+    let rows: Vec<RecordValues> = publications()
         .inner_join(
             versions::table.on(versions::id.eq(latest_pact_publications::consumer_version_id)),
         )
@@ -411,14 +502,7 @@ pub async fn list_for_pair(
     let total = publications().count().get_result(conn).await?;
     let records = rows
         .into_iter()
-        .map(|(consumer_version, sha, content, created_at)| PactRecord {
-            consumer_version,
-            consumer: consumer.1.to_owned(),
-            provider: provider.1.to_owned(),
-            sha,
-            content,
-            created_at,
-        })
+        .map(|columns| PactRecord::from_columns(columns, consumer.1, provider.1))
         .collect();
     Ok((records, total))
 }

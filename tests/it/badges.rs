@@ -3,52 +3,17 @@
 //! of scenarios. Each badge is parsed as XML, and its texts and colour
 //! are read back.
 
-use pactwire::config::BrokerSettings;
+use pactwire::settings::BrokerSettings;
 use reqwest::Method;
 use serde_json::{Value, json};
 
 use crate::support::TestApp;
-use crate::support::contracts::{self, Places, record_result};
+use crate::support::contracts::pact_about;
 
 const GREEN: &str = "#4c1";
 const RED: &str = "#e05d44";
 const ORANGE: &str = "#fe7d37";
 const GREY: &str = "#9f9f9f";
-
-/// Publishes a pact from `consumer` `version` to `provider` (on `branch`,
-/// with `tags`); `content` tells pacts apart. Returns its content hash.
-async fn publish(
-    app: &TestApp,
-    (consumer, version): (&str, &str),
-    provider: &str,
-    content: &str,
-    branch: Option<&str>,
-    tags: &[&str],
-) -> String {
-    let pact = contracts::pact_about(consumer, provider, content);
-    contracts::publish(app, &pact, version, branch, tags).await
-}
-
-async fn put_ok(app: &TestApp, path: &str) {
-    let (status, body) = app.put(path, &json!({})).await;
-    assert!(status == 200 || status == 201, "{path}: {body}");
-}
-
-async fn tag(app: &TestApp, pacticipant: &str, version: &str, tag: &str) {
-    put_ok(
-        app,
-        &format!("/pacticipants/{pacticipant}/versions/{version}/tags/{tag}"),
-    )
-    .await;
-}
-
-async fn on_branch(app: &TestApp, pacticipant: &str, version: &str, branch: &str) {
-    put_ok(
-        app,
-        &format!("/pacticipants/{pacticipant}/branches/{branch}/versions/{version}"),
-    )
-    .await;
-}
 
 /// What a badge says, read back from its SVG.
 #[derive(Debug, PartialEq)]
@@ -128,25 +93,72 @@ async fn pact_badges_show_the_latest_verification_of_the_latest_pact() {
     // Foo: 1 verified by Bar. Fails: failed. Changed: 1 verified, 2 new
     // content unverified. Pending: failed while pending. Unverified: never
     // verified.
-    let sha = publish(&app, ("Foo", "1"), "Bar", "a", None, &[]).await;
-    record_result(&app, ("Foo", "Bar"), &sha, "10", true, false).await;
-    let sha = publish(&app, ("Fails", "1"), "Bar", "a", None, &[]).await;
-    record_result(&app, ("Fails", "Bar"), &sha, "10", false, false).await;
-    let sha = publish(&app, ("Changed", "1"), "Bar", "a", None, &[]).await;
-    record_result(&app, ("Changed", "Bar"), &sha, "10", true, false).await;
-    publish(&app, ("Changed", "2"), "Bar", "b", None, &[]).await;
-    let sha = publish(&app, ("Pending", "1"), "Bar", "a", None, &[]).await;
-    record_result(&app, ("Pending", "Bar"), &sha, "10", false, true).await;
-    publish(&app, ("Unverified", "1"), "Bar", "a", None, &[]).await;
+    let sha = app
+        .publish(pact_about("Foo", "Bar", "a"))
+        .version("1")
+        .await
+        .sha;
+    app.verify("Foo", "Bar", &sha).by("10").await;
+    let sha = app
+        .publish(pact_about("Fails", "Bar", "a"))
+        .version("1")
+        .await
+        .sha;
+    app.verify("Fails", "Bar", &sha)
+        .by("10")
+        .success(false)
+        .await;
+    let sha = app
+        .publish(pact_about("Changed", "Bar", "a"))
+        .version("1")
+        .await
+        .sha;
+    app.verify("Changed", "Bar", &sha).by("10").await;
+    app.publish(pact_about("Changed", "Bar", "b"))
+        .version("2")
+        .await;
+    let sha = app
+        .publish(pact_about("Pending", "Bar", "a"))
+        .version("1")
+        .await
+        .sha;
+    app.verify("Pending", "Bar", &sha)
+        .by("10")
+        .success(false)
+        .pending(true)
+        .await;
+    app.publish(pact_about("Unverified", "Bar", "a"))
+        .version("1")
+        .await;
     // Tagged: 1 (prod) verified, 2 (dev) failed, 3 untagged verified.
-    let sha = publish(&app, ("Tagged", "1"), "Bar", "a", None, &["prod"]).await;
-    record_result(&app, ("Tagged", "Bar"), &sha, "10", true, false).await;
-    let sha = publish(&app, ("Tagged", "2"), "Bar", "b", None, &["dev"]).await;
-    record_result(&app, ("Tagged", "Bar"), &sha, "10", false, false).await;
-    let sha = publish(&app, ("Tagged", "3"), "Bar", "c", None, &[]).await;
-    record_result(&app, ("Tagged", "Bar"), &sha, "11", true, false).await;
+    let sha = app
+        .publish(pact_about("Tagged", "Bar", "a"))
+        .version("1")
+        .tags(["prod"])
+        .await
+        .sha;
+    app.verify("Tagged", "Bar", &sha).by("10").await;
+    let sha = app
+        .publish(pact_about("Tagged", "Bar", "b"))
+        .version("2")
+        .tags(["dev"])
+        .await
+        .sha;
+    app.verify("Tagged", "Bar", &sha)
+        .by("10")
+        .success(false)
+        .await;
+    let sha = app
+        .publish(pact_about("Tagged", "Bar", "c"))
+        .version("3")
+        .await
+        .sha;
+    app.verify("Tagged", "Bar", &sha).by("11").await;
     // Untagged: only tagged versions; its untagged pact does not exist.
-    publish(&app, ("Untagged", "1"), "Bar", "a", None, &["prod"]).await;
+    app.publish(pact_about("Untagged", "Bar", "a"))
+        .version("1")
+        .tags(["prod"])
+        .await;
 
     let pact =
         |consumer: &str, rest: &str| format!("/pacts/provider/Bar/consumer/{consumer}/{rest}");
@@ -235,24 +247,15 @@ async fn pact_badges_show_the_latest_verification_of_the_latest_pact() {
 #[tokio::test]
 async fn pact_badges_label_pacticipants_by_name_or_initials() {
     let app = TestApp::start().await;
-    let sha = publish(
-        &app,
-        ("FooApp", "1"),
-        "thing_blah-service",
-        "a",
-        None,
-        &["prod"],
-    )
-    .await;
-    record_result(
-        &app,
-        ("FooApp", "thing_blah-service"),
-        &sha,
-        "10",
-        true,
-        false,
-    )
-    .await;
+    let sha = app
+        .publish(pact_about("FooApp", "thing_blah-service", "a"))
+        .version("1")
+        .tags(["prod"])
+        .await
+        .sha;
+    app.verify("FooApp", "thing_blah-service", &sha)
+        .by("10")
+        .await;
     let path = "/pacts/provider/thing_blah-service/consumer/FooApp/latest/badge";
     let cases = [
         ("", "fooapp/thing_blah-service pact"),
@@ -290,8 +293,12 @@ async fn pact_badges_label_pacticipants_by_name_or_initials() {
 #[tokio::test]
 async fn every_accept_header_gets_the_svg() {
     let app = TestApp::start().await;
-    let sha = publish(&app, ("Foo", "1"), "Bar", "a", None, &[]).await;
-    record_result(&app, ("Foo", "Bar"), &sha, "10", true, false).await;
+    let sha = app
+        .publish(pact_about("Foo", "Bar", "a"))
+        .version("1")
+        .await
+        .sha;
+    app.verify("Foo", "Bar", &sha).by("10").await;
     let path = "/pacts/provider/Bar/consumer/Foo/latest/badge";
     for accept in [
         None,
@@ -315,9 +322,15 @@ async fn names_are_escaped_in_the_svg() {
     let app = TestApp::start().await;
     let consumer = r#"Tom & "Jerry" <Ltd>'s"#;
     let encoded = "Tom%20%26%20%22Jerry%22%20%3CLtd%3E%27s";
-    let sha = publish(&app, (consumer, "1"), "Bar", "a", Some("main"), &["prod"]).await;
-    record_result(&app, (consumer, "Bar"), &sha, "10", true, false).await;
-    tag(&app, "Bar", "10", "<b>").await;
+    let sha = app
+        .publish(pact_about(consumer, "Bar", "a"))
+        .version("1")
+        .branch("main")
+        .tags(["prod"])
+        .await
+        .sha;
+    app.verify(consumer, "Bar", &sha).by("10").await;
+    app.tag("Bar", "10", "<b>").await;
 
     let reply = app
         .call(
@@ -368,17 +381,27 @@ async fn names_are_escaped_in_the_svg() {
 async fn the_matrix_badge_shows_the_latest_result_between_two_tags() {
     let app = TestApp::start().await;
     // Foo 1 (prod): verified by Bar 10 (master), failed by Bar 11 (dev).
-    let sha = publish(&app, ("Foo", "1"), "Bar", "a", None, &["prod"]).await;
-    record_result(&app, ("Foo", "Bar"), &sha, "10", true, false).await;
-    record_result(&app, ("Foo", "Bar"), &sha, "11", false, false).await;
-    tag(&app, "Bar", "10", "master").await;
-    tag(&app, "Bar", "11", "dev").await;
+    let sha = app
+        .publish(pact_about("Foo", "Bar", "a"))
+        .version("1")
+        .tags(["prod"])
+        .await
+        .sha;
+    app.verify("Foo", "Bar", &sha).by("10").await;
+    app.verify("Foo", "Bar", &sha).by("11").success(false).await;
+    app.tag("Bar", "10", "master").await;
+    app.tag("Bar", "11", "dev").await;
     // Foo 2 (test): verified by Bar 10 (master), then Bar 12 (master too)
     // failed it: the newest provider version decides.
-    let sha = publish(&app, ("Foo", "2"), "Bar", "b", None, &["test"]).await;
-    record_result(&app, ("Foo", "Bar"), &sha, "10", true, false).await;
-    record_result(&app, ("Foo", "Bar"), &sha, "12", false, false).await;
-    tag(&app, "Bar", "12", "master").await;
+    let sha = app
+        .publish(pact_about("Foo", "Bar", "b"))
+        .version("2")
+        .tags(["test"])
+        .await
+        .sha;
+    app.verify("Foo", "Bar", &sha).by("10").await;
+    app.verify("Foo", "Bar", &sha).by("12").success(false).await;
+    app.tag("Bar", "12", "master").await;
 
     let matrix = |ptag: &str, consumer: &str, ctag: &str| {
         format!("/matrix/provider/Bar/latest/{ptag}/consumer/{consumer}/latest/{ctag}/badge")
@@ -425,7 +448,10 @@ async fn the_matrix_badge_shows_the_latest_result_between_two_tags() {
     }
     // Foo 3 (prod) brings new content, not yet verified: the latest result
     // between the tags is for earlier content.
-    publish(&app, ("Foo", "3"), "Bar", "c", None, &["prod"]).await;
+    app.publish(pact_about("Foo", "Bar", "c"))
+        .version("3")
+        .tags(["prod"])
+        .await;
     assert_eq!(
         fetch(&app, &matrix("master", "Foo", "prod")).await,
         badge("foo (prod)/bar (master) pact", "changed", ORANGE)
@@ -437,11 +463,16 @@ async fn can_i_deploy_the_latest_tagged_version_to_a_tag() {
     let app = TestApp::start().await;
     // Foo 1 (main): verified by Bar 10 (prod), failed by Bar 11 (test);
     // no Bar version is tagged staging.
-    let sha = publish(&app, ("Foo", "1"), "Bar", "a", None, &["main"]).await;
-    record_result(&app, ("Foo", "Bar"), &sha, "10", true, false).await;
-    record_result(&app, ("Foo", "Bar"), &sha, "11", false, false).await;
-    tag(&app, "Bar", "10", "prod").await;
-    tag(&app, "Bar", "11", "test").await;
+    let sha = app
+        .publish(pact_about("Foo", "Bar", "a"))
+        .version("1")
+        .tags(["main"])
+        .await
+        .sha;
+    app.verify("Foo", "Bar", &sha).by("10").await;
+    app.verify("Foo", "Bar", &sha).by("11").success(false).await;
+    app.tag("Bar", "10", "prod").await;
+    app.tag("Bar", "11", "test").await;
 
     let badge_path = |p: &str, tag: &str, to: &str| {
         format!("/pacticipants/{p}/latest-version/{tag}/can-i-deploy/to/{to}/badge")
@@ -531,18 +562,25 @@ async fn can_i_deploy_the_latest_tagged_version_to_a_tag() {
 #[tokio::test]
 async fn can_i_deploy_a_branch_head_to_an_environment() {
     let app = TestApp::start().await;
-    let places = Places::of(&app).await;
     // Foo 1 then 2 on main; 2's pact is verified by Bar 10 (in prod) and
     // failed by Bar 11 (in test); nothing of Bar is in staging.
-    publish(&app, ("Foo", "1"), "Bar", "a", Some("main"), &[]).await;
-    let sha = publish(&app, ("Foo", "2"), "Bar", "b", Some("main"), &[]).await;
-    record_result(&app, ("Foo", "Bar"), &sha, "10", true, false).await;
-    record_result(&app, ("Foo", "Bar"), &sha, "11", false, false).await;
-    places.deploy("Bar", "10", "prod").await;
-    places.deploy("Bar", "11", "test").await;
-    places.environment("staging").await;
+    app.publish(pact_about("Foo", "Bar", "a"))
+        .version("1")
+        .branch("main")
+        .await;
+    let sha = app
+        .publish(pact_about("Foo", "Bar", "b"))
+        .version("2")
+        .branch("main")
+        .await
+        .sha;
+    app.verify("Foo", "Bar", &sha).by("10").await;
+    app.verify("Foo", "Bar", &sha).by("11").success(false).await;
+    app.deploy("Bar", "10").to("prod").await;
+    app.deploy("Bar", "11").to("test").await;
+    app.environment("staging").await;
     // A branch whose only version was taken off it: no head.
-    on_branch(&app, "Foo", "1", "lonely").await;
+    app.add_to_branch("Foo", "lonely", "1").await;
     let (status, body) = app
         .send(
             Method::DELETE,
@@ -640,15 +678,33 @@ async fn can_i_merge_checks_the_main_branch_head_against_the_others() {
     // Each consumer's main branch head against Bar's main branch head
     // (Bar 11): Good verified by it, Bad failed by it, Unverified not
     // verified by it (only by Bar 10, off main).
-    let sha = publish(&app, ("Good", "1"), "Bar", "a", Some("main"), &[]).await;
-    record_result(&app, ("Good", "Bar"), &sha, "11", true, false).await;
-    let sha = publish(&app, ("Bad", "1"), "Bar", "b", Some("main"), &[]).await;
-    record_result(&app, ("Bad", "Bar"), &sha, "11", false, false).await;
-    let sha = publish(&app, ("Unverified", "1"), "Bar", "c", Some("main"), &[]).await;
-    record_result(&app, ("Unverified", "Bar"), &sha, "10", true, false).await;
-    on_branch(&app, "Bar", "11", "main").await;
+    let sha = app
+        .publish(pact_about("Good", "Bar", "a"))
+        .version("1")
+        .branch("main")
+        .await
+        .sha;
+    app.verify("Good", "Bar", &sha).by("11").await;
+    let sha = app
+        .publish(pact_about("Bad", "Bar", "b"))
+        .version("1")
+        .branch("main")
+        .await
+        .sha;
+    app.verify("Bad", "Bar", &sha).by("11").success(false).await;
+    let sha = app
+        .publish(pact_about("Unverified", "Bar", "c"))
+        .version("1")
+        .branch("main")
+        .await
+        .sha;
+    app.verify("Unverified", "Bar", &sha).by("10").await;
+    app.add_to_branch("Bar", "main", "11").await;
     // No main branch: only ever published from a feature branch.
-    publish(&app, ("Feature", "1"), "Bar", "d", Some("feat-x"), &[]).await;
+    app.publish(pact_about("Feature", "Bar", "d"))
+        .version("1")
+        .branch("feat-x")
+        .await;
 
     let merge = |p: &str| format!("/pacticipants/{p}/main-branch/can-i-merge/badge");
     let verdicts = [
@@ -689,7 +745,10 @@ async fn can_i_merge_checks_the_main_branch_head_against_the_others() {
 #[tokio::test]
 async fn a_verdict_of_can_i_merge_is_cached_for_30_seconds_by_default() {
     let app = TestApp::start().await;
-    publish(&app, ("Foo", "1"), "Bar", "a", Some("main"), &[]).await;
+    app.publish(pact_about("Foo", "Bar", "a"))
+        .version("1")
+        .branch("main")
+        .await;
     assert_eq!(
         fetch_as(
             &app,
@@ -705,11 +764,16 @@ async fn a_verdict_of_can_i_merge_is_cached_for_30_seconds_by_default() {
 #[tokio::test]
 async fn the_pacticipant_badge_links_lead_to_badges() {
     let app = TestApp::start().await;
-    let places = Places::of(&app).await;
-    let sha = publish(&app, ("Foo", "1"), "Bar", "a", Some("main"), &["main"]).await;
-    record_result(&app, ("Foo", "Bar"), &sha, "10", true, false).await;
-    tag(&app, "Bar", "10", "prod").await;
-    places.deploy("Bar", "10", "production").await;
+    let sha = app
+        .publish(pact_about("Foo", "Bar", "a"))
+        .version("1")
+        .branch("main")
+        .tags(["main"])
+        .await
+        .sha;
+    app.verify("Foo", "Bar", &sha).by("10").await;
+    app.tag("Bar", "10", "prod").await;
+    app.deploy("Bar", "10").to("production").await;
 
     let (status, foo) = app.get("/pacticipants/Foo").await;
     assert_eq!(status, 200, "{foo}");

@@ -2,45 +2,26 @@
 //! reference, de-duplication, defaults, pending by branch, tags or
 //! neither, work in progress pacts, notices, links, and bad input.
 
-use pactwire::config::BrokerSettings;
 use pactwire::grpc::pb;
 use pactwire::grpc::pb::verification_service_client::VerificationServiceClient;
+use pactwire::settings::BrokerSettings;
 use serde_json::{Value, json};
 use tonic::Code;
 
 use crate::support::TestApp;
-use crate::support::contracts::{self, Places};
+use crate::support::contracts;
 
 const PROVIDER: &str = "Bar";
 
-/// Publishes a pact from `consumer` at `version` whose content is named by
-/// `content` (same name, same content hash).
-async fn publish(
-    app: &TestApp,
-    consumer: &str,
-    version: &str,
-    branch: Option<&str>,
-    tags: &[&str],
-    content: &str,
-) {
+/// A pact of `consumer` whose content is named by `content` (same name,
+/// same content hash).
+fn pact(consumer: &str, content: &str) -> Value {
     let interactions = json!([{
         "description": format!("request {content}"),
         "request": {"method": "GET", "path": format!("/{content}")},
         "response": {"status": 200},
     }]);
-    let pact = contracts::pact(consumer, PROVIDER, interactions);
-    contracts::publish(app, &pact, version, branch, tags).await;
-}
-
-async fn set_main_branch(app: &TestApp, pacticipant: &str, branch: &str) {
-    let (status, body) = app
-        .send(
-            reqwest::Method::PATCH,
-            &format!("/pacticipants/{pacticipant}"),
-            &json!({"mainBranch": branch}),
-        )
-        .await;
-    assert_eq!(status, 200, "{body}");
+    contracts::pact(consumer, PROVIDER, interactions)
 }
 
 async fn post(app: &TestApp, body: Value) -> (u16, Value) {
@@ -130,21 +111,34 @@ async fn grpc_summary(
 /// Deployed: Foo 1 to prod, Baz 1 to test. Released: Foo 2 to prod
 /// (support ended), Foo 3 to test.
 async fn scenario(app: &TestApp) {
-    publish(app, "Foo", "1", Some("main"), &["prod"], "a").await;
-    publish(app, "Foo", "2", Some("main"), &["prod"], "b").await;
-    publish(app, "Foo", "3", Some("feat-x"), &[], "c").await;
+    app.publish(pact("Foo", "a"))
+        .version("1")
+        .branch("main")
+        .tags(["prod"])
+        .await;
+    app.publish(pact("Foo", "b"))
+        .version("2")
+        .branch("main")
+        .tags(["prod"])
+        .await;
+    app.publish(pact("Foo", "c"))
+        .version("3")
+        .branch("feat-x")
+        .await;
     let (status, body) = app
         .put("/pacticipants/Foo/branches/empty/versions/4", &json!({}))
         .await;
     assert_eq!(status, 201, "{body}");
-    publish(app, "Baz", "1", Some("develop"), &[], "d").await;
-    set_main_branch(app, "Foo", "main").await;
-    let places = Places::of(app).await;
-    places.deploy("Foo", "1", "prod").await;
-    places.deploy("Baz", "1", "test").await;
-    let ended = places.release("Foo", "2", "prod").await;
-    places.end_support(&ended).await;
-    places.release("Foo", "3", "test").await;
+    app.publish(pact("Baz", "d"))
+        .version("1")
+        .branch("develop")
+        .await;
+    app.set_main_branch("Foo", "main").await;
+    app.deploy("Foo", "1").to("prod").await;
+    app.deploy("Baz", "1").to("test").await;
+    let ended = app.release("Foo", "2").to("prod").await;
+    app.end_support(&ended).await;
+    app.release("Foo", "3").to("test").await;
 }
 
 #[tokio::test]
@@ -292,9 +286,8 @@ async fn selectors_of_one_kind_are_answered_together_and_each_gets_its_own_pacts
 async fn deployments_replace_each_other_and_releases_can_be_supported_again() {
     let app = TestApp::start().await;
     for version in ["1", "2", "3"] {
-        publish(&app, "Foo", version, None, &[], version).await;
+        app.publish(pact("Foo", version)).version(version).await;
     }
-    let places = Places::of(&app).await;
     let deployed = || async {
         let (status, body) = post(
             &app,
@@ -304,16 +297,14 @@ async fn deployments_replace_each_other_and_releases_can_be_supported_again() {
         assert_eq!(status, 200, "{body}");
         summary(&body)
     };
-    places.deploy("Foo", "1", "prod").await;
+    app.deploy("Foo", "1").to("prod").await;
     // A blank application instance is no instance: it replaces version 1.
-    let current = places.deploy_instance("Foo", "2", "prod", Some("")).await;
+    let current = app.deploy("Foo", "2").to("prod").instance("").await;
     assert_eq!(
         deployed().await,
         expected(&[("Foo", "2", "deployed to prod")])
     );
-    places
-        .deploy_instance("Foo", "3", "prod", Some("blue"))
-        .await;
+    app.deploy("Foo", "3").to("prod").instance("blue").await;
     assert_eq!(
         deployed().await,
         expected(&[
@@ -321,16 +312,16 @@ async fn deployments_replace_each_other_and_releases_can_be_supported_again() {
             ("Foo", "3", "deployed to prod")
         ])
     );
-    places.undeploy(&current).await;
+    app.undeploy(&current).await;
     assert_eq!(
         deployed().await,
         expected(&[("Foo", "3", "deployed to prod")])
     );
     // Concurrent deployments to one place: one of them is current.
-    places.environment("test").await;
+    app.environment("test").await;
     let (a, b) = tokio::join!(
-        places.deploy("Foo", "1", "test"),
-        places.deploy("Foo", "2", "test")
+        app.deploy("Foo", "1").to("test"),
+        app.deploy("Foo", "2").to("test")
     );
     assert_ne!(a, b);
     assert_eq!(
@@ -338,8 +329,8 @@ async fn deployments_replace_each_other_and_releases_can_be_supported_again() {
         1
     );
     // Support ends, and comes back when the version is released again.
-    let released = places.release("Foo", "1", "prod").await;
-    places.end_support(&released).await;
+    let released = app.release("Foo", "1").to("prod").await;
+    app.end_support(&released).await;
     let supported = || async {
         let (status, body) = post(
             &app,
@@ -350,7 +341,7 @@ async fn deployments_replace_each_other_and_releases_can_be_supported_again() {
         summary(&body)
     };
     assert_eq!(supported().await, expected(&[]));
-    assert_eq!(places.release("Foo", "1", "prod").await, released);
+    assert_eq!(app.release("Foo", "1").to("prod").await, released);
     assert_eq!(
         supported().await,
         expected(&[("Foo", "1", "released in prod")])
@@ -360,10 +351,16 @@ async fn deployments_replace_each_other_and_releases_can_be_supported_again() {
 #[tokio::test]
 async fn identical_content_is_verified_once_for_every_selector_that_chose_it() {
     let app = TestApp::start().await;
-    publish(&app, "Foo", "1", Some("main"), &[], "same").await;
-    publish(&app, "Foo", "2", Some("main"), &[], "same").await;
-    set_main_branch(&app, "Foo", "main").await;
-    Places::of(&app).await.deploy("Foo", "1", "prod").await;
+    app.publish(pact("Foo", "same"))
+        .version("1")
+        .branch("main")
+        .await;
+    app.publish(pact("Foo", "same"))
+        .version("2")
+        .branch("main")
+        .await;
+    app.set_main_branch("Foo", "main").await;
+    app.deploy("Foo", "1").to("prod").await;
     let (status, body) = post(
         &app,
         json!({"consumerVersionSelectors": [{"mainBranch": true}, {"deployed": true}], "includePendingStatus": false}),
@@ -414,17 +411,26 @@ async fn without_selectors_the_defaults_apply() {
     })
     .await;
     // Foo: main branch with a head.
-    publish(&app, "Foo", "1", Some("main"), &[], "a").await;
-    publish(&app, "Foo", "2", Some("feat"), &[], "b").await;
-    set_main_branch(&app, "Foo", "main").await;
+    app.publish(pact("Foo", "a"))
+        .version("1")
+        .branch("main")
+        .await;
+    app.publish(pact("Foo", "b"))
+        .version("2")
+        .branch("feat")
+        .await;
+    app.set_main_branch("Foo", "main").await;
     // Baz: main branch `master` known only as a tag.
-    publish(&app, "Baz", "1", None, &["master"], "c").await;
-    publish(&app, "Baz", "2", None, &[], "d").await;
-    set_main_branch(&app, "Baz", "master").await;
+    app.publish(pact("Baz", "c"))
+        .version("1")
+        .tags(["master"])
+        .await;
+    app.publish(pact("Baz", "d")).version("2").await;
+    app.set_main_branch("Baz", "master").await;
     // Qux: no main branch: its latest; and an older version deployed.
-    publish(&app, "Qux", "1", None, &[], "e").await;
-    publish(&app, "Qux", "2", None, &[], "f").await;
-    Places::of(&app).await.deploy("Qux", "1", "prod").await;
+    app.publish(pact("Qux", "e")).version("1").await;
+    app.publish(pact("Qux", "f")).version("2").await;
+    app.deploy("Qux", "1").to("prod").await;
     for body in [json!({}), json!({"consumerVersionSelectors": []})] {
         let (status, reply) = post(&app, body).await;
         assert_eq!(status, 200, "{reply}");
@@ -443,52 +449,6 @@ async fn without_selectors_the_defaults_apply() {
             json!(true)
         );
     }
-}
-
-/// Publishes a verification of Foo's pact at `consumer_version` by the
-/// provider version `provider_version` (on `branch`, with `tags`).
-async fn verify(
-    app: &TestApp,
-    consumer_version: &str,
-    provider_version: &str,
-    branch: Option<&str>,
-    tags: &[&str],
-    success: bool,
-) {
-    if let Some(branch) = branch {
-        let (status, body) = app
-            .put(
-                &format!("/pacticipants/{PROVIDER}/branches/{branch}/versions/{provider_version}"),
-                &json!({}),
-            )
-            .await;
-        assert!(status == 200 || status == 201, "{body}");
-    }
-    for tag in tags {
-        let (status, body) = app
-            .put(
-                &format!("/pacticipants/{PROVIDER}/versions/{provider_version}/tags/{tag}"),
-                &json!({}),
-            )
-            .await;
-        assert!(status == 200 || status == 201, "{body}");
-    }
-    let (status, pact) = app
-        .get(&format!(
-            "/pacts/provider/{PROVIDER}/consumer/Foo/version/{consumer_version}"
-        ))
-        .await;
-    assert_eq!(status, 200, "{pact}");
-    let href = pact["_links"]["pb:publish-verification-results"]["href"]
-        .as_str()
-        .unwrap();
-    let (status, body) = app
-        .post(
-            href.strip_prefix(&app.base).unwrap(),
-            &json!({"success": success, "providerApplicationVersion": provider_version}),
-        )
-        .await;
-    assert_eq!(status, 201, "{body}");
 }
 
 /// Publishes a successful result by `provider_version` through the link of
@@ -522,15 +482,27 @@ async fn pending(app: &TestApp, query: Value) -> Vec<bool> {
 #[tokio::test]
 async fn pending_follows_successful_verifications_by_branch_tags_or_any() {
     let app = TestApp::start().await;
-    publish(&app, "Foo", "1", Some("main"), &[], "a").await;
+    app.publish(pact("Foo", "a"))
+        .version("1")
+        .branch("main")
+        .await;
     let main = json!({"providerVersionBranch": "main"});
     assert_eq!(pending(&app, main.clone()).await, [true]);
     assert_eq!(pending(&app, json!({})).await, [true]);
     // A failure never clears pending.
-    verify(&app, "1", "p1", Some("main"), &["dev"], false).await;
+    app.verify_version("Foo", "1", PROVIDER)
+        .by("p1")
+        .success(false)
+        .branch("main")
+        .tags(["dev"])
+        .await;
     assert_eq!(pending(&app, main.clone()).await, [true]);
     assert_eq!(pending(&app, json!({})).await, [true]);
-    verify(&app, "1", "p2", Some("main"), &["dev"], true).await;
+    app.verify_version("Foo", "1", PROVIDER)
+        .by("p2")
+        .branch("main")
+        .tags(["dev"])
+        .await;
     assert_eq!(pending(&app, main.clone()).await, [false]);
     assert_eq!(pending(&app, json!({})).await, [false]);
     // A branch created after the verification inherits it; so does one
@@ -549,8 +521,14 @@ async fn pending_follows_successful_verifications_by_branch_tags_or_any() {
     );
     // New content verified only on feat, after main existed: pending for
     // main, not for feat.
-    publish(&app, "Foo", "2", Some("main"), &[], "b").await;
-    verify(&app, "2", "p4", Some("feat"), &[], true).await;
+    app.publish(pact("Foo", "b"))
+        .version("2")
+        .branch("main")
+        .await;
+    app.verify_version("Foo", "2", PROVIDER)
+        .by("p4")
+        .branch("feat")
+        .await;
     assert_eq!(pending(&app, main.clone()).await, [true]);
     assert_eq!(
         pending(&app, json!({"providerVersionBranch": "feat"})).await,
@@ -558,12 +536,18 @@ async fn pending_follows_successful_verifications_by_branch_tags_or_any() {
     );
     assert_eq!(pending(&app, json!({})).await, [false]);
     // Tags: `dev` verified content a only; p4 has no tag.
-    publish(&app, "Foo", "3", Some("main"), &[], "a").await;
+    app.publish(pact("Foo", "a"))
+        .version("3")
+        .branch("main")
+        .await;
     assert_eq!(
         pending(&app, json!({"providerVersionTags": ["dev"]})).await,
         [false]
     );
-    publish(&app, "Foo", "4", Some("main"), &[], "b").await;
+    app.publish(pact("Foo", "b"))
+        .version("4")
+        .branch("main")
+        .await;
     let (status, reply) = post(
         &app,
         json!({"consumerVersionSelectors": [{"latest": true}], "providerVersionTags": ["dev", "prod"]}),
@@ -619,10 +603,19 @@ async fn work_in_progress_pacts_are_branch_and_tag_heads_not_yet_verified() {
     })
     .await;
     let since = "2020-01-01";
-    publish(&app, "Foo", "1", Some("main"), &[], "a").await;
-    set_main_branch(&app, "Foo", "main").await;
-    publish(&app, "Foo", "2", Some("feat-y"), &[], "b").await;
-    publish(&app, "Foo", "3", None, &["beta"], "c").await;
+    app.publish(pact("Foo", "a"))
+        .version("1")
+        .branch("main")
+        .await;
+    app.set_main_branch("Foo", "main").await;
+    app.publish(pact("Foo", "b"))
+        .version("2")
+        .branch("feat-y")
+        .await;
+    app.publish(pact("Foo", "c"))
+        .version("3")
+        .tags(["beta"])
+        .await;
     let query = json!({
         "consumerVersionSelectors": [{"mainBranch": true}],
         "providerVersionBranch": "main",
@@ -675,7 +668,10 @@ async fn work_in_progress_pacts_are_branch_and_tag_heads_not_yet_verified() {
     assert_eq!(status, 201, "{body}");
     assert_eq!(wip(&app, query.clone()).await.len(), 3);
     // A recent verification outside WIP by the provider branch removes it.
-    verify(&app, "2", "p2", Some("main"), &[], true).await;
+    app.verify_version("Foo", "2", PROVIDER)
+        .by("p2")
+        .branch("main")
+        .await;
     assert_eq!(
         wip(&app, query.clone()).await,
         [
@@ -710,8 +706,11 @@ async fn work_in_progress_pacts_are_branch_and_tag_heads_not_yet_verified() {
     );
     // A result from a version tagged `main` when it was published takes
     // the pact out; a tag added after publishing does not.
-    verify(&app, "3", "p9", None, &["main"], true).await;
-    verify(&app, "2", "p10", None, &[], true).await;
+    app.verify_version("Foo", "3", PROVIDER)
+        .by("p9")
+        .tags(["main"])
+        .await;
+    app.verify_version("Foo", "2", PROVIDER).by("p10").await;
     let (status, _) = app
         .put("/pacticipants/Bar/versions/p10/tags/main", &json!({}))
         .await;
@@ -728,7 +727,11 @@ async fn work_in_progress_pacts_are_branch_and_tag_heads_not_yet_verified() {
 #[tokio::test]
 async fn the_get_form_takes_a_nested_query_and_warns_it_is_deprecated() {
     let app = TestApp::start().await;
-    publish(&app, "Foo", "1", Some("main"), &["prod"], "a").await;
+    app.publish(pact("Foo", "a"))
+        .version("1")
+        .branch("main")
+        .tags(["prod"])
+        .await;
     let (status, body) = app
         .get("/pacts/provider/Bar/for-verification?consumer_version_selectors[][tag]=prod&consumer_version_selectors[][latest]=true&include_pending_status=false")
         .await;
@@ -766,7 +769,10 @@ async fn the_get_form_takes_a_nested_query_and_warns_it_is_deprecated() {
 #[tokio::test]
 async fn bad_queries_get_precise_errors() {
     let app = TestApp::start().await;
-    publish(&app, "Foo", "1", Some("main"), &[], "a").await;
+    app.publish(pact("Foo", "a"))
+        .version("1")
+        .branch("main")
+        .await;
     let cases = [
         (
             json!({"consumerVersionSelectors": [{}]}),
@@ -917,8 +923,11 @@ async fn bad_queries_get_precise_errors() {
 #[tokio::test]
 async fn grpc_pacts_carry_urls_tokens_and_notices() {
     let app = TestApp::start().await;
-    publish(&app, "Foo", "1", Some("main"), &[], "a").await;
-    set_main_branch(&app, "Foo", "main").await;
+    app.publish(pact("Foo", "a"))
+        .version("1")
+        .branch("main")
+        .await;
+    app.set_main_branch("Foo", "main").await;
     let mut client = VerificationServiceClient::new(app.channel().await);
     let reply = client
         .get_pacts_for_verification(pb::GetPactsForVerificationRequest {

@@ -5,11 +5,9 @@
 //! results), with identical content republished under a new consumer
 //! version, several providers, unknown names and bad page sizes.
 
-use base64::Engine;
-use base64::engine::general_purpose::STANDARD;
-use pactwire::config::BrokerSettings;
 use pactwire::grpc::pb;
 use pactwire::grpc::pb::verification_service_client::VerificationServiceClient;
+use pactwire::settings::BrokerSettings;
 use reqwest::Method;
 use serde_json::{Value, json};
 use tonic::Code;
@@ -24,37 +22,6 @@ fn pact(provider: &str, path: &str) -> Value {
         "interactions": [{"description": "a request", "request": {"method": "GET", "path": path}, "response": {"status": 200}}],
         "metadata": {"pactSpecification": {"version": "2.0.0"}},
     })
-}
-
-/// Publishes Foo `version` (on `branch`, with `tags`) with a pact for each
-/// `(provider, path)`.
-async fn publish(
-    app: &TestApp,
-    version: &str,
-    branch: Option<&str>,
-    tags: &[&str],
-    pacts: &[(&str, &str)],
-) {
-    let contracts: Vec<Value> = pacts
-        .iter()
-        .map(|(provider, path)| {
-            json!({
-                "consumerName": "Foo", "providerName": provider, "specification": "pact",
-                "contentType": "application/json", "content": STANDARD.encode(pact(provider, path).to_string()),
-            })
-        })
-        .collect();
-    let mut body = json!({
-        "pacticipantName": "Foo",
-        "pacticipantVersionNumber": version,
-        "tags": tags,
-        "contracts": contracts,
-    });
-    if let Some(branch) = branch {
-        body["branch"] = json!(branch);
-    }
-    let (status, reply) = app.post("/contracts/publish", &body).await;
-    assert_eq!(status, 200, "{reply}");
 }
 
 /// The path of an href on this broker, whatever its base URL.
@@ -74,42 +41,10 @@ async fn pact_resource(app: &TestApp, provider: &str, version: &str) -> Value {
     pact
 }
 
-/// Publishes a result for the pact of Foo `version` with `provider`, by
-/// `provider_version`; returns its number.
-async fn verify(
-    app: &TestApp,
-    provider: &str,
-    version: &str,
-    provider_version: &str,
-    success: bool,
-) -> i64 {
-    let pact = pact_resource(app, provider, version).await;
-    let href = pact["_links"]["pb:publish-verification-results"]["href"]
-        .as_str()
-        .expect("a publish link");
-    let (status, body) = app
-        .post(
-            &path_of(href),
-            &json!({"success": success, "providerApplicationVersion": provider_version}),
-        )
-        .await;
-    assert_eq!(status, 201, "{body}");
-    number_of(&body)
-}
-
 /// The number of a verification resource, the last segment of its href.
 fn number_of(verification: &Value) -> i64 {
     let href = verification["_links"]["self"]["href"].as_str().unwrap();
     href.rsplit('/').next().unwrap().parse().unwrap()
-}
-
-/// The content hash of the pact of Foo `version` with `provider`.
-async fn sha_of(app: &TestApp, provider: &str, version: &str) -> String {
-    let pact = pact_resource(app, provider, version).await;
-    pact["_links"]["pb:pact-version"]["name"]
-        .as_str()
-        .unwrap()
-        .to_owned()
 }
 
 fn request(provider: &str, page_size: i32) -> pb::ListLatestVerificationResultsRequest {
@@ -180,12 +115,18 @@ async fn history(app: &TestApp) {
         ("5", "/4"),
         ("6", "/6"),
     ] {
-        publish(app, version, None, &[], &[("Bar", path)]).await;
+        app.publish(pact("Bar", path)).version(version).await;
     }
-    verify(app, "Bar", "1", "p1", false).await;
-    verify(app, "Bar", "1", "p2", true).await;
-    verify(app, "Bar", "3", "p3", false).await;
-    verify(app, "Bar", "4", "p4", true).await;
+    app.verify_version("Foo", "1", "Bar")
+        .by("p1")
+        .success(false)
+        .await;
+    app.verify_version("Foo", "1", "Bar").by("p2").await;
+    app.verify_version("Foo", "3", "Bar")
+        .by("p3")
+        .success(false)
+        .await;
+    app.verify_version("Foo", "4", "Bar").by("p4").await;
 }
 
 #[tokio::test]
@@ -206,7 +147,7 @@ async fn grpc_lists_the_latest_result_per_consumer_version_newest_first() {
         (result.consumer.as_str(), result.provider.as_str()),
         ("Foo", "Bar")
     );
-    assert_eq!(result.content_sha, sha_of(&app, "Bar", "5").await);
+    assert_eq!(result.content_sha, app.sha_of("Foo", "5", "Bar").await);
     assert!(result.success);
 
     assert_eq!(
@@ -259,7 +200,7 @@ async fn rest_serves_the_latest_result_of_a_pact_by_content_version_latest_and_t
         .await;
     assert_eq!(status, 201);
     let pair = "/pacts/provider/Bar/consumer/Foo";
-    let sha = sha_of(&app, "Bar", "1").await;
+    let sha = app.sha_of("Foo", "1", "Bar").await;
 
     let cases = [
         format!("{pair}/pact-version/{sha}/verification-results/latest"),
@@ -288,7 +229,7 @@ async fn rest_serves_the_latest_result_of_a_pact_by_content_version_latest_and_t
         .await;
     assert_eq!(status, 404, "{body}");
     assert!(body["error"].is_string(), "{body}");
-    verify(&app, "Bar", "6", "p6", true).await;
+    app.verify_version("Foo", "6", "Bar").by("p6").await;
     let (status, body) = app
         .get(&format!("{pair}/latest/verification-results/latest"))
         .await;
@@ -299,8 +240,11 @@ async fn rest_serves_the_latest_result_of_a_pact_by_content_version_latest_and_t
 #[tokio::test]
 async fn the_pact_and_version_resources_link_to_their_latest_results() {
     let app = TestApp::start().await;
-    publish(&app, "1", None, &[], &[("Bar", "/1"), ("Baz", "/1")]).await;
-    verify(&app, "Bar", "1", "p1", true).await;
+    app.publish(pact("Bar", "/1"))
+        .and(pact("Baz", "/1"))
+        .version("1")
+        .await;
+    app.verify_version("Foo", "1", "Bar").by("p1").await;
 
     let pact = pact_resource(&app, "Bar", "1").await;
     let href = pact["_links"]["pb:latest-verification-results"]["href"]
@@ -334,9 +278,15 @@ async fn filters_choose_consumer_versions_by_branch_and_tag() {
         ("5", "main", &["prod"][..]),
     ] {
         let path = format!("/{version}");
-        publish(&app, version, Some(branch), tags, &[("Bar", &path)]).await;
+        app.publish(pact("Bar", &path))
+            .version(version)
+            .branch(branch)
+            .tags(tags.iter().copied())
+            .await;
         if version != "4" {
-            verify(&app, "Bar", version, &format!("p{version}"), true).await;
+            app.verify_version("Foo", version, "Bar")
+                .by(&format!("p{version}"))
+                .await;
         }
     }
     let filtered =
@@ -376,16 +326,16 @@ async fn filters_choose_consumer_versions_by_branch_and_tag() {
 #[tokio::test]
 async fn each_provider_has_its_own_results_and_the_summary_counts_them() {
     let app = TestApp::start().await;
-    publish(
-        &app,
-        "1",
-        None,
-        &[],
-        &[("Bar", "/a"), ("baz", "/a"), ("Qux", "/a")],
-    )
-    .await;
-    verify(&app, "Bar", "1", "b1", true).await;
-    verify(&app, "baz", "1", "z1", false).await;
+    app.publish(pact("Bar", "/a"))
+        .and(pact("baz", "/a"))
+        .and(pact("Qux", "/a"))
+        .version("1")
+        .await;
+    app.verify_version("Foo", "1", "Bar").by("b1").await;
+    app.verify_version("Foo", "1", "baz")
+        .by("z1")
+        .success(false)
+        .await;
 
     let bar = list(&app, request("Bar", 0)).await.expect("listed");
     assert_eq!(pairs(&bar), expected(&[("1", "b1")]));
@@ -411,8 +361,8 @@ async fn each_provider_has_its_own_results_and_the_summary_counts_them() {
         .collect();
     assert_eq!(providers, ["Bar", "baz"], "by name, case ignored");
 
-    verify(&app, "baz", "1", "z2", true).await;
-    verify(&app, "Qux", "1", "q1", true).await;
+    app.verify_version("Foo", "1", "baz").by("z2").await;
+    app.verify_version("Foo", "1", "Qux").by("q1").await;
     let (_, summary) = app
         .get("/verification-results/consumer/Foo/version/1/latest")
         .await;
@@ -440,8 +390,11 @@ async fn summary_matches_the_pact_broker_shape() {
         ..Default::default()
     })
     .await;
-    publish(&app, "1.0.0", None, &[], &[("Bar", "/a"), ("Baz", "/a")]).await;
-    verify(&app, "Bar", "1.0.0", "2.0.0", true).await;
+    app.publish(pact("Bar", "/a"))
+        .and(pact("Baz", "/a"))
+        .version("1.0.0")
+        .await;
+    app.verify_version("Foo", "1.0.0", "Bar").by("2.0.0").await;
     let (status, body) = app
         .get("/verification-results/consumer/Foo/version/1.0.0/latest")
         .await;
@@ -485,13 +438,23 @@ async fn latest_row(app: &TestApp, sha: &str, provider_version: &str) -> Option<
 #[tokio::test]
 async fn deleting_results_moves_the_latest_back_or_forgets_the_version() {
     let app = TestApp::start().await;
-    publish(&app, "1", None, &[], &[("Bar", "/1")]).await;
-    publish(&app, "2", None, &[], &[("Bar", "/1")]).await;
-    let sha = sha_of(&app, "Bar", "1").await;
-    let first = verify(&app, "Bar", "1", "p1", false).await;
-    let second = verify(&app, "Bar", "1", "p1", true).await;
-    let other = verify(&app, "Bar", "1", "p2", true).await;
-    let newest = verify(&app, "Bar", "1", "p2", false).await;
+    app.publish(pact("Bar", "/1")).version("1").await;
+    app.publish(pact("Bar", "/1")).version("2").await;
+    let sha = app.sha_of("Foo", "1", "Bar").await;
+    let first = number_of(
+        &app.verify_version("Foo", "1", "Bar")
+            .by("p1")
+            .success(false)
+            .await,
+    );
+    let second = number_of(&app.verify_version("Foo", "1", "Bar").by("p1").await);
+    let other = number_of(&app.verify_version("Foo", "1", "Bar").by("p2").await);
+    let newest = number_of(
+        &app.verify_version("Foo", "1", "Bar")
+            .by("p2")
+            .success(false)
+            .await,
+    );
     assert_eq!(latest_row(&app, &sha, "p1").await, Some(second));
     let content = format!("/pacts/provider/Bar/consumer/Foo/pact-version/{sha}");
     let delete = |path: String| {
@@ -561,7 +524,10 @@ async fn deleting_results_moves_the_latest_back_or_forgets_the_version() {
 #[tokio::test]
 async fn unknown_names_are_not_found() {
     let app = TestApp::start().await;
-    publish(&app, "1", None, &["prod"], &[("Bar", "/1")]).await;
+    app.publish(pact("Bar", "/1"))
+        .version("1")
+        .tags(["prod"])
+        .await;
 
     for (consumer, provider) in [("Nobody", "Bar"), ("Foo", "Nobody"), ("Foo\n", "Bar")] {
         let err = list(
@@ -577,7 +543,7 @@ async fn unknown_names_are_not_found() {
     }
 
     let pair = "/pacts/provider/Bar/consumer/Foo";
-    let sha = sha_of(&app, "Bar", "1").await;
+    let sha = app.sha_of("Foo", "1", "Bar").await;
     for path in [
         // No result yet.
         format!("{pair}/pact-version/{sha}/verification-results/latest"),

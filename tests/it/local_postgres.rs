@@ -3,44 +3,26 @@
 //! keeping the data across restarts and stopping it on shutdown.
 
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::process::{Child, Command};
 
-use crate::support::process::{free_port, stop};
+use crate::support::process::{serve_command, start, stop};
 
-fn start(data_dir: &Path, port: u16) -> Child {
-    Command::new(env!("CARGO_BIN_EXE_pactwire"))
-        .args([
-            "serve",
-            "--bind-address",
-            "127.0.0.1",
-            "--port",
-            &port.to_string(),
-        ])
+/// `pactwire serve` with its private PostgreSQL in `data_dir`, logging to
+/// `log` there: its base URL once it says where it listens, checked to
+/// answer.
+async fn serve(data_dir: &Path, log: &str, client: &reqwest::Client) -> (Child, String) {
+    std::fs::create_dir_all(data_dir).expect("creating the data directory");
+    let mut command = serve_command();
+    command
         .arg("--data-dir")
         .arg(data_dir)
         .env_remove("PACT_BROKER_DATABASE_URL")
-        .env_remove("DATABASE_URL")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("starting pactwire serve")
-}
-
-async fn wait_until_up(client: &reqwest::Client, base: &str, child: &mut Child) {
-    let deadline = Instant::now() + Duration::from_secs(120);
-    loop {
-        if let Ok(response) = client.get(base).send().await
-            && response.status() == 200
-        {
-            return;
-        }
-        if let Some(status) = child.try_wait().expect("polling pactwire") {
-            panic!("pactwire serve exited early with {status}");
-        }
-        assert!(Instant::now() < deadline, "pactwire did not come up");
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
+        .env_remove("DATABASE_URL");
+    let (child, address) = start(command, &data_dir.join(log)).await;
+    let base = format!("http://{address}");
+    let response = client.get(&base).send().await.expect("GET /");
+    assert_eq!(response.status(), 200);
+    (child, base)
 }
 
 #[tokio::test]
@@ -49,11 +31,8 @@ async fn serve_runs_a_private_postgres_that_keeps_data_and_stops_with_it() {
         .join("serve")
         .join(uuid::Uuid::new_v4().simple().to_string());
     let client = reqwest::Client::new();
-    let port = free_port();
-    let base = format!("http://127.0.0.1:{port}");
 
-    let mut child = start(&data_dir, port);
-    wait_until_up(&client, &base, &mut child).await;
+    let (child, base) = serve(&data_dir, "first.log", &client).await;
     let response = client
         .put(format!("{base}/pacticipants/Foo"))
         .json(&serde_json::json!({"displayName": "Foo Service"}))
@@ -68,8 +47,7 @@ async fn serve_runs_a_private_postgres_that_keeps_data_and_stops_with_it() {
     );
     assert!(data_dir.join("pgdata").join("PG_VERSION").exists());
 
-    let mut child = start(&data_dir, port);
-    wait_until_up(&client, &base, &mut child).await;
+    let (child, base) = serve(&data_dir, "second.log", &client).await;
     let body: serde_json::Value = client
         .get(format!("{base}/pacticipants/Foo"))
         .send()

@@ -40,7 +40,7 @@ async fn buf_curl_calls_an_rpc_through_reflection() {
 
 #[tokio::test]
 async fn buf_curl_sends_a_bearer_token() {
-    use pactwire::config::{AuthSettings, BrokerSettings};
+    use pactwire::settings::{AuthSettings, BrokerSettings};
     let app = TestApp::start_with(BrokerSettings {
         auth: AuthSettings {
             enabled: true,

@@ -1,7 +1,8 @@
 //! One port for both transports: health, reflection, grpcurl, body limits,
 //! UNIMPLEMENTED for capabilities not built yet, graceful stop.
 
-use pactwire::config::BrokerSettings;
+use pactwire::settings::BrokerSettings;
+use serde_json::json;
 use tonic::Code;
 use tonic_health::pb::HealthCheckRequest;
 use tonic_health::pb::health_client::HealthClient;
@@ -291,12 +292,75 @@ impl tonic::codec::Decoder for RawCodec {
     }
 }
 
+/// An upload still sending its body when the server is told to stop is
+/// read to the end and answered, and what it wrote stays; from the stop on,
+/// new connections are refused.
 #[tokio::test]
 async fn requests_in_flight_finish_when_the_server_stops() {
+    use std::time::{Duration, Instant};
     let app = TestApp::start().await;
-    let (status, _) = app.get("/").await;
-    assert_eq!(status, 200);
-    app.stop().await;
+    let address = address(&app);
+    let body = json!({ "displayName": "The Foo" }).to_string().into_bytes();
+    let (first, rest) = body.split_at(body.len() / 2);
+    let (chunks, stream) = tokio::sync::mpsc::channel::<Result<Vec<u8>, std::io::Error>>(1);
+    let upload = tokio::spawn(
+        app.http
+            .put(app.url("/pacticipants/Foo"))
+            .header("content-type", "application/json")
+            .body(reqwest::Body::wrap_stream(
+                tokio_stream::wrappers::ReceiverStream::new(stream),
+            ))
+            .send(),
+    );
+    chunks.send(Ok(first.to_vec())).await.unwrap();
+    // The server, on this test's runtime, reads the headers and the first
+    // half meanwhile.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+
+    let stopping = tokio::spawn(app.stop());
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !refused(&address).await {
+        assert!(Instant::now() < deadline, "still accepting after the stop");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    // A slow upload: the stop waits for it.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert!(
+        !upload.is_finished(),
+        "the upload ended before its body did"
+    );
+    assert!(!stopping.is_finished(), "the server stopped mid-upload");
+    for byte in rest {
+        chunks.send(Ok(vec![*byte])).await.unwrap();
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    drop(chunks);
+
+    let response = upload.await.unwrap().expect("the upload was answered");
+    assert_eq!(response.status(), 201);
+    let created: serde_json::Value = response.json().await.expect("a JSON body");
+    assert_eq!(created["displayName"], "The Foo", "{created}");
+    let db = tokio::time::timeout(Duration::from_secs(10), stopping)
+        .await
+        .expect("the server stopped once the upload was answered")
+        .unwrap();
+    assert!(
+        refused(&address).await,
+        "a connection was accepted after the stop"
+    );
+
+    let app = TestApp::start_on(db, BrokerSettings::default()).await;
+    let (status, body) = app.get("/pacticipants/Foo").await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["displayName"], "The Foo", "{body}");
+}
+
+/// Whether connecting to `address` is refused: nothing listens there.
+async fn refused(address: &str) -> bool {
+    match tokio::net::TcpStream::connect(address).await {
+        Err(err) => err.kind() == std::io::ErrorKind::ConnectionRefused,
+        Ok(_) => false,
+    }
 }
 
 #[tokio::test]

@@ -4,7 +4,7 @@
 //! and bad input that writes nothing.
 
 use base64::Engine;
-use base64::engine::general_purpose::{STANDARD, URL_SAFE};
+use base64::engine::general_purpose::URL_SAFE;
 use pactwire::grpc::pb;
 use pactwire::grpc::pb::verification_service_client::VerificationServiceClient;
 use serde_json::{Value, json};
@@ -12,7 +12,7 @@ use tonic::Code;
 
 use crate::support::TestApp;
 
-fn pact() -> Value {
+fn foo_bar_pact() -> Value {
     json!({
         "consumer": {"name": "Foo"},
         "provider": {"name": "Bar"},
@@ -21,22 +21,8 @@ fn pact() -> Value {
     })
 }
 
-/// Publishes the pact for `version` and returns the pact resource.
-async fn publish_pact(app: &TestApp, version: &str) -> Value {
-    let (status, body) = app
-        .post(
-            "/contracts/publish",
-            &json!({
-                "pacticipantName": "Foo",
-                "pacticipantVersionNumber": version,
-                "contracts": [{
-                    "consumerName": "Foo", "providerName": "Bar", "specification": "pact",
-                    "contentType": "application/json", "content": STANDARD.encode(pact().to_string()),
-                }],
-            }),
-        )
-        .await;
-    assert_eq!(status, 200, "{body}");
+/// The pact resource of Foo `version`, whose links a verifier follows.
+async fn pact_resource(app: &TestApp, version: &str) -> Value {
     let (status, pact) = app
         .get(&format!(
             "/pacts/provider/Bar/consumer/Foo/version/{version}"
@@ -94,7 +80,8 @@ async fn grpc_get(
 #[tokio::test]
 async fn results_are_published_through_the_pact_link_and_read_back() {
     let app = TestApp::start().await;
-    let pact = publish_pact(&app, "1").await;
+    app.publish(foo_bar_pact()).version("1").await;
+    let pact = pact_resource(&app, "1").await;
     let href = pact["_links"]["pb:publish-verification-results"]["href"]
         .as_str()
         .unwrap();
@@ -137,7 +124,8 @@ async fn results_are_published_through_the_pact_link_and_read_back() {
 
     // An identical pact under a new consumer version is the same content, so
     // it carries the same result.
-    let again = publish_pact(&app, "2").await;
+    app.publish(foo_bar_pact()).version("2").await;
+    let again = pact_resource(&app, "2").await;
     assert_eq!(again["_links"]["pb:pact-version"]["name"], sha.as_str());
     let found = grpc_get(&app, &sha, 0).await.expect("latest result");
     assert!(found.success);
@@ -147,7 +135,8 @@ async fn results_are_published_through_the_pact_link_and_read_back() {
 #[tokio::test]
 async fn the_metadata_segment_records_pending_and_wip() {
     let app = TestApp::start().await;
-    let pact = publish_pact(&app, "1").await;
+    app.publish(foo_bar_pact()).version("1").await;
+    let pact = pact_resource(&app, "1").await;
     let sha = pact["_links"]["pb:pact-version"]["name"]
         .as_str()
         .unwrap()
@@ -179,7 +168,8 @@ async fn the_metadata_segment_records_pending_and_wip() {
 #[tokio::test]
 async fn provider_tags_are_snapshotted_and_the_latest_result_is_maintained() {
     let app = TestApp::start().await;
-    let pact = publish_pact(&app, "1").await;
+    app.publish(foo_bar_pact()).version("1").await;
+    let pact = pact_resource(&app, "1").await;
     let (sha, href) = content_and_results_path(&app, &pact);
     let (status, _) = app
         .put("/pacticipants/Bar/versions/9/tags/prod", &json!({}))
@@ -215,7 +205,8 @@ async fn provider_tags_are_snapshotted_and_the_latest_result_is_maintained() {
 #[tokio::test]
 async fn grpc_publishes_with_the_provider_branch_and_tags() {
     let app = TestApp::start().await;
-    let pact = publish_pact(&app, "1").await;
+    app.publish(foo_bar_pact()).version("1").await;
+    let pact = pact_resource(&app, "1").await;
     let sha = pact["_links"]["pb:pact-version"]["name"]
         .as_str()
         .unwrap()
@@ -261,7 +252,8 @@ async fn grpc_publishes_with_the_provider_branch_and_tags() {
 #[tokio::test]
 async fn bad_results_are_refused_and_write_nothing() {
     let app = TestApp::start().await;
-    let pact = publish_pact(&app, "1").await;
+    app.publish(foo_bar_pact()).version("1").await;
+    let pact = pact_resource(&app, "1").await;
     let (sha, href) = content_and_results_path(&app, &pact);
     let bad_metadata = format!(
         "/pacts/provider/Bar/consumer/Foo/pact-version/{sha}/metadata/%25%25/verification-results"
@@ -394,7 +386,8 @@ async fn start_provider() -> u16 {
 #[tokio::test]
 async fn the_rust_verifier_publishes_results_with_branch_and_tags() {
     let app = TestApp::start().await;
-    let pact = publish_pact(&app, "1").await;
+    app.publish(foo_bar_pact()).version("1").await;
+    let pact = pact_resource(&app, "1").await;
     let sha = pact["_links"]["pb:pact-version"]["name"]
         .as_str()
         .unwrap()

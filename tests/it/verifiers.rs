@@ -14,7 +14,8 @@ use pactwire::grpc::pb::verification_service_client::VerificationServiceClient;
 use serde_json::{Value, json};
 use tonic::Code;
 
-use crate::support::contracts::{self, Places};
+use crate::support::builders::Published;
+use crate::support::contracts;
 use crate::support::{TestApp, tools};
 
 const PROVIDER: &str = "Orders";
@@ -42,35 +43,8 @@ async fn start_provider() -> u16 {
     port
 }
 
-/// A consumer whose main branch is `main`.
-async fn consumer(app: &TestApp, name: &str) {
-    let (status, body) = app
-        .post(
-            "/pacticipants",
-            &json!({"name": name, "mainBranch": "main"}),
-        )
-        .await;
-    assert_eq!(status, 201, "{body}");
-}
-
-/// A published pact, named by its consumer, version and content hash.
-#[derive(Debug, Clone)]
-struct Published {
-    consumer: String,
-    version: String,
-    sha: String,
-}
-
-/// Publishes a pact of `consumer` `version` (on `branch`, with `tags`) with
-/// one interaction, `GET /items/{item}`, and returns its content hash.
-async fn publish(
-    app: &TestApp,
-    consumer: &str,
-    version: &str,
-    branch: &str,
-    tags: &[&str],
-    item: &str,
-) -> Published {
+/// A pact of `consumer` with one interaction, `GET /items/{item}`.
+fn pact(consumer: &str, item: &str) -> Value {
     let interactions = json!([{
         "description": format!("a request for {item}"),
         "request": {"method": "GET", "path": format!("/items/{item}")},
@@ -80,12 +54,7 @@ async fn publish(
             "body": {"name": item},
         },
     }]);
-    let pact = contracts::pact(consumer, PROVIDER, interactions);
-    Published {
-        consumer: consumer.to_owned(),
-        version: version.to_owned(),
-        sha: contracts::publish(app, &pact, version, Some(branch), tags).await,
-    }
+    contracts::pact(consumer, PROVIDER, interactions)
 }
 
 /// The latest verification result for the content of `pact`, if any.
@@ -204,20 +173,39 @@ fn verified_consumers(out: &str) -> Vec<String> {
 async fn the_rust_verifier_verifies_selected_pending_and_wip_pacts() {
     let app = TestApp::start().await;
     for name in ["Admin", "Mobile", "Web"] {
-        consumer(&app, name).await;
+        app.pacticipant(name).main_branch("main").await;
     }
-    let deployed = publish(&app, "Web", "1", "main", &["prod"], "web-1").await;
-    Places::of(&app)
-        .await
-        .deploy("Web", "1", "production")
+    let deployed = app
+        .publish(pact("Web", "web-1"))
+        .version("1")
+        .branch("main")
+        .tags(["prod"])
         .await;
-    let main_head = publish(&app, "Web", "2", "main", &[], "web-2").await;
-    let old_feature = publish(&app, "Mobile", "m0", "old-x", &[], "mobile-old").await;
+    app.deploy("Web", "1").to("production").await;
+    let main_head = app
+        .publish(pact("Web", "web-2"))
+        .version("2")
+        .branch("main")
+        .await;
+    let old_feature = app
+        .publish(pact("Mobile", "mobile-old"))
+        .version("m0")
+        .branch("old-x")
+        .await;
     let since = wip_since_now().await;
     // Also the head of tag `beta`, so a WIP candidate too: chosen by a
     // selector, it must be verified once, not again as WIP.
-    let feature = publish(&app, "Mobile", "m1", "feat-x", &["beta"], "mobile-feat").await;
-    let wip = publish(&app, "Admin", "a1", "feat-wip", &[], "admin-wip").await;
+    let feature = app
+        .publish(pact("Mobile", "mobile-feat"))
+        .version("m1")
+        .branch("feat-x")
+        .tags(["beta"])
+        .await;
+    let wip = app
+        .publish(pact("Admin", "admin-wip"))
+        .version("a1")
+        .branch("feat-wip")
+        .await;
     let all = [&deployed, &main_head, &old_feature, &feature, &wip];
 
     // The provider's main branch verified the deployed pact before.
@@ -330,10 +318,18 @@ async fn the_rust_verifier_verifies_selected_pending_and_wip_pacts() {
 async fn a_failing_pending_pact_does_not_fail_the_rust_verifier() {
     let app = TestApp::start().await;
     for name in ["Mobile", "Web"] {
-        consumer(&app, name).await;
+        app.pacticipant(name).main_branch("main").await;
     }
-    let web = publish(&app, "Web", "1", "main", &[], "web-1").await;
-    let broken = publish(&app, "Mobile", "m1", "feat-x", &[], "broken").await;
+    let web = app
+        .publish(pact("Web", "web-1"))
+        .version("1")
+        .branch("main")
+        .await;
+    let broken = app
+        .publish(pact("Mobile", "broken"))
+        .version("m1")
+        .branch("feat-x")
+        .await;
     let port = start_provider().await;
     let verify = |version: &str, pending: bool| {
         let mut command = rust_verifier(&app, port, version);
@@ -381,17 +377,31 @@ async fn a_failing_pending_pact_does_not_fail_the_rust_verifier() {
 async fn the_ruby_verifier_verifies_selected_and_wip_pacts() {
     let app = TestApp::start().await;
     for name in ["Admin", "Web"] {
-        consumer(&app, name).await;
+        app.pacticipant(name).main_branch("main").await;
     }
-    let deployed = publish(&app, "Web", "1", "main", &["prod"], "web-1").await;
-    Places::of(&app)
-        .await
-        .deploy("Web", "1", "production")
+    let deployed = app
+        .publish(pact("Web", "web-1"))
+        .version("1")
+        .branch("main")
+        .tags(["prod"])
         .await;
-    let main_head = publish(&app, "Web", "2", "main", &[], "web-2").await;
-    let old_feature = publish(&app, "Admin", "a0", "old-x", &[], "admin-old").await;
+    app.deploy("Web", "1").to("production").await;
+    let main_head = app
+        .publish(pact("Web", "web-2"))
+        .version("2")
+        .branch("main")
+        .await;
+    let old_feature = app
+        .publish(pact("Admin", "admin-old"))
+        .version("a0")
+        .branch("old-x")
+        .await;
     let since = wip_since_now().await;
-    let wip = publish(&app, "Admin", "a1", "feat-wip", &[], "admin-wip").await;
+    let wip = app
+        .publish(pact("Admin", "admin-wip"))
+        .version("a1")
+        .branch("feat-wip")
+        .await;
     let port = start_provider().await;
 
     let mut command = tools::pact_ruby("pact-provider-verifier");

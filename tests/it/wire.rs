@@ -19,19 +19,10 @@ use reqwest::Method;
 use serde_json::{Map, Value, json};
 use tonic_types::StatusExt;
 
-use crate::support::TestApp;
 use crate::support::contracts::pact_about;
+use crate::support::{TestApp, route_shape};
 
 const JSON: &str = "application/json";
-
-/// A route's path with its parameters unnamed: what identifies it, as the
-/// names of its parameters may change.
-fn shape(route: &str) -> String {
-    Regex::new(r"\{[^}]*\}")
-        .expect("a regex")
-        .replace_all(route, "{}")
-        .into_owned()
-}
 
 const MERGE_PATCH: &str = "application/merge-patch+json";
 
@@ -57,7 +48,7 @@ impl Wire {
             app,
             routes: pactwire::rest::route_rules()
                 .iter()
-                .map(|(route, _)| shape(route))
+                .map(|(route, _)| route_shape(route))
                 .collect(),
             covered: BTreeSet::new(),
             names: BTreeMap::new(),
@@ -150,7 +141,7 @@ impl Wire {
         body: &str,
     ) -> Value {
         assert!(
-            self.routes.contains(&shape(route)),
+            self.routes.contains(&route_shape(route)),
             "{route} is not a registered route"
         );
         let pattern = format!(
@@ -170,7 +161,7 @@ impl Wire {
             Regex::new(&pattern).expect("a route regex").is_match(path),
             "{path} is not a path of {route}"
         );
-        self.covered.insert(shape(route));
+        self.covered.insert(route_shape(route));
         let reply = self
             .app
             .call(method.clone(), path, content_type, None, body)

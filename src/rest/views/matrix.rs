@@ -5,8 +5,7 @@ use serde::Serialize;
 use super::{NoticeView, SelfLink};
 use crate::domain::matrix::Row;
 use crate::rest::hal::{self, Base, Link};
-use crate::service::matrix::MatrixAnswer;
-use crate::store::matrix::VersionDetails;
+use crate::service::matrix::{MatrixAnswer, VersionDetails};
 
 /// The Pact Broker's matrix body, also the body of the can-i-deploy
 /// resources.

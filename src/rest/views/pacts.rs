@@ -239,7 +239,7 @@ impl PublishedContractsView {
                 contracts: result
                     .contracts
                     .iter()
-                    .map(|(pact, _)| Link::named(pact_url(base, pact), "Pact", pact_title(pact)))
+                    .map(|c| Link::named(pact_url(base, &c.pact), "Pact", pact_title(&c.pact)))
                     .collect(),
             },
         }

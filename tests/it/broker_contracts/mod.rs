@@ -38,7 +38,7 @@ use axum::body::Body;
 use axum::extract::{Request, State};
 use axum::http::header;
 use axum::response::Response;
-use pactwire::config::BrokerSettings;
+use pactwire::settings::BrokerSettings;
 use serde_json::Value;
 
 use crate::support::{TestApp, tools};

@@ -19,7 +19,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use crate::support::TestApp;
-use crate::support::contracts::{self, Places};
+use crate::support::contracts;
 
 /// What the verifier posts to the state change URL.
 #[derive(Deserialize)]
@@ -100,36 +100,42 @@ impl Seeder {
             // ---------------------------------------- the Rust verifier's states
             "There are no pacts in the pact broker" => {}
             "the pact broker has a valid pact" => {
-                self.publish(&happy_pact("Consumer", json!([])), "1.0.0", None, &[])
+                self.app
+                    .publish(happy_pact("Consumer", json!([])))
+                    .version("1.0.0")
                     .await;
             }
             "There are two pacts in the pact broker" => {
-                self.publish(&happy_pact("Consumer", json!([])), "1.0.0", None, &[])
+                self.app
+                    .publish(happy_pact("Consumer", json!([])))
+                    .version("1.0.0")
                     .await;
                 let friends = json!([{
                     "description": "a request friends",
                     "request": {"method": "GET", "path": "/"},
                     "response": {"status": 200},
                 }]);
-                self.publish(&happy_pact("Consumer2", friends), "1.0.0", None, &[])
+                self.app
+                    .publish(happy_pact("Consumer2", friends))
+                    .version("1.0.0")
                     .await;
             }
             // For rows that are not applicable today, so that only the
             // table changes if they become so.
             "There is a pact with version 12345678" => {
-                self.publish(&happy_pact("Consumer", json!([])), "1.0.0", None, &[])
+                self.app
+                    .publish(happy_pact("Consumer", json!([])))
+                    .version("1.0.0")
                     .await;
                 // A content hash the broker would never compute.
                 self.sql("UPDATE pact_versions SET sha = '12345678'").await;
             }
             "There are pacts to be verified" => {
-                self.publish(
-                    &happy_pact("Consumer", json!([])),
-                    "239aa5048a7de54fe5f231116c6d603eab0c6fde",
-                    None,
-                    &["prod"],
-                )
-                .await;
+                self.app
+                    .publish(happy_pact("Consumer", json!([])))
+                    .version("239aa5048a7de54fe5f231116c6d603eab0c6fde")
+                    .tags(["prod"])
+                    .await;
             }
 
             // ---------------------------------------- the CLIs' states
@@ -227,8 +233,7 @@ impl Seeder {
              environment is released with id ff3adecf-cfc5-4653-a4e3-f1861092f8e0" => {
                 self.environment("test", Some(TEST_ENVIRONMENT), &[]).await;
                 self.version("Foo", FOO_VERSION).await;
-                let places = Places::of(&self.app).await;
-                let uuid = places.release("Foo", FOO_VERSION, "test").await;
+                let uuid = self.app.release("Foo", FOO_VERSION).to("test").await;
                 self.renumber("released_versions", &uuid, RELEASED_VERSION)
                     .await;
             }
@@ -334,9 +339,8 @@ impl Seeder {
              production environment" => {
                 self.verified("Foo", "1.2.3", "Bar", &[("4.5.6", true), ("5.6.7", true)])
                     .await;
-                let places = Places::of(&self.app).await;
-                places.deploy("Bar", "4.5.6", "production").await;
-                places.release("Bar", "5.6.7", "production").await;
+                self.app.deploy("Bar", "4.5.6").to("production").await;
+                self.app.release("Bar", "5.6.7").to("production").await;
             }
             "Bar versions 10 (failing) and 11 (passing) are both released to production" => {
                 self.released_bars(false).await;
@@ -402,22 +406,20 @@ impl Seeder {
         .await;
     }
 
-    async fn publish(
-        &self,
-        pact: &Value,
-        version: &str,
-        branch: Option<&str>,
-        tags: &[&str],
-    ) -> String {
-        contracts::publish(&self.app, pact, version, branch, tags).await
-    }
-
     /// Condor 1.3.0's pact with the Pricing Service, as the Pact Broker's
     /// states make it: no interactions.
     async fn condor_pact(&self, branch: Option<&str>, tags: &[&str]) {
         self.pricing_service().await;
         let pact = contracts::pact("Condor", "Pricing Service", json!([]));
-        self.publish(&pact, "1.3.0", branch, tags).await;
+        let publish = self
+            .app
+            .publish(pact)
+            .version("1.3.0")
+            .tags(tags.iter().copied());
+        match branch {
+            Some(branch) => publish.branch(branch).await,
+            None => publish.await,
+        };
     }
 
     /// Publishes a pact from `consumer` `version` to `provider`, with
@@ -435,17 +437,13 @@ impl Seeder {
             "response": {"status": 200},
         }]);
         let pact = contracts::pact(consumer, provider, interactions);
-        let sha = self.publish(&pact, version, None, &[]).await;
+        let sha = self.app.publish(pact).version(version).await.sha;
         for (provider_version, success) in verifications {
-            contracts::record_result(
-                &self.app,
-                (consumer, provider),
-                &sha,
-                provider_version,
-                *success,
-                false,
-            )
-            .await;
+            self.app
+                .verify(consumer, provider, &sha)
+                .by(provider_version)
+                .success(*success)
+                .await;
         }
     }
 
@@ -468,9 +466,8 @@ impl Seeder {
     async fn released_bars(&self, both_pass: bool) {
         self.verified("Foo", "1.2.3", "Bar", &[("10", both_pass), ("11", true)])
             .await;
-        let places = Places::of(&self.app).await;
-        places.release("Bar", "10", "production").await;
-        places.release("Bar", "11", "production").await;
+        self.app.release("Bar", "10").to("production").await;
+        self.app.release("Bar", "11").to("production").await;
     }
 
     /// The environment `name`, at `uuid` if given, with contacts of
@@ -502,10 +499,11 @@ impl Seeder {
     /// the deployed version `uuid`.
     async fn deploy(&self, instance: Option<&str>, uuid: &str) {
         self.version("Foo", FOO_VERSION).await;
-        let places = Places::of(&self.app).await;
-        let recorded = places
-            .deploy_instance("Foo", FOO_VERSION, "test", instance)
-            .await;
+        let deploy = self.app.deploy("Foo", FOO_VERSION).to("test");
+        let recorded = match instance {
+            Some(instance) => deploy.instance(instance).await,
+            None => deploy.await,
+        };
         self.renumber("deployed_versions", &recorded, uuid).await;
     }
 

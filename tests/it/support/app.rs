@@ -2,7 +2,6 @@
 //! gRPC clients.
 
 use pactwire::app::RunningServer;
-use pactwire::config::BrokerSettings;
 use pactwire::domain::access::Role;
 use pactwire::grpc::pb::deployment_service_client::DeploymentServiceClient;
 use pactwire::grpc::pb::pact_service_client::PactServiceClient;
@@ -11,6 +10,7 @@ use pactwire::grpc::pb::token_service_client::TokenServiceClient;
 use pactwire::grpc::pb::version_service_client::VersionServiceClient;
 use pactwire::service::Broker;
 use pactwire::service::tokens::TokenInput;
+use pactwire::settings::BrokerSettings;
 use pactwire::store::Store;
 use reqwest::Method;
 use reqwest::header::{HeaderMap, LOCATION};
@@ -208,10 +208,11 @@ impl TestApp {
     }
 
     /// Stops the server and returns the database, e.g. to restart on it.
-    pub async fn stop(mut self) {
+    pub async fn stop(mut self) -> TestDatabase {
         if let Some(server) = self.server.take() {
             server.stop().await.expect("stopping the broker");
         }
+        self.db
     }
 }
 

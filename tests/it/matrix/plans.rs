@@ -1,0 +1,349 @@
+//! The matrix queries' plans over a long history: every table read through
+//! an index, and no more rows read than the answer shows.
+
+use super::*;
+
+/// Versions of each pacticipant in [`History`]. On a history of a few
+/// thousand pacts PostgreSQL rightly reads small tables whole; from about
+/// this size on it goes through the indexes, as on a broker in use.
+const HISTORY_VERSIONS: u32 = 100;
+
+/// A database with some history, written through the broker's own write
+/// path, and a way to read the plan of a matrix row query over it.
+struct History {
+    conn: diesel_async::AsyncPgConnection,
+}
+
+impl History {
+    async fn open() -> History {
+        use diesel_async::AsyncConnection;
+        let db = HISTORY.get_or_init(seed_history).await;
+        let conn = diesel_async::AsyncPgConnection::establish(&db.url)
+            .await
+            .expect("connecting");
+        History { conn }
+    }
+
+    async fn id(&mut self, sql: &str) -> i64 {
+        use diesel_async::RunQueryDsl;
+        #[derive(diesel::QueryableByName)]
+        struct Id {
+            #[diesel(sql_type = diesel::sql_types::BigInt)]
+            id: i64,
+        }
+        diesel::sql_query(sql)
+            .get_result::<Id>(&mut self.conn)
+            .await
+            .expect(sql)
+            .id
+    }
+
+    async fn pacticipant(&mut self, name: &str) -> i64 {
+        self.id(&format!(
+            "SELECT id FROM pacticipants WHERE name = '{name}'"
+        ))
+        .await
+    }
+
+    async fn version(&mut self, name: &str, number: &str) -> i64 {
+        self.id(&format!(
+            "SELECT v.id FROM versions v JOIN pacticipants p ON p.id = v.pacticipant_id \
+             WHERE p.name = '{name}' AND v.number = '{number}'"
+        ))
+        .await
+    }
+
+    /// The plan of `sql`, as run, with `$1`, `$2`... bound to these id
+    /// arrays (the custom plan PostgreSQL makes for the bound values): the
+    /// root node of EXPLAIN's JSON.
+    async fn plan(&mut self, sql: &str, arrays: &[&[i64]]) -> Value {
+        use diesel_async::RunQueryDsl;
+        #[derive(diesel::QueryableByName)]
+        struct Explained {
+            #[diesel(sql_type = diesel::sql_types::Json, column_name = "QUERY PLAN")]
+            plan: Value,
+        }
+        let mut sql = sql.to_owned();
+        for (i, ids) in arrays.iter().enumerate().rev() {
+            let literal = format!(
+                "'{{{}}}'::bigint[]",
+                ids.iter().map(i64::to_string).collect::<Vec<_>>().join(",")
+            );
+            sql = sql.replace(&format!("${}", i + 1), &literal);
+        }
+        let explained: Explained =
+            diesel::sql_query(format!("EXPLAIN (ANALYZE, FORMAT JSON) {sql}"))
+                .get_result(&mut self.conn)
+                .await
+                .expect("explaining");
+        explained.plan[0]["Plan"].clone()
+    }
+}
+
+/// The history: about 14,000 calls of the service layer, so written once
+/// and shared by the tests that read its plans, which only read it.
+static HISTORY: tokio::sync::OnceCell<crate::support::pg::TestDatabase> =
+    tokio::sync::OnceCell::const_new();
+
+/// Seeds, through the service layer, 20 consumers and 5 providers with
+/// [`HISTORY_VERSIONS`] versions each: every consumer version publishes
+/// pacts with three providers (C<i> with P<i % 5>, P<(i + 1) % 5> and
+/// P<(i + 2) % 5>), each verified by the provider versions with the same
+/// number and the next, every seventh failing; then ANALYZE, as
+/// autovacuum would in time.
+async fn seed_history() -> crate::support::pg::TestDatabase {
+    use diesel_async::{AsyncConnection, SimpleAsyncConnection};
+    use futures_util::StreamExt;
+    use pactwire::service::verifications::VerificationInput;
+    use pactwire::service::{ContractInput, PublishInput};
+    // Calls in flight at once, to keep PostgreSQL and this process busy.
+    const CONCURRENCY: usize = 4;
+    let db = crate::support::pg::database().await;
+    let store = pactwire::store::Store::connect(&db.url, CONCURRENCY as u32)
+        .await
+        .expect("connecting to the history database");
+    let broker = pactwire::service::Broker::new(store, Default::default());
+    let publish = |consumer: u32, number: u32| {
+        let name = format!("C{consumer}");
+        let contracts = (0..3)
+            .map(|offset| {
+                let provider = format!("P{}", (consumer + offset) % 5);
+                let pact = contracts::pact_about(&name, &provider, &number.to_string());
+                ContractInput {
+                    consumer_name: name.clone(),
+                    provider_name: provider,
+                    specification: "pact".into(),
+                    content_type: "application/json".into(),
+                    content: pact.to_string().into_bytes(),
+                    on_conflict: Default::default(),
+                }
+            })
+            .collect();
+        let input = PublishInput {
+            pacticipant_name: name,
+            pacticipant_version_number: number.to_string(),
+            contracts,
+            ..PublishInput::default()
+        };
+        let broker = broker.clone();
+        async move {
+            let result = retried(|| broker.publish_contracts(input.clone())).await;
+            result
+                .contracts
+                .into_iter()
+                .map(|published| {
+                    let pact = published.pact;
+                    (pact.consumer, pact.provider, pact.sha, number)
+                })
+                .collect::<Vec<_>>()
+        }
+    };
+    let publications =
+        (1..=HISTORY_VERSIONS).flat_map(|number| (0..20).map(move |consumer| (consumer, number)));
+    let published: Vec<Vec<(String, String, String, u32)>> =
+        futures_util::stream::iter(publications)
+            .map(|(consumer, number)| publish(consumer, number))
+            .buffer_unordered(CONCURRENCY)
+            .collect()
+            .await;
+    let verifications = published.into_iter().flatten().flat_map(|pact| {
+        [pact.3, pact.3 + 1]
+            .into_iter()
+            .filter(|number| *number <= HISTORY_VERSIONS)
+            .map(move |number| (pact.clone(), number))
+    });
+    futures_util::stream::iter(verifications)
+        .map(|((consumer, provider, sha, _), number)| {
+            let broker = broker.clone();
+            async move {
+                let input = VerificationInput {
+                    success: Some(number % 7 != 0),
+                    provider_version: number.to_string(),
+                    ..VerificationInput::default()
+                };
+                retried(|| broker.publish_verification(&consumer, &provider, &sha, input.clone()))
+                    .await
+            }
+        })
+        .buffer_unordered(CONCURRENCY)
+        .collect::<Vec<_>>()
+        .await;
+    let mut conn = diesel_async::AsyncPgConnection::establish(&db.url)
+        .await
+        .expect("connecting");
+    conn.batch_execute("ANALYZE").await.expect("analyzing");
+    db
+}
+
+/// `call`'s answer, called again when a concurrent call aborted it, as
+/// the broker asks its clients to.
+async fn retried<T, F>(mut call: impl FnMut() -> F) -> T
+where
+    F: std::future::Future<Output = pactwire::error::Result<T>>,
+{
+    for _ in 0..10 {
+        match call().await {
+            Err(pactwire::error::Error::Aborted(_)) => continue,
+            answer => return answer.expect("writing the history"),
+        }
+    }
+    panic!("writing the history: aborted ten times")
+}
+
+/// The tables that grow with history.
+const HISTORY_TABLES: [&str; 4] = [
+    "latest_pact_publications",
+    "latest_verifications",
+    "pact_publications",
+    "verifications",
+];
+
+/// Every node of a plan, depth first.
+fn plan_nodes(node: &Value) -> Vec<&Value> {
+    let mut nodes = vec![node];
+    if let Some(children) = node["Plans"].as_array() {
+        nodes.extend(children.iter().flat_map(plan_nodes));
+    }
+    nodes
+}
+
+/// A number of a plan node, 0 when it has none.
+fn plan_number(node: &Value, key: &str) -> f64 {
+    node[key].as_f64().unwrap_or(0.0)
+}
+
+/// One line per node, indented by depth, for failure messages.
+fn plan_outline(node: &Value, depth: usize, out: &mut String) {
+    let name = |key: &str| node[key].as_str().map(|name| format!(" {key}={name}"));
+    out.push_str(&format!(
+        "{:indent$}{}{}{} estimated={} rows={} loops={} removed={}\n",
+        "",
+        node["Node Type"].as_str().unwrap_or("?"),
+        name("Relation Name").unwrap_or_default(),
+        name("Index Name").unwrap_or_default(),
+        plan_number(node, "Plan Rows"),
+        plan_number(node, "Actual Rows"),
+        plan_number(node, "Actual Loops"),
+        plan_number(node, "Rows Removed by Filter")
+            + plan_number(node, "Rows Removed by Index Recheck"),
+        indent = depth * 2
+    ));
+    for child in node["Plans"].as_array().into_iter().flatten() {
+        plan_outline(child, depth + 1, out);
+    }
+}
+
+/// The nodes of a plan that read a history table from end to end, or not
+/// through an index, or that materialise a subquery (a CTE Scan).
+fn reads_a_whole_table(plan: &Value) -> Vec<String> {
+    const THROUGH_AN_INDEX: [&str; 3] = ["Index Scan", "Index Only Scan", "Bitmap Heap Scan"];
+    plan_nodes(plan)
+        .into_iter()
+        .filter_map(|node| {
+            let kind = node["Node Type"].as_str().unwrap_or_default();
+            let table = node["Relation Name"].as_str().unwrap_or_default();
+            let unindexed = HISTORY_TABLES.contains(&table) && !THROUGH_AN_INDEX.contains(&kind);
+            let cte = node["CTE Name"].as_str();
+            (unindexed || cte.is_some()).then(|| format!("{kind} {}", cte.unwrap_or(table)))
+        })
+        .collect()
+}
+
+/// The history tables and, for each of them, how many rows a plan run
+/// with EXPLAIN ANALYZE read from it (kept or filtered out, over every
+/// loop) when that is more than the query returned: lookups that read
+/// history the answer does not show. Each row returned shows at most one
+/// pact publication and one verification, found once and read again for
+/// its details, so a query that reads only what it shows reads at most
+/// two rows of a table per row returned (10% and 10 rows are allowed for
+/// EXPLAIN's rounding of per-loop averages). Bitmap Index Scans name no
+/// table: their rows are counted by the Bitmap Heap Scan above them.
+fn over_reads(plan: &Value) -> Vec<String> {
+    let returned = plan_number(plan, "Actual Rows");
+    let mut read: std::collections::BTreeMap<&str, f64> = Default::default();
+    for node in plan_nodes(plan) {
+        let Some(table) = node["Relation Name"]
+            .as_str()
+            .filter(|table| HISTORY_TABLES.contains(table))
+        else {
+            continue;
+        };
+        let rows = plan_number(node, "Actual Rows")
+            + plan_number(node, "Rows Removed by Filter")
+            + plan_number(node, "Rows Removed by Index Recheck");
+        *read.entry(table).or_default() += rows * plan_number(node, "Actual Loops");
+    }
+    read.into_iter()
+        .filter(|(_, rows)| *rows > 2.0 * returned * 1.1 + 10.0)
+        .map(|(table, rows)| format!("{rows} rows of {table} read for {returned} returned"))
+        .collect()
+}
+
+/// Fails unless `plan` reads every history table through an index, and no
+/// more rows than it needs; `what` says which query it is.
+fn assert_reads_only_its_rows(plan: &Value, what: &str) {
+    let mut outline = String::new();
+    plan_outline(plan, 0, &mut outline);
+    assert_eq!(
+        reads_a_whole_table(plan),
+        Vec::<String>::new(),
+        "{what}:\n{outline}"
+    );
+    assert_eq!(over_reads(plan), Vec::<String>::new(), "{what}:\n{outline}");
+}
+
+#[tokio::test]
+async fn the_rows_of_one_selector_are_found_through_indexes() {
+    use pactwire::store::matrix::rows_for_one_sql;
+    let mut history = History::open().await;
+    let consumer_version = history.version("C3", "50").await;
+    let provider_version = history.version("P3", "50").await;
+    for every_row in [false, true] {
+        for latest_only in [false, true] {
+            let sql = rows_for_one_sql(every_row, latest_only);
+            for (what, arrays) in [
+                ("a consumer version", [&[consumer_version][..], &[]]),
+                ("a provider version", [&[provider_version][..], &[]]),
+            ] {
+                let plan = history.plan(&sql, &arrays).await;
+                assert_reads_only_its_rows(
+                    &plan,
+                    &format!("{what}, every_row {every_row}, latest_only {latest_only}"),
+                );
+            }
+        }
+    }
+}
+
+#[tokio::test]
+async fn the_rows_between_selectors_are_read_through_fitting_indexes() {
+    use pactwire::store::matrix::rows_between_sql;
+    let mut history = History::open().await;
+    // P3 has twelve consumers and C3 three providers; the pair matrix of C3
+    // and P3 must read only their rows, not every verification of P3 or
+    // every pact of C3.
+    let consumer = history.pacticipant("C3").await;
+    let provider = history.pacticipant("P3").await;
+    let pair = [consumer, provider];
+    // Deploying C3 50 to where P3 50 and P3 60 run: P3 51 also verified
+    // C3 50's pact and must not be read.
+    let versions = [
+        history.version("C3", "50").await,
+        history.version("P3", "50").await,
+        history.version("P3", "60").await,
+    ];
+    let of_versions = [consumer, provider, provider];
+    for every_row in [false, true] {
+        let sql = rows_between_sql(every_row);
+        for (what, arrays) in [
+            ("the pair matrix", [&[][..], &pair, &pair, &pair, &[]]),
+            (
+                "deploying a version",
+                [&versions[..], &[], &pair, &[consumer], &of_versions],
+            ),
+        ] {
+            let plan = history.plan(&sql, &arrays).await;
+            assert_reads_only_its_rows(&plan, &format!("{what}, every_row {every_row}"));
+        }
+    }
+}
