@@ -22,7 +22,7 @@ use crate::domain::notice::NoticeKind;
 #[derive(Debug, Clone, Serialize)]
 pub struct SelfLink {
     #[serde(rename = "self")]
-    pub self_: Link,
+    self_: Link,
 }
 
 impl SelfLink {
