@@ -19,14 +19,18 @@
 //! branch pacts fail one time in five, others one time in fifty; half the
 //! failures are run again.
 //!
-//! The history is simulated in time order and written in bulk with SQL
-//! that stores exactly the rows the write path stores (ids in creation
-//! order, head tables as the write path leaves them), at a tenth of the
-//! size (50 versions per pacticipant: 10,000 versions, about 100,000
-//! verifications) and at the full size (500 versions per pacticipant:
-//! 100,000 versions, about 1,000,000 verifications), into one database
-//! each. The databases are kept, keyed by size and seed version, so a rerun
-//! only measures (`BENCH_RESEED=1` seeds again).
+//! The history is simulated in time order, then written through the
+//! broker's own write path (`pactwire::service::Broker`: publishing
+//! contracts, creating versions, recording deployments, releases and
+//! verification results), several calls at once, each after the calls it
+//! depends on. Sizes (`PACTWIRE_BENCH_SIZE`, default `tenth,full`): `tiny`
+//! (2 versions per pacticipant, for CI), `tenth` (15 versions per
+//! pacticipant: 3,000 versions, about 26,000 verifications) and `full`
+//! (150 versions per pacticipant: 30,000 versions, about 300,000
+//! verifications), one database each. The databases are kept, and reused
+//! only when their seed description, the row count of every seeded table
+//! and the tables the broker derives on write agree with the model
+//! (`BENCH_RESEED=1` seeds again).
 //!
 //! At each size it measures, through a real HTTP client and a real gRPC
 //! client against the broker running in-process on a loopback port, one
@@ -47,21 +51,26 @@
 
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, HashMap, HashSet};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, ensure};
 use chrono::{DateTime, Utc};
-use diesel::sql_types::{Array, BigInt, Bool, Integer, Nullable, Text, Timestamptz};
+use diesel::sql_types::{Array, BigInt, Nullable, Text};
 use diesel::{QueryableByName, sql_query};
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use pactwire::domain::pact;
 use pactwire::grpc::pb;
 use pactwire::grpc::pb::matrix_service_client::MatrixServiceClient;
+use pactwire::service::environments::{EnvironmentInput, EnvironmentKey};
+use pactwire::service::verifications::VerificationInput;
+use pactwire::service::versions::{TagUpdate, VersionInput};
+use pactwire::service::{ConflictStrategy, ContractInput, PacticipantPatch, PublishInput};
 use serde_json::{Value, json};
 use sha1::{Digest, Sha1};
 
 mod support;
-use support::{Broker, CountRow, Postgres, run};
+use support::{Broker, CountRow, Plan, Postgres, retried, run};
 
 const PACTICIPANTS: usize = 200;
 /// The web front end whose deployment is checked.
@@ -85,11 +94,10 @@ const ENVIRONMENTS: [(&str, bool); 5] = [
 const PROD: usize = 3;
 const SUPPORTED_RELEASES: usize = 3;
 /// Bump when the seeded history changes: cached databases of another seed
-/// version are not used.
-const SEED_VERSION: u32 = 2;
-/// Marks a database whose seeding finished.
+/// version are dropped.
+const SEED_VERSION: u32 = 3;
+/// Begins the description of a database whose seeding finished.
 const SEEDED: &str = "pactwire matrix benchmark, seeded";
-const REQUESTS: usize = 200;
 const IN_FLIGHT: usize = 8;
 
 #[derive(Clone, Copy)]
@@ -97,17 +105,31 @@ struct Size {
     label: &'static str,
     /// Versions per pacticipant.
     versions: usize,
+    /// Requests per measurement.
+    requests: usize,
 }
 
-const TENTH: Size = Size {
-    label: "tenth",
-    versions: 50,
-};
-const FULL: Size = Size {
-    label: "full",
-    versions: 500,
-};
-
+const SIZES: [Size; 3] = [
+    Size {
+        label: "tiny",
+        versions: 2,
+        requests: 5,
+    },
+    // The write path seeds 300 to 500 calls a second on two busy cores,
+    // and a version of every pacticipant is about 2,400 calls: 500
+    // versions each (a million verifications, as the bulk SQL seed had)
+    // would take 40 to 70 minutes, 150 take 12 to 20.
+    Size {
+        label: "tenth",
+        versions: 15,
+        requests: 200,
+    },
+    Size {
+        label: "full",
+        versions: 150,
+        requests: 200,
+    },
+];
 // ---------------------------------------------------------------------------
 // The model: who consumes whom, and what each version is.
 
@@ -241,8 +263,8 @@ fn pact_document(consumer: usize, provider: usize, revision: usize) -> Vec<u8> {
 }
 
 // ---------------------------------------------------------------------------
-// The simulation: every request CI systems make, in time order, and the
-// rows the write path stores for each.
+// The simulation: every request CI systems make, in time order, as the
+// write-path call each makes.
 
 #[derive(Clone, Copy)]
 enum Event {
@@ -286,12 +308,40 @@ enum Event {
     },
 }
 
+/// A write-path call, in the order the history makes them.
+#[derive(Clone, Copy)]
+enum Op {
+    /// A pacticipant that publishes no pacts creates its build's version,
+    /// on its branch and tagged with it.
+    Version {
+        i: usize,
+        k: usize,
+    },
+    /// A consumer's build publishes its pacts for every provider, creating
+    /// its version on its branch and tagged with it, as `pact-broker
+    /// publish` does.
+    Publish {
+        c: usize,
+        k: usize,
+    },
+    Deploy(usize),
+    /// Ends the current deployment of a pacticipant in an environment.
+    Undeploy {
+        i: usize,
+        env: usize,
+    },
+    Release(usize),
+    EndSupport(usize),
+    Verify(usize),
+}
+
 struct Content {
     c: usize,
     p: usize,
     revision: usize,
     from_feature: bool,
-    at: DateTime<Utc>,
+    /// The hash publishing computes.
+    sha: String,
 }
 
 struct Deployment {
@@ -299,16 +349,14 @@ struct Deployment {
     k: usize,
     env: usize,
     instance: Option<&'static str>,
-    at: DateTime<Utc>,
-    until: Option<DateTime<Utc>>,
+    ended: bool,
 }
 
 struct Release {
     i: usize,
     k: usize,
     env: usize,
-    at: DateTime<Utc>,
-    ended: Option<DateTime<Utc>>,
+    ended: bool,
 }
 
 struct Verification {
@@ -319,29 +367,21 @@ struct Verification {
     wip: bool,
     pending: bool,
     build_url: String,
-    at: DateTime<Utc>,
-}
-
-struct Branch {
-    i: usize,
-    name: String,
-    created: DateTime<Utc>,
-    updated: DateTime<Utc>,
 }
 
 #[derive(Default)]
 struct History {
-    /// (pacticipant, index), creation time.
-    versions: Vec<(usize, usize, DateTime<Utc>)>,
-    branches: Vec<Branch>,
-    /// Branch, (pacticipant, index), time; also the version's tag.
-    branch_versions: Vec<(usize, usize, usize, DateTime<Utc>)>,
+    /// Versions created, and the branches they are on.
+    versions: usize,
+    branches: HashSet<(usize, String)>,
     contents: Vec<Content>,
-    /// Consumer version (c, k), provider, content, time.
-    publications: Vec<(usize, usize, usize, usize, DateTime<Utc>)>,
+    /// By (consumer, provider, revision).
+    content_ids: HashMap<(usize, usize, usize), usize>,
+    publications: usize,
     deployments: Vec<Deployment>,
     releases: Vec<Release>,
     verifications: Vec<Verification>,
+    ops: Vec<Op>,
 }
 
 struct Simulation {
@@ -350,11 +390,9 @@ struct Simulation {
     queue: BinaryHeap<Reverse<(DateTime<Utc>, usize)>>,
     events: Vec<Event>,
     history: History,
-    branch_ids: HashMap<(usize, String), usize>,
     main_head: Vec<Option<usize>>,
     latest: Vec<Option<usize>>,
     published: Vec<Option<usize>>,
-    content_ids: HashMap<(usize, usize, usize), usize>,
     current: HashMap<(usize, usize, Option<&'static str>), usize>,
     supported: HashMap<(usize, usize), Vec<usize>>,
     /// (content, provider version index) with any verification.
@@ -375,24 +413,24 @@ impl Simulation {
         self.events.push(event);
     }
 
-    fn run(size: Size, anchor: DateTime<Utc>) -> History {
+    fn run(size: Size) -> anyhow::Result<History> {
         let mut consumers = vec![Vec::new(); PACTICIPANTS];
         for c in 0..PACTICIPANTS {
             for p in providers_of(c) {
                 consumers[p].push(c);
             }
         }
+        // Event times only order the history: the write path stamps each
+        // row with the moment it is written.
         let mut sim = Simulation {
-            start: anchor - chrono::Duration::minutes(size.versions as i64 * MINUTES_PER_VERSION),
+            start: DateTime::UNIX_EPOCH,
             consumers,
             queue: BinaryHeap::new(),
             events: Vec::new(),
             history: History::default(),
-            branch_ids: HashMap::new(),
             main_head: vec![None; PACTICIPANTS],
             latest: vec![None; PACTICIPANTS],
             published: vec![None; PACTICIPANTS],
-            content_ids: HashMap::new(),
             current: HashMap::new(),
             supported: HashMap::new(),
             verified: HashSet::new(),
@@ -434,35 +472,22 @@ impl Simulation {
             sim.apply(at, sim.events[n]);
         }
         let mut history = sim.history;
-        // Verifications of one build are published one after the other;
-        // ids follow their times.
-        history.verifications.sort_by_key(|v| v.at);
-        history
+        for content in &mut history.contents {
+            let document = pact::parse(&pact_document(content.c, content.p, content.revision))
+                .map_err(anyhow::Error::msg)?;
+            content.sha = pact::content_sha(&document);
+        }
+        Ok(history)
     }
 
     fn apply(&mut self, at: DateTime<Utc>, event: Event) {
         match event {
             Event::Version { i, k } => {
-                let name = branch(k);
-                let b = match self.branch_ids.get(&(i, name.clone())) {
-                    Some(b) => {
-                        self.history.branches[*b].updated = at;
-                        *b
-                    }
-                    None => {
-                        self.history.branches.push(Branch {
-                            i,
-                            name: name.clone(),
-                            created: at,
-                            updated: at,
-                        });
-                        self.branch_ids
-                            .insert((i, name), self.history.branches.len() - 1);
-                        self.history.branches.len() - 1
-                    }
-                };
-                self.history.versions.push((i, k, at));
-                self.history.branch_versions.push((b, i, k, at));
+                self.history.branches.insert((i, branch(k)));
+                self.history.versions += 1;
+                if providers_of(i).is_empty() {
+                    self.history.ops.push(Op::Version { i, k });
+                }
                 if on_main(k) {
                     self.main_head[i] = Some(k);
                 }
@@ -470,10 +495,11 @@ impl Simulation {
             }
             Event::Publish { c, k } => {
                 self.published[c] = Some(k);
+                self.history.ops.push(Op::Publish { c, k });
                 let mut webhook = 0;
                 for p in providers_of(c) {
                     let key = (c, p, revision(c, p, k));
-                    let content = match self.content_ids.get(&key) {
+                    let content = match self.history.content_ids.get(&key) {
                         Some(id) => *id,
                         None => {
                             self.history.contents.push(Content {
@@ -481,14 +507,15 @@ impl Simulation {
                                 p,
                                 revision: key.2,
                                 from_feature: !on_main(k),
-                                at,
+                                sha: String::new(),
                             });
-                            self.content_ids
+                            self.history
+                                .content_ids
                                 .insert(key, self.history.contents.len() - 1);
                             self.history.contents.len() - 1
                         }
                     };
-                    self.history.publications.push((c, k, p, content, at));
+                    self.history.publications += 1;
                     // contract_requiring_verification_published: the
                     // provider's main head and deployed or released
                     // versions that have not verified this content.
@@ -519,26 +546,25 @@ impl Simulation {
                 env,
                 instance,
             } => {
-                // The write path ends the current deployment by the clock,
-                // a moment after the new one's transaction started.
+                // Recording a deployment ends the current one there.
                 if let Some(previous) = self.current.remove(&(i, env, instance)) {
-                    self.history.deployments[previous].until =
-                        Some(at + chrono::Duration::milliseconds(1));
+                    self.history.deployments[previous].ended = true;
                 }
                 self.history.deployments.push(Deployment {
                     i,
                     k,
                     env,
                     instance,
-                    at,
-                    until: None,
+                    ended: false,
                 });
-                self.current
-                    .insert((i, env, instance), self.history.deployments.len() - 1);
+                let d = self.history.deployments.len() - 1;
+                self.current.insert((i, env, instance), d);
+                self.history.ops.push(Op::Deploy(d));
             }
             Event::Undeploy { i, env } => {
                 if let Some(previous) = self.current.remove(&(i, env, None)) {
-                    self.history.deployments[previous].until = Some(at);
+                    self.history.deployments[previous].ended = true;
+                    self.history.ops.push(Op::Undeploy { i, env });
                 }
             }
             Event::Release { i, k, env } => {
@@ -546,14 +572,16 @@ impl Simulation {
                     i,
                     k,
                     env,
-                    at,
-                    ended: None,
+                    ended: false,
                 });
+                let r = self.history.releases.len() - 1;
+                self.history.ops.push(Op::Release(r));
                 let supported = self.supported.entry((i, env)).or_default();
-                supported.push(self.history.releases.len() - 1);
+                supported.push(r);
                 if supported.len() > SUPPORTED_RELEASES {
                     let oldest = supported.remove(0);
-                    self.history.releases[oldest].ended = Some(at + chrono::Duration::seconds(1));
+                    self.history.releases[oldest].ended = true;
+                    self.history.ops.push(Op::EndSupport(oldest));
                 }
             }
             Event::Build { p, k } => {
@@ -626,8 +654,10 @@ impl Simulation {
             wip,
             pending: wip || !self.passed.contains(&content),
             build_url,
-            at,
         });
+        self.history
+            .ops
+            .push(Op::Verify(self.history.verifications.len() - 1));
         self.verified.insert((content, k));
         if success {
             self.passed.insert(content);
@@ -648,7 +678,10 @@ impl Simulation {
         if self.published[c].is_none_or(|last| last < kc) {
             return None;
         }
-        self.content_ids.get(&(c, p, revision(c, p, kc))).copied()
+        self.history
+            .content_ids
+            .get(&(c, p, revision(c, p, kc)))
+            .copied()
     }
 
     /// Versions of `i` currently deployed or released anywhere, each once.
@@ -671,17 +704,227 @@ impl Simulation {
 }
 
 // ---------------------------------------------------------------------------
-// Writing the history
+// Writing the history through the write path
+
+/// Each op after the ones it needs: the version it publishes for, deploys
+/// or releases (and, for a version, the pacticipant's previous one, so ids
+/// follow the version order); the publication that created the content a
+/// result verifies and the provider version that verified it; the previous
+/// verification of the same content by that version (so the latest is the
+/// newest); the previous deployment of the same instance (which it ends).
+fn plan(history: &History) -> anyhow::Result<Plan<Op>> {
+    let mut plan = Plan::new();
+    let mut version_step: HashMap<(usize, usize), usize> = HashMap::new();
+    let mut last_version: Vec<Option<usize>> = vec![None; PACTICIPANTS];
+    let mut content_step: Vec<Option<usize>> = vec![None; history.contents.len()];
+    let mut last_verification: HashMap<(usize, usize), usize> = HashMap::new();
+    let mut last_deployment: HashMap<(usize, usize, Option<&str>), usize> = HashMap::new();
+    let mut release_step: Vec<Option<usize>> = vec![None; history.releases.len()];
+    let version_of = |steps: &HashMap<(usize, usize), usize>, i: usize, k: usize| {
+        steps
+            .get(&(i, k))
+            .copied()
+            .with_context(|| format!("version {k} of {} is used before it exists", name(i)))
+    };
+    for op in &history.ops {
+        match *op {
+            Op::Version { i, k } | Op::Publish { c: i, k } => {
+                let id = plan.push(*op, last_version[i]);
+                version_step.insert((i, k), id);
+                last_version[i] = Some(id);
+                if let Op::Publish { c, k } = *op {
+                    for p in providers_of(c) {
+                        let content = history.content_ids[&(c, p, revision(c, p, k))];
+                        content_step[content].get_or_insert(id);
+                    }
+                }
+            }
+            Op::Verify(v) => {
+                let verification = &history.verifications[v];
+                let content = &history.contents[verification.content];
+                let published = content_step[verification.content]
+                    .context("a pact is verified before it is published")?;
+                let provider_version = version_of(&version_step, content.p, verification.k)?;
+                let key = (verification.content, verification.k);
+                let previous = last_verification.get(&key).copied();
+                let id = plan.push(
+                    *op,
+                    [published, provider_version].into_iter().chain(previous),
+                );
+                last_verification.insert(key, id);
+            }
+            Op::Deploy(d) => {
+                let deployment = &history.deployments[d];
+                let version = version_of(&version_step, deployment.i, deployment.k)?;
+                let key = (deployment.i, deployment.env, deployment.instance);
+                let previous = last_deployment.get(&key).copied();
+                let id = plan.push(*op, [version].into_iter().chain(previous));
+                last_deployment.insert(key, id);
+            }
+            Op::Undeploy { i, env } => {
+                let key = (i, env, None);
+                let previous = last_deployment.get(&key).copied();
+                let id = plan.push(*op, previous);
+                last_deployment.insert(key, id);
+            }
+            Op::Release(r) => {
+                let release = &history.releases[r];
+                let version = version_of(&version_step, release.i, release.k)?;
+                release_step[r] = Some(plan.push(*op, [version]));
+            }
+            Op::EndSupport(r) => {
+                let released = release_step[r].context("support ends before the release")?;
+                plan.push(*op, [released]);
+            }
+        }
+    }
+    Ok(plan)
+}
+
+fn version_input(i: usize, k: usize) -> VersionInput {
+    VersionInput {
+        build_url: Some(format!("https://ci.example.com/{}/builds/{k}", name(i))),
+        branch: Some(branch(k)),
+        tags: vec![branch(k)],
+        overwrite: false,
+    }
+}
+
+/// Makes one write-path call.
+async fn write(
+    broker: &pactwire::service::Broker,
+    history: &History,
+    op: Op,
+) -> anyhow::Result<()> {
+    let environment = |env: usize| EnvironmentKey::Name(ENVIRONMENTS[env].0);
+    match op {
+        Op::Version { i, k } => {
+            let (pacticipant, number) = (name(i), version_number(i, k));
+            retried(|| {
+                broker.put_version(&pacticipant, &number, version_input(i, k), TagUpdate::Add)
+            })
+            .await
+            .with_context(|| format!("creating version {k} of {pacticipant}"))?;
+        }
+        Op::Publish { c, k } => {
+            let VersionInput {
+                build_url,
+                branch,
+                tags,
+                ..
+            } = version_input(c, k);
+            let input = PublishInput {
+                pacticipant_name: name(c),
+                pacticipant_version_number: version_number(c, k),
+                branch,
+                tags,
+                build_url,
+                contracts: providers_of(c)
+                    .into_iter()
+                    .map(|p| ContractInput {
+                        consumer_name: name(c),
+                        provider_name: name(p),
+                        specification: "pact".into(),
+                        content_type: "application/json".into(),
+                        content: pact_document(c, p, revision(c, p, k)),
+                        on_conflict: ConflictStrategy::Overwrite,
+                    })
+                    .collect(),
+            };
+            retried(|| broker.publish_contracts(input.clone()))
+                .await
+                .with_context(|| format!("publishing the pacts of {} version {k}", name(c)))?;
+        }
+        Op::Deploy(d) => {
+            let d = &history.deployments[d];
+            let (pacticipant, number) = (name(d.i), version_number(d.i, d.k));
+            retried(|| {
+                broker.record_deployment(&pacticipant, &number, environment(d.env), d.instance)
+            })
+            .await
+            .with_context(|| format!("deploying {pacticipant} version {}", d.k))?;
+        }
+        Op::Undeploy { i, env } => {
+            let pacticipant = name(i);
+            retried(|| broker.record_undeployment(&pacticipant, environment(env), None))
+                .await
+                .with_context(|| format!("undeploying {pacticipant}"))?;
+        }
+        Op::Release(r) => {
+            let r = &history.releases[r];
+            let (pacticipant, number) = (name(r.i), version_number(r.i, r.k));
+            retried(|| broker.record_release(&pacticipant, &number, environment(r.env)))
+                .await
+                .with_context(|| format!("releasing {pacticipant} version {}", r.k))?;
+        }
+        Op::EndSupport(r) => {
+            let r = &history.releases[r];
+            let (pacticipant, number) = (name(r.i), version_number(r.i, r.k));
+            retried(|| broker.record_support_ended(&pacticipant, &number, environment(r.env)))
+                .await
+                .with_context(|| format!("ending support of {pacticipant} version {}", r.k))?;
+        }
+        Op::Verify(v) => {
+            let v = &history.verifications[v];
+            let content = &history.contents[v.content];
+            let (consumer, provider) = (name(content.c), name(content.p));
+            let input = VerificationInput {
+                success: Some(v.success),
+                provider_version: version_number(content.p, v.k),
+                build_url: Some(v.build_url.clone()),
+                test_results: Some(json!({"summary": {
+                    "testCount": 3, "failureCount": usize::from(!v.success)}})),
+                verified_by: Some(json!({"implementation": "Pact-Rust", "version": "1.2.5"})),
+                metadata: Some(support::metadata(v.pending, v.wip)),
+                ..VerificationInput::default()
+            };
+            retried(|| {
+                broker.publish_verification(&consumer, &provider, &content.sha, input.clone())
+            })
+            .await
+            .with_context(|| format!("verifying {consumer} by {provider} version {}", v.k))?;
+        }
+    }
+    Ok(())
+}
+
+/// Writes the history: the pacticipants (registered with their main
+/// branch, as `pact-broker create-or-update-pacticipant --main-branch`
+/// does) and environments, then every op of the history.
+async fn seed(url: &str, history: Arc<History>) -> anyhow::Result<()> {
+    let broker = support::seeding_broker(url).await?;
+    for i in 0..PACTICIPANTS {
+        let main = PacticipantPatch {
+            main_branch: Some(Some("main".into())),
+            ..PacticipantPatch::default()
+        };
+        broker.create_pacticipant(&name(i), main).await?;
+    }
+    for (environment, production) in ENVIRONMENTS {
+        let input = EnvironmentInput {
+            name: Some(environment.into()),
+            production: Some(production),
+            ..EnvironmentInput::default()
+        };
+        broker.create_environment(None, input).await?;
+    }
+    let plan = plan(&history)?;
+    support::execute(plan, "seeding", |op| {
+        let (broker, history) = (broker.clone(), history.clone());
+        async move { write(&broker, &history, op).await }
+    })
+    .await?;
+    // What autovacuum would have done by now.
+    sql_query("VACUUM ANALYZE")
+        .execute(&mut AsyncPgConnection::establish(url).await?)
+        .await?;
+    Ok(())
+}
 
 #[derive(QueryableByName)]
 struct IdRow {
     #[diesel(sql_type = BigInt)]
     id: i64,
-}
-
-/// One column of `rows`, to bind as an array.
-fn column<'a, T, U>(rows: &'a [T], value: impl Fn(&'a T) -> U) -> Vec<U> {
-    rows.iter().map(value).collect()
 }
 
 /// The ids of a table's rows, in insertion order.
@@ -698,316 +941,6 @@ struct Ids {
     environments: Vec<i64>,
     /// By pacticipant, then version index.
     versions: Vec<Vec<i64>>,
-}
-
-async fn seed(conn: &mut AsyncPgConnection, size: Size, history: &History) -> anyhow::Result<Ids> {
-    let start = history.versions[0].2;
-    let names: Vec<String> = (0..PACTICIPANTS).map(name).collect();
-    // Registered before their first build, with their main branch
-    // (`pact-broker create-or-update-pacticipant --main-branch main`).
-    sql_query(
-        "INSERT INTO pacticipants (name, main_branch, created_at, updated_at) \
-         SELECT name, 'main', $2, $2 FROM unnest($1::text[]) WITH ORDINALITY AS u(name, ord) \
-         ORDER BY ord",
-    )
-    .bind::<Array<Text>, _>(&names)
-    .bind::<Timestamptz, _>(start - chrono::Duration::days(1))
-    .execute(conn)
-    .await?;
-    let pacticipants = ids(conn, "pacticipants").await?;
-    let env_names = column(&ENVIRONMENTS, |e| e.0);
-    let production = column(&ENVIRONMENTS, |e| e.1);
-    sql_query(
-        "INSERT INTO environments (uuid, name, display_name, production, created_at, updated_at) \
-         SELECT gen_random_uuid()::text, name, upper(name), production, $3, $3 \
-         FROM unnest($1::text[], $2::bool[]) WITH ORDINALITY AS u(name, production, ord) \
-         ORDER BY ord",
-    )
-    .bind::<Array<Text>, _>(&env_names)
-    .bind::<Array<Bool>, _>(&production)
-    .bind::<Timestamptz, _>(start - chrono::Duration::days(1))
-    .execute(conn)
-    .await?;
-    let environments = ids(conn, "environments").await?;
-
-    // Versions, with the build URL the CI passes.
-    let v_pids = column(&history.versions, |v| pacticipants[v.0]);
-    let v_numbers = column(&history.versions, |v| version_number(v.0, v.1));
-    let v_urls = column(&history.versions, |v| {
-        format!("https://ci.example.com/{}/builds/{}", name(v.0), v.1)
-    });
-    let v_ats = column(&history.versions, |v| v.2);
-    sql_query(
-        "INSERT INTO versions (pacticipant_id, number, build_url, created_at, updated_at) \
-         SELECT pid, number, url, at, at \
-         FROM unnest($1::bigint[], $2::text[], $3::text[], $4::timestamptz[]) \
-           WITH ORDINALITY AS u(pid, number, url, at, ord) \
-         ORDER BY ord",
-    )
-    .bind::<Array<BigInt>, _>(&v_pids)
-    .bind::<Array<Text>, _>(&v_numbers)
-    .bind::<Array<Text>, _>(&v_urls)
-    .bind::<Array<Timestamptz>, _>(&v_ats)
-    .execute(conn)
-    .await?;
-    let mut versions = vec![vec![0; size.versions]; PACTICIPANTS];
-    for (id, (i, k, _)) in ids(conn, "versions")
-        .await?
-        .into_iter()
-        .zip(&history.versions)
-    {
-        versions[*i][*k] = id;
-    }
-
-    // Branches (created with their first version, updated with their
-    // last), their versions and heads; each version is tagged with its
-    // branch.
-    let b_pids = column(&history.branches, |b| pacticipants[b.i]);
-    let b_names = column(&history.branches, |b| b.name.as_str());
-    let b_created = column(&history.branches, |b| b.created);
-    let b_updated = column(&history.branches, |b| b.updated);
-    sql_query(
-        "INSERT INTO branches (pacticipant_id, name, created_at, updated_at) \
-         SELECT pid, name, created, updated \
-         FROM unnest($1::bigint[], $2::text[], $3::timestamptz[], $4::timestamptz[]) \
-           WITH ORDINALITY AS u(pid, name, created, updated, ord) \
-         ORDER BY ord",
-    )
-    .bind::<Array<BigInt>, _>(&b_pids)
-    .bind::<Array<Text>, _>(&b_names)
-    .bind::<Array<Timestamptz>, _>(&b_created)
-    .bind::<Array<Timestamptz>, _>(&b_updated)
-    .execute(conn)
-    .await?;
-    let branch_ids = ids(conn, "branches").await?;
-    let bv_branches = column(&history.branch_versions, |bv| branch_ids[bv.0]);
-    let bv_versions = column(&history.branch_versions, |bv| versions[bv.1][bv.2]);
-    let bv_pids = column(&history.branch_versions, |bv| pacticipants[bv.1]);
-    let bv_names = column(&history.branch_versions, |bv| {
-        history.branches[bv.0].name.as_str()
-    });
-    let bv_ats = column(&history.branch_versions, |bv| bv.3);
-    sql_query(
-        "INSERT INTO branch_versions (branch_id, version_id, pacticipant_id, auto_created, created_at) \
-         SELECT b, v, pid, false, at \
-         FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::timestamptz[]) \
-           WITH ORDINALITY AS u(b, v, pid, at, ord) \
-         ORDER BY ord",
-    )
-    .bind::<Array<BigInt>, _>(&bv_branches)
-    .bind::<Array<BigInt>, _>(&bv_versions)
-    .bind::<Array<BigInt>, _>(&bv_pids)
-    .bind::<Array<Timestamptz>, _>(&bv_ats)
-    .execute(conn)
-    .await?;
-    // The head only moves forwards, so it is the newest version.
-    sql_query(
-        "INSERT INTO branch_heads (branch_id, branch_version_id, version_id, pacticipant_id, branch_name) \
-         SELECT DISTINCT ON (bv.branch_id) bv.branch_id, bv.id, bv.version_id, bv.pacticipant_id, b.name \
-         FROM branch_versions bv JOIN branches b ON b.id = bv.branch_id \
-         ORDER BY bv.branch_id, bv.version_id DESC",
-    )
-    .execute(conn)
-    .await?;
-    sql_query(
-        "INSERT INTO tags (version_id, pacticipant_id, name, created_at) \
-         SELECT v, pid, name, at \
-         FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::timestamptz[]) \
-           WITH ORDINALITY AS u(v, pid, name, at, ord) \
-         ORDER BY ord",
-    )
-    .bind::<Array<BigInt>, _>(&bv_versions)
-    .bind::<Array<BigInt>, _>(&bv_pids)
-    .bind::<Array<Text>, _>(&bv_names)
-    .bind::<Array<Timestamptz>, _>(&bv_ats)
-    .execute(conn)
-    .await?;
-
-    // Pact contents as publishing stores them, then the publications,
-    // the latest publication per consumer version and provider (each has
-    // one revision), and the integrations.
-    for batch in history.contents.chunks(5_000) {
-        let mut consumer_ids = Vec::with_capacity(batch.len());
-        let mut provider_ids = Vec::with_capacity(batch.len());
-        let mut shas = Vec::with_capacity(batch.len());
-        let mut texts = Vec::with_capacity(batch.len());
-        let mut interactions = Vec::with_capacity(batch.len());
-        let mut messages = Vec::with_capacity(batch.len());
-        let mut ats = Vec::with_capacity(batch.len());
-        for content in batch {
-            let document = pact::parse(&pact_document(content.c, content.p, content.revision))
-                .map_err(anyhow::Error::msg)?;
-            consumer_ids.push(pacticipants[content.c]);
-            provider_ids.push(pacticipants[content.p]);
-            shas.push(pact::content_sha(&document));
-            texts.push(serde_json::to_string(&document)?);
-            let (i, m) = pact::counts(&document);
-            interactions.push(i);
-            messages.push(m);
-            ats.push(content.at);
-        }
-        sql_query(
-            "INSERT INTO pact_versions (consumer_id, provider_id, sha, content, interactions_count, \
-               messages_count, created_at) \
-             SELECT c, p, sha, content, i, m, at \
-             FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::text[], $5::int[], $6::int[], \
-                         $7::timestamptz[]) WITH ORDINALITY AS u(c, p, sha, content, i, m, at, ord) \
-             ORDER BY ord",
-        )
-        .bind::<Array<BigInt>, _>(&consumer_ids)
-        .bind::<Array<BigInt>, _>(&provider_ids)
-        .bind::<Array<Text>, _>(&shas)
-        .bind::<Array<Text>, _>(&texts)
-        .bind::<Array<Integer>, _>(&interactions)
-        .bind::<Array<Integer>, _>(&messages)
-        .bind::<Array<Timestamptz>, _>(&ats)
-        .execute(conn)
-        .await?;
-    }
-    let content_ids = ids(conn, "pact_versions").await?;
-    let pp = &history.publications;
-    let pp_versions = column(pp, |x| versions[x.0][x.1]);
-    let pp_consumers = column(pp, |x| pacticipants[x.0]);
-    let pp_providers = column(pp, |x| pacticipants[x.2]);
-    let pp_contents = column(pp, |x| content_ids[x.3]);
-    let pp_ats = column(pp, |x| x.4);
-    sql_query(
-        "INSERT INTO pact_publications (consumer_version_id, consumer_id, provider_id, pact_version_id, \
-           revision_number, created_at) \
-         SELECT v, c, p, pv, 1, at \
-         FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::bigint[], $5::timestamptz[]) \
-           WITH ORDINALITY AS u(v, c, p, pv, at, ord) \
-         ORDER BY ord",
-    )
-    .bind::<Array<BigInt>, _>(&pp_versions)
-    .bind::<Array<BigInt>, _>(&pp_consumers)
-    .bind::<Array<BigInt>, _>(&pp_providers)
-    .bind::<Array<BigInt>, _>(&pp_contents)
-    .bind::<Array<Timestamptz>, _>(&pp_ats)
-    .execute(conn)
-    .await?;
-    sql_query(
-        "INSERT INTO latest_pact_publications (consumer_version_id, provider_id, consumer_id, \
-           pact_publication_id, pact_version_id, created_at) \
-         SELECT DISTINCT ON (consumer_version_id, provider_id) \
-           consumer_version_id, provider_id, consumer_id, id, pact_version_id, created_at \
-         FROM pact_publications ORDER BY consumer_version_id, provider_id, revision_number DESC",
-    )
-    .execute(conn)
-    .await?;
-    sql_query(
-        "INSERT INTO integrations (consumer_id, provider_id, created_at) \
-         SELECT consumer_id, provider_id, min(created_at) FROM pact_publications \
-         GROUP BY consumer_id, provider_id",
-    )
-    .execute(conn)
-    .await?;
-
-    // Deployments and releases.
-    let d = &history.deployments;
-    let d_versions = column(d, |x| versions[x.i][x.k]);
-    let d_pids = column(d, |x| pacticipants[x.i]);
-    let d_envs = column(d, |x| environments[x.env]);
-    let d_instances = column(d, |x| x.instance);
-    let d_ats = column(d, |x| x.at);
-    let d_untils = column(d, |x| x.until);
-    sql_query(
-        "INSERT INTO deployed_versions (uuid, version_id, pacticipant_id, environment_id, \
-           application_instance, auto_created, created_at, undeployed_at) \
-         SELECT gen_random_uuid()::text, v, pid, env, instance, false, at, until \
-         FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::text[], $5::timestamptz[], \
-                     $6::timestamptz[]) WITH ORDINALITY AS u(v, pid, env, instance, at, until, ord) \
-         ORDER BY ord",
-    )
-    .bind::<Array<BigInt>, _>(&d_versions)
-    .bind::<Array<BigInt>, _>(&d_pids)
-    .bind::<Array<BigInt>, _>(&d_envs)
-    .bind::<Array<Nullable<Text>>, _>(&d_instances)
-    .bind::<Array<Timestamptz>, _>(&d_ats)
-    .bind::<Array<Nullable<Timestamptz>>, _>(&d_untils)
-    .execute(conn)
-    .await?;
-    let r = &history.releases;
-    let r_versions = column(r, |x| versions[x.i][x.k]);
-    let r_pids = column(r, |x| pacticipants[x.i]);
-    let r_envs = column(r, |x| environments[x.env]);
-    let r_ats = column(r, |x| x.at);
-    let r_ended = column(r, |x| x.ended);
-    sql_query(
-        "INSERT INTO released_versions (uuid, version_id, pacticipant_id, environment_id, created_at, \
-           support_ended_at) \
-         SELECT gen_random_uuid()::text, v, pid, env, at, ended \
-         FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::timestamptz[], $5::timestamptz[]) \
-           WITH ORDINALITY AS u(v, pid, env, at, ended, ord) \
-         ORDER BY ord",
-    )
-    .bind::<Array<BigInt>, _>(&r_versions)
-    .bind::<Array<BigInt>, _>(&r_pids)
-    .bind::<Array<BigInt>, _>(&r_envs)
-    .bind::<Array<Timestamptz>, _>(&r_ats)
-    .bind::<Array<Nullable<Timestamptz>>, _>(&r_ended)
-    .execute(conn)
-    .await?;
-
-    // Verifications, with the provider version's tags snapshotted and the
-    // execution date read from the clock after the transaction started,
-    // then the latest per pact content and provider version.
-    for batch in history.verifications.chunks(100_000) {
-        let contents = &history.contents;
-        let pv = column(batch, |v| content_ids[v.content]);
-        let consumers = column(batch, |v| pacticipants[contents[v.content].c]);
-        let providers = column(batch, |v| pacticipants[contents[v.content].p]);
-        let provider_versions = column(batch, |v| versions[contents[v.content].p][v.k]);
-        let success = column(batch, |v| v.success);
-        let wip = column(batch, |v| v.wip);
-        let pending = column(batch, |v| v.pending);
-        let tags = column(batch, |v| branch(v.k));
-        let urls = column(batch, |v| v.build_url.as_str());
-        let ats = column(batch, |v| v.at);
-        sql_query(
-            "INSERT INTO verifications (pact_version_id, consumer_id, provider_id, provider_version_id, \
-               success, build_url, test_results, verified_by, provider_version_tags, wip, pact_pending, \
-               execution_date, created_at) \
-             SELECT pv, c, p, v, success, url, \
-               jsonb_build_object('summary', jsonb_build_object('testCount', 3, \
-                 'failureCount', CASE WHEN success THEN 0 ELSE 1 END)), \
-               '{\"implementation\": \"Pact-Rust\", \"version\": \"1.2.5\"}'::jsonb, ARRAY[tag], \
-               wip, pending, at + interval '1 millisecond', at \
-             FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::bigint[], $5::bool[], \
-                         $6::text[], $7::text[], $8::bool[], $9::bool[], $10::timestamptz[]) \
-               WITH ORDINALITY AS u(pv, c, p, v, success, url, tag, wip, pending, at, ord) \
-             ORDER BY ord",
-        )
-        .bind::<Array<BigInt>, _>(&pv)
-        .bind::<Array<BigInt>, _>(&consumers)
-        .bind::<Array<BigInt>, _>(&providers)
-        .bind::<Array<BigInt>, _>(&provider_versions)
-        .bind::<Array<Bool>, _>(&success)
-        .bind::<Array<Text>, _>(&urls)
-        .bind::<Array<Text>, _>(&tags)
-        .bind::<Array<Bool>, _>(&wip)
-        .bind::<Array<Bool>, _>(&pending)
-        .bind::<Array<Timestamptz>, _>(&ats)
-        .execute(conn)
-        .await?;
-    }
-    sql_query(
-        "INSERT INTO latest_verifications (pact_version_id, provider_version_id, verification_id, \
-           consumer_id, provider_id) \
-         SELECT DISTINCT ON (pact_version_id, provider_version_id) \
-           pact_version_id, provider_version_id, id, consumer_id, provider_id \
-         FROM verifications ORDER BY pact_version_id, provider_version_id, id DESC",
-    )
-    .execute(conn)
-    .await?;
-
-    // What autovacuum would have done by now.
-    sql_query("VACUUM ANALYZE").execute(conn).await?;
-    Ok(Ids {
-        pacticipants,
-        environments,
-        versions,
-    })
 }
 
 /// The ids of a seeded database, read back.
@@ -1071,71 +1004,121 @@ async fn counts(conn: &mut AsyncPgConnection) -> anyhow::Result<String> {
     support::count_rows(conn, &tables).await
 }
 
-/// The seeded rows are what the write path leaves: the head tables agree
-/// with a recomputation from the history, ids follow creation times, and
-/// snapshots and deployments are consistent.
-async fn check_seed(conn: &mut AsyncPgConnection, size: Size) -> anyhow::Result<()> {
-    let symmetric_difference = |a: &str, b: &str| {
-        format!("SELECT count(*) AS n FROM ((({a}) EXCEPT ({b})) UNION ALL (({b}) EXCEPT ({a}))) x")
-    };
-    let mut checks = vec![
-        (
-            "branch heads differ from the newest version of their branch",
-            symmetric_difference(
-                "SELECT branch_id, branch_version_id, version_id, pacticipant_id, branch_name \
-                 FROM branch_heads",
-                "SELECT DISTINCT ON (bv.branch_id) bv.branch_id, bv.id, bv.version_id, \
-                   bv.pacticipant_id, b.name FROM branch_versions bv \
-                 JOIN branches b ON b.id = bv.branch_id ORDER BY bv.branch_id, bv.version_id DESC",
+/// What seeding `size` leaves, in one line: stored with a seeded database,
+/// so one seeded by another model, size or schema is not reused.
+fn description(size: Size, history: &History) -> anyhow::Result<String> {
+    use diesel::migration::MigrationSource;
+    let migrations = MigrationSource::<diesel::pg::Pg>::migrations(&pactwire::store::MIGRATIONS)
+        .map_err(|err| anyhow::anyhow!("reading the migrations: {err}"))?;
+    let schema = migrations
+        .iter()
+        .map(|m| m.name().to_string())
+        .max()
+        .context("no migrations")?;
+    Ok(format!(
+        "{SEEDED} (seed version {SEED_VERSION}, {} size, schema {schema}): {} versions, {} \
+         publications, {} verifications, {} deployments, {} releases",
+        size.label,
+        history.versions,
+        history.publications,
+        history.verifications.len(),
+        history.deployments.len(),
+        history.releases.len(),
+    ))
+}
+
+/// The database holds what writing `history` through the write path
+/// leaves: the row count of every seeded table is the model's, the tables
+/// the broker derives on write agree with a recomputation from the rows
+/// they come from, and snapshots and times are those of calls made in the
+/// history's order.
+async fn check_seed(conn: &mut AsyncPgConnection, history: &History) -> anyhow::Result<()> {
+    let verified: HashSet<(usize, usize)> = history
+        .verifications
+        .iter()
+        .map(|v| (v.content, v.k))
+        .collect();
+    support::check_counts(
+        conn,
+        &[
+            ("pacticipants", "pacticipants", PACTICIPANTS),
+            ("environments", "environments", ENVIRONMENTS.len()),
+            ("versions", "versions", history.versions),
+            ("branches", "branches", history.branches.len()),
+            // Each version is on one branch.
+            ("branch_versions", "branch_versions", history.versions),
+            ("branch_heads", "branch_heads", history.branches.len()),
+            // Each version is tagged with its branch.
+            ("tags", "tags", history.versions),
+            ("pact_versions", "pact_versions", history.contents.len()),
+            (
+                "pact_publications",
+                "pact_publications",
+                history.publications,
             ),
-        ),
-        (
-            "latest publications differ from the newest revisions",
-            symmetric_difference(
-                "SELECT consumer_version_id, provider_id, consumer_id, pact_publication_id, \
-                   pact_version_id, created_at FROM latest_pact_publications",
-                "SELECT DISTINCT ON (consumer_version_id, provider_id) consumer_version_id, \
-                   provider_id, consumer_id, id, pact_version_id, created_at FROM pact_publications \
-                 ORDER BY consumer_version_id, provider_id, revision_number DESC",
+            (
+                "latest_pact_publications",
+                "latest_pact_publications",
+                history.publications,
             ),
-        ),
-        (
-            "latest verifications differ from the newest verifications",
-            symmetric_difference(
-                "SELECT pact_version_id, provider_version_id, verification_id, consumer_id, \
-                   provider_id FROM latest_verifications",
-                "SELECT pact_version_id, provider_version_id, max(id), min(consumer_id), \
-                   min(provider_id) FROM verifications GROUP BY pact_version_id, provider_version_id",
+            ("integrations", "integrations", 600),
+            (
+                "providers of the front end",
+                "integrations i JOIN pacticipants c ON c.id = i.consumer_id \
+                 WHERE c.name = 'svc-000'",
+                FRONT_END_PROVIDERS,
             ),
-        ),
-        (
-            "integrations differ from the pairs with pacts",
-            symmetric_difference(
-                "SELECT consumer_id, provider_id, created_at FROM integrations",
-                "SELECT consumer_id, provider_id, min(created_at) FROM pact_publications \
-                 GROUP BY consumer_id, provider_id",
+            (
+                "verifications",
+                "verifications",
+                history.verifications.len(),
             ),
-        ),
-        (
-            "branches whose times are not those of their first and last versions",
-            "SELECT count(*) AS n FROM branches b JOIN (SELECT branch_id, min(created_at) AS first, \
-               max(created_at) AS last FROM branch_versions GROUP BY branch_id) x ON x.branch_id = b.id \
-             WHERE b.created_at <> x.first OR b.updated_at <> x.last"
-                .to_owned(),
-        ),
+            (
+                "failed verifications",
+                "verifications WHERE NOT success",
+                history.verifications.iter().filter(|v| !v.success).count(),
+            ),
+            (
+                "latest_verifications",
+                "latest_verifications",
+                verified.len(),
+            ),
+            (
+                "deployed_versions",
+                "deployed_versions",
+                history.deployments.len(),
+            ),
+            (
+                "currently deployed",
+                "deployed_versions WHERE undeployed_at IS NULL",
+                history.deployments.iter().filter(|d| !d.ended).count(),
+            ),
+            (
+                "released_versions",
+                "released_versions",
+                history.releases.len(),
+            ),
+            (
+                "still supported",
+                "released_versions WHERE support_ended_at IS NULL",
+                history.releases.iter().filter(|r| !r.ended).count(),
+            ),
+        ],
+    )
+    .await?;
+    support::check_derived(conn).await?;
+    let checks = [
         (
             "verifications whose tags are not their provider version's",
             "SELECT count(*) AS n FROM verifications v WHERE v.provider_version_tags <> \
-               ARRAY(SELECT t.name FROM tags t WHERE t.version_id = v.provider_version_id ORDER BY t.id)"
-                .to_owned(),
+               ARRAY(SELECT t.name FROM tags t WHERE t.version_id = v.provider_version_id ORDER BY t.id)",
         ),
         (
             "verifications before their pact or provider version",
             "SELECT count(*) AS n FROM verifications v \
              JOIN pact_versions pv ON pv.id = v.pact_version_id \
              JOIN versions pr ON pr.id = v.provider_version_id \
-             WHERE v.created_at < pv.created_at OR v.created_at < pr.created_at"
-                .to_owned(),
+             WHERE v.created_at < pv.created_at OR v.created_at < pr.created_at",
         ),
         (
             "verifications whose consumer or provider is not their pact's",
@@ -1143,80 +1126,26 @@ async fn check_seed(conn: &mut AsyncPgConnection, size: Size) -> anyhow::Result<
              JOIN pact_versions pv ON pv.id = v.pact_version_id \
              JOIN versions pr ON pr.id = v.provider_version_id \
              WHERE v.consumer_id <> pv.consumer_id OR v.provider_id <> pv.provider_id \
-               OR pr.pacticipant_id <> v.provider_id"
-                .to_owned(),
-        ),
-        (
-            // Recording a deployment ends the current one of the same
-            // pacticipant, environment and instance.
-            "deployments not ended by the next one",
-            "SELECT count(*) AS n FROM (SELECT undeployed_at, lead(created_at) OVER ( \
-               PARTITION BY pacticipant_id, environment_id, application_instance ORDER BY id) AS next \
-               FROM deployed_versions) x \
-             WHERE next IS NOT NULL \
-               AND undeployed_at IS DISTINCT FROM next + interval '1 millisecond'"
-                .to_owned(),
+               OR pr.pacticipant_id <> v.provider_id",
         ),
     ];
-    for table in [
-        "versions",
-        "branch_versions",
-        "tags",
-        "pact_versions",
-        "pact_publications",
-        "verifications",
-        "deployed_versions",
-        "released_versions",
-    ] {
-        checks.push((
-            "rows whose ids do not follow their creation times",
-            format!(
-                "SELECT count(*) AS n FROM (SELECT created_at < lag(created_at) OVER (ORDER BY id) \
-                   AS bad FROM {table}) x WHERE bad"
-            ),
-        ));
-    }
     for (what, query) in checks {
-        let row: CountRow = sql_query(&query).get_result(conn).await?;
-        ensure!(row.n == 0, "seeded data: {} {what}", row.n);
-    }
-    let expected = [
-        (
-            "versions",
-            "SELECT count(*) AS n FROM versions",
-            (PACTICIPANTS * size.versions) as i64,
-        ),
-        (
-            "integrations",
-            "SELECT count(*) AS n FROM integrations",
-            600,
-        ),
-        (
-            "providers of the front end",
-            "SELECT count(*) AS n FROM integrations i JOIN pacticipants c ON c.id = i.consumer_id \
-             WHERE c.name = 'svc-000'",
-            FRONT_END_PROVIDERS as i64,
-        ),
-        (
-            "pacticipants",
-            "SELECT count(*) AS n FROM pacticipants",
-            PACTICIPANTS as i64,
-        ),
-    ];
-    for (what, query, want) in expected {
         let row: CountRow = sql_query(query).get_result(conn).await?;
-        ensure!(row.n == want, "seeded {} {what}, expected {want}", row.n);
+        ensure!(row.n == 0, "seeded data: {} {what}", row.n);
     }
     Ok(())
 }
 
-/// The database of `size`, seeded unless a complete seed of this version
-/// is there already; how long seeding took, if it was done.
+/// The database of `size`, seeded unless a database that passes the
+/// checks for this history is there already; how long seeding took, if it
+/// was done.
 async fn database(
     postgres: &Postgres,
     size: Size,
-) -> anyhow::Result<(String, Ids, Option<Duration>)> {
+    history: History,
+) -> anyhow::Result<(String, Option<Duration>)> {
     let database = format!("matrix_{}_v{SEED_VERSION}", size.label);
+    let description = description(size, &history)?;
     let mut admin = AsyncPgConnection::establish(&postgres.admin_url).await?;
     // Seeds of other versions are never read again, and take gigabytes.
     #[derive(QueryableByName)]
@@ -1248,46 +1177,62 @@ async fn database(
     .load(&mut admin)
     .await?;
     let reseed = std::env::var_os("BENCH_RESEED").is_some();
-    if !reseed
-        && let [
+    match found.as_slice() {
+        _ if reseed => println!("  BENCH_RESEED: seeding again"),
+        [] => {}
+        [
             Description {
-                description: Some(description),
+                description: Some(stored),
             },
-        ] = found.as_slice()
-        && description == SEEDED
-    {
-        let url = postgres.database(&database).await?;
-        let mut conn = AsyncPgConnection::establish(&url).await?;
-        let ids = read_ids(&mut conn, size).await?;
-        return Ok((url, ids, None));
+        ] if *stored == description => {
+            let url = postgres.database(&database).await?;
+            let mut conn = AsyncPgConnection::establish(&url).await?;
+            let started = Instant::now();
+            match check_seed(&mut conn, &history).await {
+                Ok(()) => {
+                    println!(
+                        "  the kept database passed the seed checks in {:.1} s",
+                        started.elapsed().as_secs_f64()
+                    );
+                    return Ok((url, None));
+                }
+                Err(err) => {
+                    println!("  the kept database is not this seed ({err:#}): seeding again")
+                }
+            }
+        }
+        [
+            Description {
+                description: Some(stored),
+            },
+        ] => println!("  the kept database is another seed ({stored}): seeding again"),
+        [Description { description: None }] => {
+            println!("  the kept database was not completely seeded: seeding again")
+        }
+        _ => unreachable!("database names are unique"),
     }
     // Identifiers cannot be bound; the name is ours.
     sql_query(format!("DROP DATABASE IF EXISTS {database}"))
         .execute(&mut admin)
         .await?;
     let url = postgres.database(&database).await?;
-    let mut conn = AsyncPgConnection::establish(&url).await?;
     let started = Instant::now();
-    let history = Simulation::run(size, Utc::now());
-    println!(
-        "  simulated {} versions, {} publications, {} verifications in {:.1} s",
-        history.versions.len(),
-        history.publications.len(),
-        history.verifications.len(),
-        started.elapsed().as_secs_f64()
-    );
-    let ids = seed(&mut conn, size, &history).await?;
+    let history = Arc::new(history);
+    seed(&url, history.clone()).await?;
     let seeded = started.elapsed();
-    check_seed(&mut conn, size).await?;
-    sql_query(format!("COMMENT ON DATABASE {database} IS '{SEEDED}'"))
+    check_seed(&mut AsyncPgConnection::establish(&url).await?, &history).await?;
+    // The description is the benchmark's record, not the broker's, so it
+    // has no write path: a comment on the database, written once every
+    // check passed. Identifiers and comments cannot be bound; both are
+    // ours, without quotes.
+    sql_query(format!("COMMENT ON DATABASE {database} IS '{description}'"))
         .execute(&mut admin)
         .await?;
-    Ok((url, ids, Some(seeded)))
+    Ok((url, Some(seeded)))
 }
 
 // ---------------------------------------------------------------------------
 // Measuring
-
 /// What a matrix answer concludes.
 #[derive(Debug, Clone, PartialEq, Eq)]
 struct Verdict {
@@ -1439,9 +1384,10 @@ fn selector(pacticipant: &str, version: &str) -> pb::MatrixSelector {
     }
 }
 
-/// Warms up, checks the answer against `expected`, then measures one at a
-/// time and `IN_FLIGHT` at once.
+/// Warms up, checks the answer against `expected`, then measures
+/// `requests` one at a time and `IN_FLIGHT` at once.
 async fn measure<F, Fut>(
+    requests: usize,
     label: &str,
     expected: &Verdict,
     report: &mut Vec<String>,
@@ -1460,7 +1406,7 @@ where
     for in_flight in [1, IN_FLIGHT] {
         let (request, expected) = (request.clone(), expected.clone());
         let what = label.to_owned();
-        let mut stats = run(REQUESTS, in_flight, move |_| {
+        let mut stats = run(requests, in_flight, move |_| {
             let (request, expected, what) = (request.clone(), expected.clone(), what.clone());
             async move {
                 let (latency, verdict, _) = request().await.expect(&what);
@@ -1494,8 +1440,19 @@ async fn measure_size(
         "[{}] {} versions per pacticipant",
         size.label, size.versions
     );
-    let (url, ids, seeded) = database(postgres, size).await?;
+    let started = Instant::now();
+    let history = Simulation::run(size)?;
+    println!(
+        "  simulated {} versions, {} publications, {} verifications ({} write-path calls) in {:.1} s",
+        history.versions,
+        history.publications,
+        history.verifications.len(),
+        history.ops.len(),
+        started.elapsed().as_secs_f64()
+    );
+    let (url, seeded) = database(postgres, size, history).await?;
     let mut conn = AsyncPgConnection::establish(&url).await?;
+    let ids = read_ids(&mut conn, size).await?;
     let rows = counts(&mut conn).await?;
     let seeding = match seeded {
         Some(took) => format!("seeded in {:.1} s", took.as_secs_f64()),
@@ -1558,6 +1515,7 @@ async fn measure_size(
         move || rest(http.clone(), url.clone())
     };
     measure(
+        size.requests,
         &label("REST /matrix can-i-deploy (Rust CLI)"),
         &deploy,
         report,
@@ -1567,6 +1525,7 @@ async fn measure_size(
     )
     .await?;
     measure(
+        size.requests,
         &label("REST /can-i-deploy"),
         &deploy,
         report,
@@ -1577,7 +1536,7 @@ async fn measure_size(
     .await?;
     let client = MatrixServiceClient::new(broker.channel.clone());
     let (c, v) = (consumer.clone(), version.clone());
-    measure(&label("gRPC CanIDeploy"), &deploy, report, {
+    measure(size.requests, &label("gRPC CanIDeploy"), &deploy, report, {
         let client = client.clone();
         move || {
             let mut client = client.clone();
@@ -1600,6 +1559,7 @@ async fn measure_size(
     })
     .await?;
     measure(
+        size.requests,
         &label("REST /matrix pair of versions"),
         &pair,
         report,
@@ -1610,6 +1570,7 @@ async fn measure_size(
     )
     .await?;
     measure(
+        size.requests,
         &label("REST /matrix/provider/P/consumer/C"),
         &whole_pair,
         report,
@@ -1623,6 +1584,7 @@ async fn measure_size(
         selector(&provider, &provider_version),
     ];
     measure(
+        size.requests,
         &label("gRPC QueryMatrix pair of versions"),
         &pair,
         report,
@@ -1663,7 +1625,7 @@ async fn main() -> anyhow::Result<()> {
         ENVIRONMENTS.len()
     );
     let mut report = Vec::new();
-    for size in [TENTH, FULL] {
+    for size in support::sizes(&SIZES, |s| s.label, "tenth,full")? {
         measure_size(&postgres, size, &mut report).await?;
     }
     println!("\nsummary");

@@ -6,7 +6,8 @@
 //!
 //! `cargo bench --bench publish` (set `BENCH_DATABASE_URL` to use an
 //! existing server; otherwise a private PostgreSQL with default durability
-//! is started under target/).
+//! is started under target/). `PACTWIRE_BENCH_SIZE=tiny` (CI) publishes 20
+//! pacts per run instead, only to see every request still works.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -21,7 +22,14 @@ use pactwire::store::local_pg::{Durability, LocalPostgres};
 use serde_json::json;
 use tokio::sync::Semaphore;
 
-const PACTS: usize = 1_000;
+/// Pacts per run.
+fn pacts() -> usize {
+    match std::env::var("PACTWIRE_BENCH_SIZE").as_deref() {
+        Ok("tiny") => 20,
+        _ => 1_000,
+    }
+}
+
 const IN_FLIGHT: usize = 16;
 
 /// A realistic pact: ten interactions, distinct per `n`.
@@ -99,7 +107,7 @@ async fn publish_one(
     assert_eq!(response.status(), 200);
 }
 
-async fn run<F, Fut>(in_flight: usize, publish: F) -> Stats
+async fn run<F, Fut>(pacts: usize, in_flight: usize, publish: F) -> Stats
 where
     F: Fn(usize) -> Fut + Send + Sync + 'static,
     Fut: std::future::Future<Output = ()> + Send,
@@ -107,8 +115,8 @@ where
     let publish = Arc::new(publish);
     let permits = Arc::new(Semaphore::new(in_flight));
     let started = Instant::now();
-    let mut tasks = Vec::with_capacity(PACTS);
-    for n in 0..PACTS {
+    let mut tasks = Vec::with_capacity(pacts);
+    for n in 0..pacts {
         let permit = permits.clone().acquire_owned().await.expect("semaphore");
         let publish = publish.clone();
         tasks.push(tokio::spawn(async move {
@@ -118,7 +126,7 @@ where
             t.elapsed()
         }));
     }
-    let mut latencies = Vec::with_capacity(PACTS);
+    let mut latencies = Vec::with_capacity(pacts);
     for task in tasks {
         latencies.push(task.await.expect("publish task"));
     }
@@ -151,8 +159,9 @@ async fn main() -> anyhow::Result<()> {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let server = pactwire::app::start(listener, store, BrokerSettings::default()).await?;
     let base = format!("http://{}", server.local_addr);
+    let pacts = pacts();
     println!(
-        "pactwire publish benchmark: {PACTS} distinct pacts per run, 10 interactions each, durable PostgreSQL"
+        "pactwire publish benchmark: {pacts} distinct pacts per run, 10 interactions each, durable PostgreSQL"
     );
 
     let http = reqwest::Client::new();
@@ -164,7 +173,7 @@ async fn main() -> anyhow::Result<()> {
         "0.0.0",
         "release",
         "prod",
-        PACTS,
+        pacts,
     )
     .await;
     for n in 0..10 {
@@ -185,7 +194,7 @@ async fn main() -> anyhow::Result<()> {
     ] {
         let (http, base) = (http.clone(), base.clone());
         let prefix = format!("Rest{in_flight}Consumer");
-        let mut stats = run(in_flight, move |n| {
+        let mut stats = run(pacts, in_flight, move |n| {
             let (http, base) = (http.clone(), base.clone());
             let consumer = format!("{prefix}{}", n % in_flight);
             async move {
@@ -216,7 +225,7 @@ async fn main() -> anyhow::Result<()> {
     ] {
         let client = PactServiceClient::new(channel.clone());
         let prefix = format!("Grpc{in_flight}Consumer");
-        let mut stats = run(in_flight, move |n| {
+        let mut stats = run(pacts, in_flight, move |n| {
             let mut client = client.clone();
             let consumer = format!("{prefix}{}", n % in_flight);
             async move {
@@ -246,7 +255,7 @@ async fn main() -> anyhow::Result<()> {
 
     // Every "latest" lookup walks one index from its newest end: a consumer
     // with a thousand versions answers as fast as one with ten.
-    for (consumer, history) in [("SmallConsumer", 10), ("Rest1Consumer0", PACTS + 1)] {
+    for (consumer, history) in [("SmallConsumer", 10), ("Rest1Consumer0", pacts + 1)] {
         for (lookup, path) in [
             ("latest", "latest".to_owned()),
             (
@@ -258,7 +267,7 @@ async fn main() -> anyhow::Result<()> {
         ] {
             let url = format!("{base}/pacts/provider/Provider/consumer/{consumer}/{path}");
             let (http, url) = (http.clone(), url.clone());
-            let mut stats = run(1, move |_| {
+            let mut stats = run(pacts, 1, move |_| {
                 let (http, url) = (http.clone(), url.clone());
                 async move {
                     let response = http.get(&url).send().await.expect("fetch");

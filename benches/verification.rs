@@ -4,42 +4,45 @@
 //! branches (the consumer's main branch every other version) with a pact
 //! for the provider, 10 environments with deployment histories and some
 //! releases, and verifications by provider versions on a few provider
-//! branches. The history is seeded in bulk with SQL that writes exactly the
-//! rows the write path maintains (versions, branches, branch versions and
-//! heads, tags, pact contents and publications, the latest publications,
-//! integrations, verifications and the latest verifications, environments,
-//! deployed and released versions), first at a tenth of the size (200
-//! versions per consumer, 20,000 verifications), then grown to the full
-//! size (2,000 versions per consumer, 200,000 verifications).
+//! branches. The history is written in time order through the broker's own
+//! write path (`pactwire::service::Broker`: publishing contracts, creating
+//! versions, recording deployments, releases and verification results),
+//! several calls at once, each after the calls it depends on, into one
+//! database that grows through the sizes asked for
+//! (`PACTWIRE_BENCH_SIZE`, default `tenth,full`): `tiny` (8 versions per
+//! consumer, 800 verifications, for CI), `tenth` (200 versions per
+//! consumer, 20,000 verifications) and `full` (2,000 versions per consumer,
+//! 200,000 verifications).
 //!
 //! At each size it measures, through a real HTTP client and a real gRPC
 //! client against the broker running in-process on a loopback port, the
 //! for-verification query a provider's CI sends (main branch heads,
 //! everything deployed or released, pending status for the provider's main
 //! branch, work in progress pacts of the last ten days), one at a time and
-//! eight at once; at the full size also publishing verification results to
-//! the pacts' `pb:publish-verification-results` links.
+//! eight at once; at the last size also publishing verification results
+//! to the pacts' `pb:publish-verification-results` links.
 //!
 //! `cargo bench --bench verification` (set `BENCH_DATABASE_URL` to use an
 //! existing server; otherwise a private PostgreSQL with default durability
 //! is started under target/).
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use std::time::Instant;
 
 use anyhow::{Context, bail, ensure};
 use chrono::{DateTime, Utc};
-use diesel::sql_types::{Array, BigInt, Bool, Integer, Nullable, Text, Timestamptz};
-use diesel::{QueryableByName, sql_query};
-use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
-use pactwire::domain::pact;
+use diesel_async::{AsyncConnection, AsyncPgConnection};
 use pactwire::grpc::pb;
 use pactwire::grpc::pb::verification_service_client::VerificationServiceClient;
+use pactwire::service::environments::{EnvironmentInput, EnvironmentKey};
+use pactwire::service::verifications::VerificationInput;
+use pactwire::service::versions::{TagUpdate, VersionInput};
+use pactwire::service::{ConflictStrategy, ContractInput, PacticipantPatch, PublishInput};
 use serde_json::{Value, json};
 
 mod support;
-use support::{Broker, CountRow, Postgres, run};
+use support::{Broker, Plan, Postgres, retried, run};
 
 const PROVIDER: &str = "Provider";
 const CONSUMERS: usize = 50;
@@ -53,10 +56,7 @@ const MINUTES_PER_VERSION: i64 = 360;
 /// Each provider build verifies this many pacts: 200,000 verifications are
 /// 5,000 provider versions.
 const VERIFIED_PER_PROVIDER_VERSION: usize = 40;
-const REQUESTS: usize = 200;
-const RESULTS: usize = 500;
 const IN_FLIGHT: usize = 8;
-const WIP_DAYS: i64 = 10;
 
 /// Environments: name, production, and the cadence of their deployments
 /// (every `step`-th consumer version, from `offset`; both even, so only
@@ -76,7 +76,7 @@ const ENVIRONMENTS: [(&str, bool, usize, usize); 10] = [
 /// Consumers with `c % RELEASING == 0` are released (mobile apps) to
 /// production every 100 versions; the last three releases stay supported.
 const RELEASING: usize = 5;
-const SUPPORTED_RELEASES: i64 = 3;
+const SUPPORTED_RELEASES: usize = 3;
 
 /// How much history exists.
 #[derive(Clone, Copy)]
@@ -85,6 +85,14 @@ struct Size {
     /// Versions per consumer.
     versions: usize,
     verifications: usize,
+    /// Versions per consumer published within the work in progress window
+    /// (the last ten days at the tenth and full sizes).
+    recent: usize,
+    /// Requests per measurement.
+    requests: usize,
+    /// Verification results published per measurement, at the last size
+    /// of a run.
+    results: usize,
 }
 
 impl Size {
@@ -93,16 +101,32 @@ impl Size {
     }
 }
 
-const SMALL: Size = Size {
-    label: "small",
-    versions: 200,
-    verifications: 20_000,
-};
-const FULL: Size = Size {
-    label: "full",
-    versions: 2_000,
-    verifications: 200_000,
-};
+const SIZES: [Size; 3] = [
+    Size {
+        label: "tiny",
+        versions: 8,
+        verifications: 800,
+        recent: 4,
+        requests: 5,
+        results: 10,
+    },
+    Size {
+        label: "tenth",
+        versions: 200,
+        verifications: 20_000,
+        recent: 40,
+        requests: 200,
+        results: 500,
+    },
+    Size {
+        label: "full",
+        versions: 2_000,
+        verifications: 200_000,
+        recent: 40,
+        requests: 200,
+        results: 500,
+    },
+];
 
 fn consumer_name(c: usize) -> String {
     format!("Consumer{c:02}")
@@ -171,590 +195,365 @@ fn pact_document(consumer: &str, revision: usize) -> Vec<u8> {
     .into_bytes()
 }
 
-/// Stored content, hash and interaction count, as publishing computes them.
-fn content(consumer: &str, revision: usize) -> (String, String, i32) {
-    let document = pact::parse(&pact_document(consumer, revision)).expect("a valid pact");
-    let sha = pact::content_sha(&document);
-    let (interactions, _) = pact::counts(&document);
-    let text = serde_json::to_string(&document).expect("JSON");
-    (text, sha, interactions)
+/// The content hash publishing computes for a consumer's revision.
+fn content_sha(consumer: &str, revision: usize) -> anyhow::Result<String> {
+    let document = pactwire::domain::pact::parse(&pact_document(consumer, revision))
+        .map_err(anyhow::Error::msg)?;
+    Ok(pactwire::domain::pact::content_sha(&document))
 }
 
 // ---------------------------------------------------------------------------
 // Seeding
 
-struct Ids {
-    provider: i64,
-    /// By consumer index.
-    consumers: Vec<i64>,
+/// A write-path call of the history.
+#[derive(Clone, Copy)]
+enum Step {
+    /// Consumer `c` publishes version `k` on its branch, tagged with the
+    /// branch (`--tag-with-git-branch`).
+    Publish {
+        c: usize,
+        k: usize,
+    },
+    /// Provider build `p` creates its version on its branch.
+    ProviderVersion {
+        p: usize,
+    },
+    /// Build `p` publishes its `i`-th verification result.
+    Verify {
+        p: usize,
+        i: usize,
+    },
+    Deploy {
+        c: usize,
+        k: usize,
+        e: usize,
+    },
+    /// Consumer `c` was taken out of environment `e`.
+    Undeploy {
+        c: usize,
+        e: usize,
+    },
+    Release {
+        c: usize,
+        k: usize,
+    },
+    EndSupport {
+        c: usize,
+        k: usize,
+    },
 }
 
-#[derive(QueryableByName)]
-struct IdRow {
-    #[diesel(sql_type = BigInt)]
-    id: i64,
+/// The `i`-th pact provider build `p` verifies: the newest pacts of 40
+/// consumers at its time; (consumer, consumer version).
+fn verified_by(p: usize, i: usize) -> (usize, usize) {
+    let c = (p * 13 + i) % CONSUMERS;
+    (c, consumer_version_at(p).saturating_sub((p + i) % 4))
 }
 
-fn minutes(n: i64) -> chrono::Duration {
-    chrono::Duration::minutes(n)
-}
-
-/// Times relative to `anchor`, the moment the newest history was written.
-struct Timeline {
-    anchor: DateTime<Utc>,
-    size: Size,
-}
-
-impl Timeline {
-    fn consumer_version(&self, c: usize, k: usize) -> DateTime<Utc> {
-        self.anchor - minutes((self.size.versions - k) as i64 * MINUTES_PER_VERSION)
-            + minutes(c as i64)
-    }
-
-    /// Provider builds come every 2.4 hours, an hour after the consumer
-    /// version they mostly verify.
-    fn provider_version(&self, p: usize) -> DateTime<Utc> {
-        let per =
-            MINUTES_PER_VERSION * self.size.versions as i64 / self.size.provider_versions() as i64;
-        self.anchor - minutes((self.size.provider_versions() - p) as i64 * per) + minutes(60)
-    }
-}
-
-async fn create_pacticipants(
-    conn: &mut AsyncPgConnection,
-    anchor: DateTime<Utc>,
-) -> anyhow::Result<Ids> {
-    let created = anchor - chrono::Duration::days(600);
-    let provider: IdRow = sql_query(
-        "INSERT INTO pacticipants (name, created_at, updated_at) VALUES ($1, $2, $2) RETURNING id",
+/// A few results fail, some verify work in progress.
+fn outcome(p: usize, i: usize) -> (bool, bool) {
+    let (c, k) = verified_by(p, i);
+    (
+        (p * 31 + i * 17 + c * 7) % 100 >= 6,
+        k % 2 == 1 && (p + i).is_multiple_of(3),
     )
-    .bind::<Text, _>(PROVIDER)
-    .bind::<Timestamptz, _>(created)
-    .get_result(conn)
-    .await?;
-    let names: Vec<String> = (0..CONSUMERS).map(consumer_name).collect();
-    let consumers: Vec<IdRow> = sql_query(
-        "INSERT INTO pacticipants (name, main_branch, created_at, updated_at) \
-         SELECT name, 'main', $2, $2 FROM unnest($1::text[]) WITH ORDINALITY AS u(name, ord) \
-         ORDER BY ord RETURNING id",
-    )
-    .bind::<Array<Text>, _>(&names)
-    .bind::<Timestamptz, _>(created)
-    .load(conn)
-    .await?;
-    let mut consumers: Vec<i64> = consumers.into_iter().map(|r| r.id).collect();
-    consumers.sort_unstable();
-    let envs: Vec<&str> = ENVIRONMENTS.iter().map(|e| e.0).collect();
-    let production: Vec<bool> = ENVIRONMENTS.iter().map(|e| e.1).collect();
-    sql_query(
-        "INSERT INTO environments (uuid, name, display_name, production, created_at, updated_at) \
-         SELECT gen_random_uuid()::text, name, initcap(replace(name, '-', ' ')), production, $3, $3 \
-         FROM unnest($1::text[], $2::bool[]) WITH ORDINALITY AS u(name, production, ord) ORDER BY ord",
-    )
-    .bind::<Array<Text>, _>(&envs)
-    .bind::<Array<Bool>, _>(&production)
-    .bind::<Timestamptz, _>(created)
-    .execute(conn)
-    .await?;
-    Ok(Ids {
-        provider: provider.id,
-        consumers,
-    })
 }
 
-/// A version to create: its pacticipant, number, branch, time and, for a
-/// consumer version, the hash of its pact.
-struct VersionFact {
-    pacticipant: i64,
-    number: String,
-    branch: String,
-    at: DateTime<Utc>,
-    sha: Option<String>,
+/// What the history seeded so far leaves, to check the database against.
+#[derive(Default)]
+struct Tally {
+    consumer_versions: usize,
+    provider_versions: usize,
+    /// (consumer, or `None` for the provider; branch).
+    branches: HashSet<(Option<usize>, String)>,
+    contents: usize,
+    verifications: usize,
+    /// (consumer, revision, provider build) of each result.
+    verified: HashSet<(usize, usize, usize)>,
+    deployments: usize,
+    /// (consumer, environment) with a current deployment.
+    deployed: HashSet<(usize, usize)>,
+    releases: usize,
+    supported: usize,
 }
 
-struct ContentFact {
-    consumer: usize,
-    revision: usize,
-    at: DateTime<Utc>,
-}
-
-struct VerificationFact {
-    consumer: i64,
-    sha: String,
-    provider_version: String,
-    success: bool,
-    wip: bool,
-    build: usize,
-    at: DateTime<Utc>,
-}
-
-struct DeploymentFact {
-    consumer: i64,
-    number: String,
-    environment: &'static str,
-    at: DateTime<Utc>,
-    until: Option<DateTime<Utc>>,
-}
-
-/// Moves all history back by `by`: the state the broker was in before the
-/// newer history was written. Every time column of every seeded table.
-async fn shift_history(conn: &mut AsyncPgConnection, by: chrono::Duration) -> anyhow::Result<()> {
-    let statements = [
-        "UPDATE versions SET created_at = created_at - $1, updated_at = updated_at - $1",
-        "UPDATE branches SET created_at = created_at - $1, updated_at = updated_at - $1",
-        "UPDATE branch_versions SET created_at = created_at - $1",
-        "UPDATE tags SET created_at = created_at - $1",
-        "UPDATE pact_versions SET created_at = created_at - $1",
-        "UPDATE pact_publications SET created_at = created_at - $1",
-        "UPDATE latest_pact_publications SET created_at = created_at - $1",
-        "UPDATE integrations SET created_at = created_at - $1",
-        "UPDATE verifications SET created_at = created_at - $1, execution_date = execution_date - $1",
-        "UPDATE deployed_versions SET created_at = created_at - $1, undeployed_at = undeployed_at - $1",
-        "UPDATE released_versions SET created_at = created_at - $1, \
-           support_ended_at = support_ended_at - $1",
-    ];
-    let seconds = by.num_seconds();
-    for statement in statements {
-        sql_query(statement.replace("$1", "($1 * interval '1 second')"))
-            .bind::<BigInt, _>(seconds)
-            .execute(conn)
-            .await?;
-    }
-    Ok(())
-}
-
-/// Seeds the history between sizes `from` (already seeded; `None`: empty)
-/// and `to`, with `to`'s newest history written just now.
-async fn seed(
-    conn: &mut AsyncPgConnection,
-    ids: &Ids,
-    from: Option<Size>,
-    to: Size,
-    anchor: DateTime<Utc>,
-    previous_anchor: Option<DateTime<Utc>>,
-) -> anyhow::Result<()> {
+/// The history between sizes `from` (already seeded; `None`: nothing) and
+/// `to`, in time order (seconds since the first version; consumer versions
+/// every six hours, provider builds in between): publications, provider
+/// builds and their results, deployments (each environment deploys
+/// main-branch versions at its own cadence; each deployment ends the
+/// previous one; some consumers never run in some environments, some were
+/// taken out of one), and releases (support of a release ends when the
+/// third after it is released).
+fn history(from: Option<Size>, to: Size, tally: &mut Tally) -> Vec<(i64, Step)> {
     let (k_from, p_from) = from.map_or((0, 0), |s| (s.versions, s.provider_versions()));
-    if let (Some(from), Some(previous)) = (from, previous_anchor) {
-        let grown = (to.versions - from.versions) as i64 * MINUTES_PER_VERSION;
-        shift_history(conn, (anchor - previous) + minutes(grown)).await?;
-    }
-    let time = Timeline { anchor, size: to };
-
-    // Versions of the consumers and of the provider, in creation order.
-    let mut versions: Vec<VersionFact> = Vec::new();
-    let mut contents: Vec<ContentFact> = Vec::new();
-    let mut shas: HashMap<(usize, usize), String> = HashMap::new();
+    let minute = 60;
+    let consumer_at = |c: usize, k: usize| (k as i64 * MINUTES_PER_VERSION + c as i64) * minute;
+    let mut steps = Vec::new();
     for k in k_from..to.versions {
         for c in 0..CONSUMERS {
-            if content_index(k) == k {
-                contents.push(ContentFact {
-                    consumer: c,
-                    revision: k,
-                    at: time.consumer_version(c, k),
-                });
-            }
+            steps.push((consumer_at(c, k), Step::Publish { c, k }));
+            tally.consumer_versions += 1;
+            tally.branches.insert((Some(c), consumer_branch(k)));
+            tally.contents += usize::from(content_index(k) == k);
         }
     }
-    // Contents first: the hashes are needed for the publications.
-    let started = Instant::now();
-    for batch in contents.chunks(2_500) {
-        let mut consumer_ids = Vec::with_capacity(batch.len());
-        let mut batch_shas = Vec::with_capacity(batch.len());
-        let mut texts = Vec::with_capacity(batch.len());
-        let mut counts = Vec::with_capacity(batch.len());
-        let mut ats = Vec::with_capacity(batch.len());
-        for fact in batch {
-            let (text, sha, interactions) = content(&consumer_name(fact.consumer), fact.revision);
-            shas.insert((fact.consumer, fact.revision), sha.clone());
-            consumer_ids.push(ids.consumers[fact.consumer]);
-            batch_shas.push(sha);
-            texts.push(text);
-            counts.push(interactions);
-            ats.push(fact.at);
-        }
-        sql_query(
-            "INSERT INTO pact_versions (consumer_id, provider_id, sha, content, interactions_count, \
-               messages_count, created_at) \
-             SELECT u.consumer_id, $1, u.sha, u.content, u.interactions, 0, u.at \
-             FROM unnest($2::bigint[], $3::text[], $4::text[], $5::int[], $6::timestamptz[]) \
-               WITH ORDINALITY AS u(consumer_id, sha, content, interactions, at, ord) \
-             ORDER BY u.ord",
-        )
-        .bind::<BigInt, _>(ids.provider)
-        .bind::<Array<BigInt>, _>(&consumer_ids)
-        .bind::<Array<Text>, _>(&batch_shas)
-        .bind::<Array<Text>, _>(&texts)
-        .bind::<Array<Integer>, _>(&counts)
-        .bind::<Array<Timestamptz>, _>(&ats)
-        .execute(conn)
-        .await?;
-    }
-    println!(
-        "  {} pact contents in {:.1} s",
-        contents.len(),
-        started.elapsed().as_secs_f64()
-    );
-    for k in k_from..to.versions {
-        for c in 0..CONSUMERS {
-            let sha = shas
-                .get(&(c, content_index(k)))
-                .cloned()
-                .with_context(|| format!("content {c}/{k}"))?;
-            versions.push(VersionFact {
-                pacticipant: ids.consumers[c],
-                number: consumer_version(k),
-                branch: consumer_branch(k),
-                at: time.consumer_version(c, k),
-                sha: Some(sha),
-            });
-        }
-    }
+    // Builds every 2.4 hours, an hour after the consumer version they
+    // mostly verify; a result every 20 seconds.
+    let per_build =
+        MINUTES_PER_VERSION * minute * to.versions as i64 / to.provider_versions() as i64;
     for p in p_from..to.provider_versions() {
-        versions.push(VersionFact {
-            pacticipant: ids.provider,
-            number: provider_version(p),
-            branch: provider_branch(p),
-            at: time.provider_version(p),
-            sha: None,
-        });
-    }
-    versions.sort_by_key(|v| (v.at, v.pacticipant));
-    let pacticipants: Vec<i64> = versions.iter().map(|v| v.pacticipant).collect();
-    let numbers: Vec<&str> = versions.iter().map(|v| v.number.as_str()).collect();
-    let branch_names: Vec<&str> = versions.iter().map(|v| v.branch.as_str()).collect();
-    let ats: Vec<DateTime<Utc>> = versions.iter().map(|v| v.at).collect();
-
-    // versions: ids in creation order, as the write path assigns them.
-    sql_query(
-        "INSERT INTO versions (pacticipant_id, number, created_at, updated_at) \
-         SELECT u.pid, u.number, u.at, u.at \
-         FROM unnest($1::bigint[], $2::text[], $3::timestamptz[]) WITH ORDINALITY AS u(pid, number, at, ord) \
-         ORDER BY u.ord",
-    )
-    .bind::<Array<BigInt>, _>(&pacticipants)
-    .bind::<Array<Text>, _>(&numbers)
-    .bind::<Array<Timestamptz>, _>(&ats)
-    .execute(conn)
-    .await?;
-    // branches: created with their first version, updated with their last.
-    sql_query(
-        "INSERT INTO branches (pacticipant_id, name, created_at, updated_at) \
-         SELECT u.pid, u.branch, min(u.at), max(u.at) \
-         FROM unnest($1::bigint[], $2::text[], $3::timestamptz[]) AS u(pid, branch, at) \
-         GROUP BY u.pid, u.branch ORDER BY min(u.at) \
-         ON CONFLICT (pacticipant_id, name) DO UPDATE SET updated_at = EXCLUDED.updated_at",
-    )
-    .bind::<Array<BigInt>, _>(&pacticipants)
-    .bind::<Array<Text>, _>(&branch_names)
-    .bind::<Array<Timestamptz>, _>(&ats)
-    .execute(conn)
-    .await?;
-    // branch_versions, in the order the versions joined their branches.
-    sql_query(
-        "INSERT INTO branch_versions (branch_id, version_id, pacticipant_id, auto_created, created_at) \
-         SELECT b.id, v.id, v.pacticipant_id, false, v.created_at \
-         FROM unnest($1::bigint[], $2::text[], $3::text[]) AS u(pid, number, branch) \
-         JOIN versions v ON v.pacticipant_id = u.pid AND v.number = u.number \
-         JOIN branches b ON b.pacticipant_id = u.pid AND b.name = u.branch \
-         ORDER BY v.id",
-    )
-    .bind::<Array<BigInt>, _>(&pacticipants)
-    .bind::<Array<Text>, _>(&numbers)
-    .bind::<Array<Text>, _>(&branch_names)
-    .execute(conn)
-    .await?;
-    // branch_heads: the newest version of each branch, moved only forwards.
-    sql_query(
-        "INSERT INTO branch_heads (branch_id, branch_version_id, version_id, pacticipant_id, branch_name) \
-         SELECT DISTINCT ON (bv.branch_id) bv.branch_id, bv.id, bv.version_id, bv.pacticipant_id, b.name \
-         FROM branch_versions bv JOIN branches b ON b.id = bv.branch_id \
-         ORDER BY bv.branch_id, bv.version_id DESC \
-         ON CONFLICT (branch_id) DO UPDATE \
-         SET branch_version_id = EXCLUDED.branch_version_id, version_id = EXCLUDED.version_id \
-         WHERE branch_heads.version_id < EXCLUDED.version_id",
-    )
-    .execute(conn)
-    .await?;
-
-    // Consumer versions: tagged with their branch (`--tag-with-git-branch`)
-    // and published with their pact.
-    let consumer_facts: Vec<&VersionFact> = versions.iter().filter(|v| v.sha.is_some()).collect();
-    let c_pids: Vec<i64> = consumer_facts.iter().map(|v| v.pacticipant).collect();
-    let c_numbers: Vec<&str> = consumer_facts.iter().map(|v| v.number.as_str()).collect();
-    let c_tags: Vec<&str> = consumer_facts.iter().map(|v| v.branch.as_str()).collect();
-    let c_shas: Vec<&str> = consumer_facts
-        .iter()
-        .map(|v| v.sha.as_deref().unwrap_or_default())
-        .collect();
-    sql_query(
-        "INSERT INTO tags (version_id, pacticipant_id, name, created_at) \
-         SELECT v.id, v.pacticipant_id, u.tag, v.created_at \
-         FROM unnest($1::bigint[], $2::text[], $3::text[]) AS u(pid, number, tag) \
-         JOIN versions v ON v.pacticipant_id = u.pid AND v.number = u.number \
-         ORDER BY v.id",
-    )
-    .bind::<Array<BigInt>, _>(&c_pids)
-    .bind::<Array<Text>, _>(&c_numbers)
-    .bind::<Array<Text>, _>(&c_tags)
-    .execute(conn)
-    .await?;
-    sql_query(
-        "INSERT INTO pact_publications (consumer_version_id, consumer_id, provider_id, pact_version_id, \
-           revision_number, created_at) \
-         SELECT v.id, v.pacticipant_id, $1, pv.id, 1, v.created_at \
-         FROM unnest($2::bigint[], $3::text[], $4::text[]) AS u(pid, number, sha) \
-         JOIN versions v ON v.pacticipant_id = u.pid AND v.number = u.number \
-         JOIN pact_versions pv ON pv.consumer_id = u.pid AND pv.provider_id = $1 AND pv.sha = u.sha \
-         ORDER BY v.id",
-    )
-    .bind::<BigInt, _>(ids.provider)
-    .bind::<Array<BigInt>, _>(&c_pids)
-    .bind::<Array<Text>, _>(&c_numbers)
-    .bind::<Array<Text>, _>(&c_shas)
-    .execute(conn)
-    .await?;
-    sql_query(
-        "INSERT INTO latest_pact_publications (consumer_version_id, provider_id, consumer_id, \
-           pact_publication_id, pact_version_id, created_at) \
-         SELECT DISTINCT ON (pp.consumer_version_id, pp.provider_id) \
-           pp.consumer_version_id, pp.provider_id, pp.consumer_id, pp.id, pp.pact_version_id, pp.created_at \
-         FROM pact_publications pp \
-         ORDER BY pp.consumer_version_id, pp.provider_id, pp.revision_number DESC \
-         ON CONFLICT (consumer_version_id, provider_id) DO UPDATE \
-         SET pact_publication_id = EXCLUDED.pact_publication_id, \
-             pact_version_id = EXCLUDED.pact_version_id, created_at = EXCLUDED.created_at \
-         WHERE latest_pact_publications.pact_publication_id < EXCLUDED.pact_publication_id",
-    )
-    .execute(conn)
-    .await?;
-    sql_query(
-        "INSERT INTO integrations (consumer_id, provider_id, created_at) \
-         SELECT consumer_id, provider_id, min(created_at) FROM pact_publications \
-         GROUP BY consumer_id, provider_id ON CONFLICT DO NOTHING",
-    )
-    .execute(conn)
-    .await?;
-
-    // Verifications: each provider build verifies the newest pacts of 40
-    // consumers at its time; a few fail, some verify work in progress.
-    // (provider build, index in the build, consumer, consumer version, time)
-    let mut chosen = Vec::new();
-    for p in p_from..to.provider_versions() {
-        let at = time.provider_version(p);
+        let at = p as i64 * per_build + 60 * minute;
+        steps.push((at, Step::ProviderVersion { p }));
+        tally.provider_versions += 1;
+        tally.branches.insert((None, provider_branch(p)));
         for i in 0..VERIFIED_PER_PROVIDER_VERSION {
-            let c = (p * 13 + i) % CONSUMERS;
-            let k = consumer_version_at(p).saturating_sub((p + i) % 4);
-            chosen.push((p, i, c, k, at + chrono::Duration::seconds(20 * i as i64)));
+            steps.push((at + 20 * i as i64, Step::Verify { p, i }));
+            let (c, k) = verified_by(p, i);
+            tally.verifications += 1;
+            tally.verified.insert((c, content_index(k), p));
         }
     }
-    // The newest builds may verify contents of the previous size.
-    #[derive(QueryableByName)]
-    struct Sha {
-        #[diesel(sql_type = Text)]
-        sha: String,
-    }
-    for &(_, _, c, k, _) in &chosen {
-        let j = content_index(k);
-        if shas.contains_key(&(c, j)) {
-            continue;
-        }
-        let row: Sha = sql_query(
-            "SELECT pv.sha FROM versions v \
-             JOIN latest_pact_publications lpp ON lpp.consumer_version_id = v.id \
-             JOIN pact_versions pv ON pv.id = lpp.pact_version_id \
-             WHERE v.pacticipant_id = $1 AND v.number = $2",
-        )
-        .bind::<BigInt, _>(ids.consumers[c])
-        .bind::<Text, _>(consumer_version(j))
-        .get_result(conn)
-        .await?;
-        shas.insert((c, j), row.sha);
-    }
-    let verifications: Vec<VerificationFact> = chosen
-        .into_iter()
-        .map(|(p, i, c, k, at)| VerificationFact {
-            consumer: ids.consumers[c],
-            sha: shas[&(c, content_index(k))].clone(),
-            provider_version: provider_version(p),
-            success: (p * 31 + i * 17 + c * 7) % 100 >= 6,
-            wip: k % 2 == 1 && (p + i) % 3 == 0,
-            build: p,
-            at,
-        })
-        .collect();
-    let v_consumers: Vec<i64> = verifications.iter().map(|v| v.consumer).collect();
-    let v_shas: Vec<&str> = verifications.iter().map(|v| v.sha.as_str()).collect();
-    let v_numbers: Vec<&str> = verifications
-        .iter()
-        .map(|v| v.provider_version.as_str())
-        .collect();
-    let v_success: Vec<bool> = verifications.iter().map(|v| v.success).collect();
-    let v_wip: Vec<bool> = verifications.iter().map(|v| v.wip).collect();
-    let v_builds: Vec<String> = verifications
-        .iter()
-        .map(|v| format!("https://ci.example.com/provider/builds/{}", v.build))
-        .collect();
-    let v_ats: Vec<DateTime<Utc>> = verifications.iter().map(|v| v.at).collect();
-    let before: IdRow = sql_query("SELECT coalesce(max(id), 0) AS id FROM verifications")
-        .get_result(conn)
-        .await?;
-    // The provider versions have no tags: the snapshot is empty.
-    sql_query(
-        "INSERT INTO verifications (pact_version_id, consumer_id, provider_id, provider_version_id, \
-           success, build_url, test_results, verified_by, provider_version_tags, wip, pact_pending, \
-           execution_date, created_at) \
-         SELECT pv.id, u.consumer_id, $1, v.id, u.success, u.build_url, \
-           jsonb_build_object('summary', jsonb_build_object('testCount', 10, \
-             'failureCount', CASE WHEN u.success THEN 0 ELSE 1 END)), \
-           '{\"implementation\": \"Pact-Rust\", \"version\": \"1.2.5\"}'::jsonb, '{}', \
-           u.wip, u.wip, u.at, u.at \
-         FROM unnest($2::bigint[], $3::text[], $4::text[], $5::bool[], $6::bool[], $7::text[], \
-                     $8::timestamptz[]) \
-           WITH ORDINALITY AS u(consumer_id, sha, number, success, wip, build_url, at, ord) \
-         JOIN pact_versions pv ON pv.consumer_id = u.consumer_id AND pv.provider_id = $1 AND pv.sha = u.sha \
-         JOIN versions v ON v.pacticipant_id = $1 AND v.number = u.number \
-         ORDER BY u.ord",
-    )
-    .bind::<BigInt, _>(ids.provider)
-    .bind::<Array<BigInt>, _>(&v_consumers)
-    .bind::<Array<Text>, _>(&v_shas)
-    .bind::<Array<Text>, _>(&v_numbers)
-    .bind::<Array<Bool>, _>(&v_success)
-    .bind::<Array<Bool>, _>(&v_wip)
-    .bind::<Array<Text>, _>(&v_builds)
-    .bind::<Array<Timestamptz>, _>(&v_ats)
-    .execute(conn)
-    .await?;
-    sql_query(
-        "INSERT INTO latest_verifications (pact_version_id, provider_version_id, verification_id, \
-           consumer_id, provider_id) \
-         SELECT DISTINCT ON (pact_version_id, provider_version_id) \
-           pact_version_id, provider_version_id, id, consumer_id, provider_id \
-         FROM verifications WHERE id > $1 \
-         ORDER BY pact_version_id, provider_version_id, id DESC \
-         ON CONFLICT (pact_version_id, provider_version_id) DO UPDATE \
-         SET verification_id = EXCLUDED.verification_id \
-         WHERE latest_verifications.verification_id < EXCLUDED.verification_id",
-    )
-    .bind::<BigInt, _>(before.id)
-    .execute(conn)
-    .await?;
-
-    // Deployments: each environment deploys main-branch versions at its own
-    // cadence; each deployment ends the previous one. Some consumers never
-    // run in some environments, some were taken out of one.
-    let mut deployments: Vec<DeploymentFact> = Vec::new();
-    for (c, consumer) in ids.consumers.iter().enumerate() {
-        for (e, (environment, _, step, offset)) in ENVIRONMENTS.iter().enumerate() {
+    for c in 0..CONSUMERS {
+        for (e, (_, _, step, offset)) in ENVIRONMENTS.iter().enumerate() {
             if (c + e) % 7 == 0 {
                 continue;
             }
+            let after = (7 * (e as i64 + 1)) * minute;
             let ks: Vec<usize> = (k_from..to.versions)
                 .filter(|k| k % step == *offset)
                 .collect();
-            for (n, k) in ks.iter().enumerate() {
-                let at = time.consumer_version(c, *k) + minutes(7 * (e as i64 + 1));
-                let until = match ks.get(n + 1) {
-                    Some(next) => {
-                        Some(time.consumer_version(c, *next) + minutes(7 * (e as i64 + 1)))
-                    }
-                    None if (c * 3 + e) % 11 == 0 => Some(at + minutes(30)),
-                    None => None,
-                };
-                deployments.push(DeploymentFact {
-                    consumer: *consumer,
-                    number: consumer_version(*k),
-                    environment,
-                    at,
-                    until,
-                });
+            for k in &ks {
+                steps.push((consumer_at(c, *k) + after, Step::Deploy { c, k: *k, e }));
+                tally.deployments += 1;
+                tally.deployed.insert((c, e));
+            }
+            if let Some(last) = ks.last()
+                && (c * 3 + e) % 11 == 0
+            {
+                steps.push((
+                    consumer_at(c, *last) + after + 30 * minute,
+                    Step::Undeploy { c, e },
+                ));
+                tally.deployed.remove(&(c, e));
             }
         }
-    }
-    deployments.sort_by_key(|d| d.at);
-    let d_consumers: Vec<i64> = deployments.iter().map(|d| d.consumer).collect();
-    let d_numbers: Vec<&str> = deployments.iter().map(|d| d.number.as_str()).collect();
-    let d_envs: Vec<&str> = deployments.iter().map(|d| d.environment).collect();
-    let d_ats: Vec<DateTime<Utc>> = deployments.iter().map(|d| d.at).collect();
-    let d_untils: Vec<Option<DateTime<Utc>>> = deployments.iter().map(|d| d.until).collect();
-    // The first new deployment ends the one current until then.
-    sql_query(
-        "UPDATE deployed_versions d SET undeployed_at = f.first_at \
-         FROM (SELECT u.pid, e.id AS environment_id, min(u.at) AS first_at \
-               FROM unnest($1::bigint[], $2::text[], $3::timestamptz[]) AS u(pid, env, at) \
-               JOIN environments e ON e.name = u.env GROUP BY u.pid, e.id) f \
-         WHERE d.pacticipant_id = f.pid AND d.environment_id = f.environment_id \
-           AND d.undeployed_at IS NULL",
-    )
-    .bind::<Array<BigInt>, _>(&d_consumers)
-    .bind::<Array<Text>, _>(&d_envs)
-    .bind::<Array<Timestamptz>, _>(&d_ats)
-    .execute(conn)
-    .await?;
-    sql_query(
-        "INSERT INTO deployed_versions (uuid, version_id, pacticipant_id, environment_id, \
-           application_instance, auto_created, created_at, undeployed_at) \
-         SELECT gen_random_uuid()::text, v.id, v.pacticipant_id, e.id, NULL, false, u.at, u.until \
-         FROM unnest($1::bigint[], $2::text[], $3::text[], $4::timestamptz[], $5::timestamptz[]) \
-           WITH ORDINALITY AS u(pid, number, env, at, until, ord) \
-         JOIN versions v ON v.pacticipant_id = u.pid AND v.number = u.number \
-         JOIN environments e ON e.name = u.env \
-         ORDER BY u.ord",
-    )
-    .bind::<Array<BigInt>, _>(&d_consumers)
-    .bind::<Array<Text>, _>(&d_numbers)
-    .bind::<Array<Text>, _>(&d_envs)
-    .bind::<Array<Timestamptz>, _>(&d_ats)
-    .bind::<Array<Nullable<Timestamptz>>, _>(&d_untils)
-    .execute(conn)
-    .await?;
-
-    // Releases: some consumers release to production every 100 versions;
-    // support of a release ends when the third after it is released.
-    let mut releases: Vec<(i64, String, DateTime<Utc>)> = Vec::new();
-    for (c, consumer) in ids.consumers.iter().enumerate() {
         if c % RELEASING != 0 {
             continue;
         }
         for k in (k_from..to.versions).filter(|k| k % 100 == 0) {
-            releases.push((
-                *consumer,
-                consumer_version(k),
-                time.consumer_version(c, k) + minutes(120),
-            ));
+            let at = consumer_at(c, k) + 120 * minute;
+            steps.push((at, Step::Release { c, k }));
+            tally.releases += 1;
+            tally.supported += 1;
+            if let Some(old) = k.checked_sub(100 * SUPPORTED_RELEASES) {
+                steps.push((at, Step::EndSupport { c, k: old }));
+                tally.supported -= 1;
+            }
         }
     }
-    releases.sort_by_key(|r| r.2);
-    let r_consumers: Vec<i64> = releases.iter().map(|r| r.0).collect();
-    let r_numbers: Vec<&str> = releases.iter().map(|r| r.1.as_str()).collect();
-    let r_ats: Vec<DateTime<Utc>> = releases.iter().map(|r| r.2).collect();
-    sql_query(
-        "INSERT INTO released_versions (uuid, version_id, pacticipant_id, environment_id, created_at) \
-         SELECT gen_random_uuid()::text, v.id, v.pacticipant_id, e.id, u.at \
-         FROM unnest($1::bigint[], $2::text[], $3::timestamptz[]) WITH ORDINALITY AS u(pid, number, at, ord) \
-         JOIN versions v ON v.pacticipant_id = u.pid AND v.number = u.number \
-         JOIN environments e ON e.name = 'production' \
-         ORDER BY u.ord",
-    )
-    .bind::<Array<BigInt>, _>(&r_consumers)
-    .bind::<Array<Text>, _>(&r_numbers)
-    .bind::<Array<Timestamptz>, _>(&r_ats)
-    .execute(conn)
-    .await?;
-    sql_query(
-        "UPDATE released_versions r SET support_ended_at = x.ended \
-         FROM (SELECT id, lead(created_at, $1::int) OVER ( \
-                 PARTITION BY pacticipant_id, environment_id ORDER BY version_id) AS ended \
-               FROM released_versions) x \
-         WHERE r.id = x.id AND x.ended IS NOT NULL AND r.support_ended_at IS NULL",
-    )
-    .bind::<Integer, _>(SUPPORTED_RELEASES as i32)
-    .execute(conn)
-    .await?;
+    steps.sort_by_key(|(at, _)| *at);
+    steps
+}
 
-    // What autovacuum would have done by now.
-    sql_query("VACUUM ANALYZE").execute(conn).await?;
+/// Each step after the ones it needs that are in `steps` (earlier ones are
+/// written already): a consumer's previous version, so version ids follow
+/// the version order; the version a deployment or release is of; the
+/// previous deployment to the same environment, which it ends; the
+/// publication of the content a result verifies and the provider version
+/// that verified it, whose previous version comes first too.
+fn plan(steps: &[(i64, Step)]) -> Plan<Step> {
+    let mut plan = Plan::new();
+    let mut published: HashMap<(usize, usize), usize> = HashMap::new();
+    let mut last_publication: HashMap<usize, usize> = HashMap::new();
+    let mut provider_versions: HashMap<usize, usize> = HashMap::new();
+    let mut last_provider_version = None;
+    let mut last_deployment: HashMap<(usize, usize), usize> = HashMap::new();
+    let mut released: HashMap<(usize, usize), usize> = HashMap::new();
+    for (_, step) in steps {
+        match *step {
+            Step::Publish { c, k } => {
+                let id = plan.push(*step, last_publication.get(&c).copied());
+                published.insert((c, k), id);
+                last_publication.insert(c, id);
+            }
+            Step::ProviderVersion { p } => {
+                let id = plan.push(*step, last_provider_version);
+                provider_versions.insert(p, id);
+                last_provider_version = Some(id);
+            }
+            Step::Verify { p, i } => {
+                let (c, k) = verified_by(p, i);
+                let content = published.get(&(c, content_index(k))).copied();
+                let version = provider_versions.get(&p).copied();
+                plan.push(*step, content.into_iter().chain(version));
+            }
+            Step::Deploy { c, k, e } => {
+                let version = published.get(&(c, k)).copied();
+                let previous = last_deployment.get(&(c, e)).copied();
+                let id = plan.push(*step, version.into_iter().chain(previous));
+                last_deployment.insert((c, e), id);
+            }
+            Step::Undeploy { c, e } => {
+                plan.push(*step, last_deployment.get(&(c, e)).copied());
+            }
+            Step::Release { c, k } => {
+                let id = plan.push(*step, published.get(&(c, k)).copied());
+                released.insert((c, k), id);
+            }
+            Step::EndSupport { c, k } => {
+                plan.push(*step, released.get(&(c, k)).copied());
+            }
+        }
+    }
+    plan
+}
+
+/// Makes one write-path call; `shas` holds the hash of each consumer's
+/// revisions.
+async fn write(
+    broker: &pactwire::service::Broker,
+    shas: &HashMap<(usize, usize), String>,
+    step: Step,
+) -> anyhow::Result<()> {
+    let production = EnvironmentKey::Name(ENVIRONMENTS[0].0);
+    match step {
+        Step::Publish { c, k } => {
+            let consumer = consumer_name(c);
+            let input = PublishInput {
+                pacticipant_name: consumer.clone(),
+                pacticipant_version_number: consumer_version(k),
+                branch: Some(consumer_branch(k)),
+                tags: vec![consumer_branch(k)],
+                build_url: None,
+                contracts: vec![ContractInput {
+                    consumer_name: consumer.clone(),
+                    provider_name: PROVIDER.into(),
+                    specification: "pact".into(),
+                    content_type: "application/json".into(),
+                    content: pact_document(&consumer, content_index(k)),
+                    on_conflict: ConflictStrategy::Overwrite,
+                }],
+            };
+            retried(|| broker.publish_contracts(input.clone()))
+                .await
+                .with_context(|| format!("publishing {consumer} version {k}"))?;
+        }
+        Step::ProviderVersion { p } => {
+            let input = VersionInput {
+                branch: Some(provider_branch(p)),
+                ..VersionInput::default()
+            };
+            let number = provider_version(p);
+            retried(|| broker.put_version(PROVIDER, &number, input.clone(), TagUpdate::Add))
+                .await
+                .with_context(|| format!("creating provider version {p}"))?;
+        }
+        Step::Verify { p, i } => {
+            let (c, k) = verified_by(p, i);
+            let (success, wip) = outcome(p, i);
+            let consumer = consumer_name(c);
+            let sha = &shas[&(c, content_index(k))];
+            let input = VerificationInput {
+                success: Some(success),
+                provider_version: provider_version(p),
+                build_url: Some(format!("https://ci.example.com/provider/builds/{p}")),
+                test_results: Some(json!({"summary": {
+                    "testCount": 10, "failureCount": usize::from(!success)}})),
+                verified_by: Some(json!({"implementation": "Pact-Rust", "version": "1.2.5"})),
+                metadata: Some(support::metadata(wip, wip)),
+                ..VerificationInput::default()
+            };
+            retried(|| broker.publish_verification(&consumer, PROVIDER, sha, input.clone()))
+                .await
+                .with_context(|| format!("verifying {consumer} version {k} by build {p}"))?;
+        }
+        Step::Deploy { c, k, e } => {
+            let (consumer, number) = (consumer_name(c), consumer_version(k));
+            let environment = EnvironmentKey::Name(ENVIRONMENTS[e].0);
+            retried(|| broker.record_deployment(&consumer, &number, environment, None))
+                .await
+                .with_context(|| format!("deploying {consumer} version {k}"))?;
+        }
+        Step::Undeploy { c, e } => {
+            let consumer = consumer_name(c);
+            let environment = EnvironmentKey::Name(ENVIRONMENTS[e].0);
+            retried(|| broker.record_undeployment(&consumer, environment, None))
+                .await
+                .with_context(|| format!("undeploying {consumer}"))?;
+        }
+        Step::Release { c, k } => {
+            let (consumer, number) = (consumer_name(c), consumer_version(k));
+            retried(|| broker.record_release(&consumer, &number, production))
+                .await
+                .with_context(|| format!("releasing {consumer} version {k}"))?;
+        }
+        Step::EndSupport { c, k } => {
+            let (consumer, number) = (consumer_name(c), consumer_version(k));
+            retried(|| broker.record_support_ended(&consumer, &number, production))
+                .await
+                .with_context(|| format!("ending support of {consumer} version {k}"))?;
+        }
+    }
     Ok(())
+}
+
+/// The provider, the consumers (registered with their main branch, as
+/// `pact-broker create-or-update-pacticipant --main-branch` does) and the
+/// environments.
+async fn create_pacticipants(broker: &pactwire::service::Broker) -> anyhow::Result<()> {
+    broker
+        .create_pacticipant(PROVIDER, PacticipantPatch::default())
+        .await?;
+    for c in 0..CONSUMERS {
+        let main = PacticipantPatch {
+            main_branch: Some(Some("main".into())),
+            ..PacticipantPatch::default()
+        };
+        broker.create_pacticipant(&consumer_name(c), main).await?;
+    }
+    for (name, production, _, _) in ENVIRONMENTS {
+        let input = EnvironmentInput {
+            name: Some(name.into()),
+            production: Some(production),
+            ..EnvironmentInput::default()
+        };
+        broker.create_environment(None, input).await?;
+    }
+    Ok(())
+}
+
+/// Seeds the history between sizes `from` and `to`; returns the moment the
+/// versions of the work in progress window started being published.
+async fn seed(
+    broker: &pactwire::service::Broker,
+    from: Option<Size>,
+    to: Size,
+    tally: &mut Tally,
+) -> anyhow::Result<DateTime<Utc>> {
+    if from.is_none() {
+        create_pacticipants(broker).await?;
+    }
+    let steps = history(from, to, tally);
+    let window = (to.versions - to.recent) as i64 * MINUTES_PER_VERSION * 60;
+    let split = steps.partition_point(|(at, _)| *at < window);
+    let mut shas = HashMap::new();
+    for c in 0..CONSUMERS {
+        for k in (0..to.versions).filter(|k| content_index(*k) == *k) {
+            shas.insert((c, k), content_sha(&consumer_name(c), k)?);
+        }
+    }
+    let shas = Arc::new(shas);
+    let call = |step| {
+        let (broker, shas) = (broker.clone(), shas.clone());
+        async move { write(&broker, &shas, step).await }
+    };
+    support::execute(plan(&steps[..split]), "history", &call).await?;
+    // Everything before is committed, and what follows is stamped later:
+    // the window's pacts are the ones published since.
+    let since = Utc::now();
+    support::execute(plan(&steps[split..]), "work in progress window", &call).await?;
+    Ok(since)
 }
 
 /// Row counts of the seeded tables.
@@ -786,95 +585,72 @@ async fn counts(conn: &mut AsyncPgConnection) -> anyhow::Result<String> {
     support::count_rows(conn, &tables).await
 }
 
-/// The seeded data is what the write path would have left: checks a few
-/// invariants that the queries rely on.
-async fn check_seed(conn: &mut AsyncPgConnection, ids: &Ids, size: Size) -> anyhow::Result<()> {
-    let checks = [
-        // Version ids follow each pacticipant's creation order.
-        (
-            "versions out of order",
-            "SELECT count(*) AS n FROM (SELECT created_at < lag(created_at) OVER \
-               (PARTITION BY pacticipant_id ORDER BY id) AS bad FROM versions) x WHERE bad",
-        ),
-        (
-            "branch heads not at the newest version",
-            "SELECT count(*) AS n FROM branch_heads bh WHERE bh.version_id <> \
-               (SELECT max(version_id) FROM branch_versions bv WHERE bv.branch_id = bh.branch_id)",
-        ),
-        (
-            "branches without a head",
-            "SELECT count(*) AS n FROM branches b \
-             WHERE NOT EXISTS (SELECT 1 FROM branch_heads bh WHERE bh.branch_id = b.id)",
-        ),
-        (
-            "publications without a latest row",
-            "SELECT count(*) AS n FROM pact_publications pp WHERE NOT EXISTS \
-               (SELECT 1 FROM latest_pact_publications l WHERE l.pact_publication_id = pp.id)",
-        ),
-        (
-            "verifications not latest",
-            "SELECT count(*) AS n FROM verifications v WHERE NOT EXISTS \
-               (SELECT 1 FROM latest_verifications l WHERE l.verification_id = v.id)",
-        ),
-        (
-            "verifications before their pact",
-            "SELECT count(*) AS n FROM verifications v JOIN pact_versions pv ON pv.id = v.pact_version_id \
-             WHERE v.created_at < pv.created_at",
-        ),
-    ];
-    for (what, query) in checks {
-        let row: CountRow = sql_query(query).get_result(conn).await?;
-        ensure!(row.n == 0, "seeded data: {} {what}", row.n);
-    }
-    let expected = [
-        (
-            "consumer versions",
-            "SELECT count(*) AS n FROM versions WHERE pacticipant_id <> $1",
-            (CONSUMERS * size.versions) as i64,
-        ),
-        (
-            "verifications",
-            "SELECT count(*) AS n FROM verifications WHERE provider_id = $1",
-            size.verifications as i64,
-        ),
-        (
-            "consumer branches",
-            "SELECT count(*) AS n FROM branches WHERE pacticipant_id <> $1",
-            (CONSUMERS * (FEATURE_BRANCHES + 1)) as i64,
-        ),
-    ];
-    for (what, query, want) in expected {
-        let row: CountRow = sql_query(query)
-            .bind::<BigInt, _>(ids.provider)
-            .get_result(conn)
-            .await?;
-        ensure!(row.n == want, "seeded {} {what}, expected {want}", row.n);
-    }
-    Ok(())
+/// The database holds what the history written so far leaves: the row
+/// count of every seeded table is the model's, and the tables the broker
+/// derives on write agree with a recomputation from their rows.
+async fn check_seed(conn: &mut AsyncPgConnection, tally: &Tally) -> anyhow::Result<()> {
+    let versions = tally.consumer_versions + tally.provider_versions;
+    support::check_counts(
+        conn,
+        &[
+            ("pacticipants", "pacticipants", CONSUMERS + 1),
+            ("environments", "environments", ENVIRONMENTS.len()),
+            ("versions", "versions", versions),
+            ("branches", "branches", tally.branches.len()),
+            // Each version is on one branch.
+            ("branch_versions", "branch_versions", versions),
+            ("branch_heads", "branch_heads", tally.branches.len()),
+            // Consumer versions are tagged with their branch.
+            ("tags", "tags", tally.consumer_versions),
+            ("pact_versions", "pact_versions", tally.contents),
+            (
+                "pact_publications",
+                "pact_publications",
+                tally.consumer_versions,
+            ),
+            (
+                "latest_pact_publications",
+                "latest_pact_publications",
+                tally.consumer_versions,
+            ),
+            ("integrations", "integrations", CONSUMERS),
+            ("verifications", "verifications", tally.verifications),
+            (
+                "latest_verifications",
+                "latest_verifications",
+                tally.verified.len(),
+            ),
+            ("deployed_versions", "deployed_versions", tally.deployments),
+            (
+                "currently deployed",
+                "deployed_versions WHERE undeployed_at IS NULL",
+                tally.deployed.len(),
+            ),
+            ("released_versions", "released_versions", tally.releases),
+            (
+                "still supported",
+                "released_versions WHERE support_ended_at IS NULL",
+                tally.supported,
+            ),
+        ],
+    )
+    .await?;
+    support::check_derived(conn).await
 }
 
 // ---------------------------------------------------------------------------
 // Measuring
 
-fn wip_since() -> DateTime<Utc> {
-    Utc::now() - chrono::Duration::days(WIP_DAYS)
-}
-
-fn rest_query() -> Value {
+fn rest_query(wip_since: DateTime<Utc>) -> Value {
     json!({
         "consumerVersionSelectors": [{"mainBranch": true}, {"deployedOrReleased": true}],
         "providerVersionBranch": "main",
         "includePendingStatus": true,
-        "includeWipPactsSince": wip_since().format("%Y-%m-%d").to_string(),
+        "includeWipPactsSince": wip_since.to_rfc3339(),
     })
 }
 
-fn grpc_query() -> pb::GetPactsForVerificationRequest {
-    let since = wip_since()
-        .date_naive()
-        .and_hms_opt(0, 0, 0)
-        .expect("midnight")
-        .and_utc();
+fn grpc_query(wip_since: DateTime<Utc>) -> pb::GetPactsForVerificationRequest {
     pb::GetPactsForVerificationRequest {
         provider: PROVIDER.into(),
         consumer_version_selectors: vec![
@@ -891,8 +667,8 @@ fn grpc_query() -> pb::GetPactsForVerificationRequest {
         provider_version_tags: Vec::new(),
         include_pending_status: true,
         include_wip_pacts_since: Some(prost_types::Timestamp {
-            seconds: since.timestamp(),
-            nanos: 0,
+            seconds: wip_since.timestamp(),
+            nanos: wip_since.timestamp_subsec_nanos() as i32,
         }),
     }
 }
@@ -968,11 +744,12 @@ async fn measure_for_verification(
     base: &str,
     channel: &tonic::transport::Channel,
     size: Size,
+    wip_since: DateTime<Utc>,
     report: &mut Vec<String>,
 ) -> anyhow::Result<Vec<String>> {
     let url = format!("{base}/pacts/provider/{PROVIDER}/for-verification");
     // One request to warm up and to know what the answer should be.
-    let response = http.post(&url).json(&rest_query()).send().await?;
+    let response = http.post(&url).json(&rest_query(wip_since)).send().await?;
     ensure!(
         response.status() == 200,
         "for-verification: {}",
@@ -983,7 +760,7 @@ async fn measure_for_verification(
     check_summary(&summary)?;
     let grpc_summary = summarise_grpc(
         &VerificationServiceClient::new(channel.clone())
-            .get_pacts_for_verification(grpc_query())
+            .get_pacts_for_verification(grpc_query(wip_since))
             .await?
             .into_inner(),
     );
@@ -1010,13 +787,13 @@ async fn measure_for_verification(
 
     for in_flight in [1, IN_FLIGHT] {
         let (http, url, expected) = (http.clone(), url.clone(), summary.clone());
-        let mut stats = run(REQUESTS, in_flight, move |_| {
+        let mut stats = run(size.requests, in_flight, move |_| {
             let (http, url, expected) = (http.clone(), url.clone(), expected.clone());
             async move {
                 let started = Instant::now();
                 let response = http
                     .post(&url)
-                    .json(&rest_query())
+                    .json(&rest_query(wip_since))
                     .send()
                     .await
                     .expect("for-verification");
@@ -1040,12 +817,12 @@ async fn measure_for_verification(
     for in_flight in [1, IN_FLIGHT] {
         let client = VerificationServiceClient::new(channel.clone());
         let expected = summary.clone();
-        let mut stats = run(REQUESTS, in_flight, move |_| {
+        let mut stats = run(size.requests, in_flight, move |_| {
             let (mut client, expected) = (client.clone(), expected.clone());
             async move {
                 let started = Instant::now();
                 let response = client
-                    .get_pacts_for_verification(grpc_query())
+                    .get_pacts_for_verification(grpc_query(wip_since))
                     .await
                     .expect("GetPactsForVerification")
                     .into_inner();
@@ -1092,7 +869,7 @@ async fn measure_results(
     let links = Arc::new(links);
     for (build, in_flight) in [(9_000, 1), (9_100, IN_FLIGHT)] {
         let (http, links) = (http.clone(), links.clone());
-        let mut stats = run(RESULTS, in_flight, move |n| {
+        let mut stats = run(size.results, in_flight, move |n| {
             let (http, links) = (http.clone(), links.clone());
             async move {
                 let link = &links[n % links.len()];
@@ -1127,6 +904,18 @@ async fn measure_results(
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
+    let sizes = support::sizes(&SIZES, |s| s.label, "tenth,full")?;
+    // The database grows from one size to the next; each size's work in
+    // progress window must start after the sizes before it.
+    for pair in sizes.windows(2) {
+        ensure!(
+            pair[1].versions - pair[1].recent >= pair[0].versions
+                && pair[1].verifications >= pair[0].verifications,
+            "PACTWIRE_BENCH_SIZE: {} cannot grow into {}",
+            pair[0].label,
+            pair[1].label
+        );
+    }
     let postgres = Postgres::start(&std::process::id().to_string()).await?;
     let database = format!("bench_{}", std::process::id());
     let url = postgres.database(&database).await?;
@@ -1136,45 +925,37 @@ async fn main() -> anyhow::Result<()> {
         FEATURE_BRANCHES + 1
     );
 
-    let mut seeder = AsyncPgConnection::establish(&url).await?;
+    let seeder = support::seeding_broker(&url).await?;
+    let mut conn = AsyncPgConnection::establish(&url).await?;
     let broker = Broker::start(&url).await?;
     let (http, base, channel) = (&broker.http, &broker.base, &broker.channel);
     let mut report = Vec::new();
-    let mut ids = None;
-    let mut previous: Option<(Size, DateTime<Utc>)> = None;
-    for size in [SMALL, FULL] {
-        let anchor = Utc::now();
+    let mut tally = Tally::default();
+    let mut previous: Option<Size> = None;
+    for (n, size) in sizes.iter().copied().enumerate() {
         let started = Instant::now();
         println!(
             "seeding the {} size: {} versions per consumer, {} verifications",
             size.label, size.versions, size.verifications
         );
-        if ids.is_none() {
-            ids = Some(create_pacticipants(&mut seeder, anchor).await?);
-        }
-        let ids = ids.as_ref().expect("pacticipants");
-        seed(
-            &mut seeder,
-            ids,
-            previous.map(|p| p.0),
-            size,
-            anchor,
-            previous.map(|p| p.1),
-        )
-        .await?;
+        let wip_since = seed(&seeder, previous, size, &mut tally).await?;
+        // What autovacuum would have done by now.
+        diesel_async::RunQueryDsl::execute(diesel::sql_query("VACUUM ANALYZE"), &mut conn).await?;
         let seeded = started.elapsed();
-        check_seed(&mut seeder, ids, size).await?;
-        let rows = counts(&mut seeder).await?;
+        check_seed(&mut conn, &tally).await?;
+        let rows = counts(&mut conn).await?;
         println!("  seeded in {:.1} s: {rows}", seeded.as_secs_f64());
         report.push(format!(
             "[{}] seeded in {:.1} s: {rows}",
             size.label,
             seeded.as_secs_f64()
         ));
-        previous = Some((size, anchor));
+        previous = Some(size);
 
-        let hrefs = measure_for_verification(http, base, channel, size, &mut report).await?;
-        if size.label == FULL.label {
+        let hrefs =
+            measure_for_verification(http, base, channel, size, wip_since, &mut report).await?;
+        // Publishing results adds history the next size would not expect.
+        if n + 1 == sizes.len() {
             measure_results(http, &hrefs, size, &mut report).await?;
         }
     }
@@ -1185,6 +966,6 @@ async fn main() -> anyhow::Result<()> {
     }
 
     broker.stop().await?;
-    drop(seeder);
+    drop(conn);
     postgres.stop(true).await
 }
