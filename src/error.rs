@@ -10,8 +10,11 @@ use crate::domain::notice::Notice;
 /// A problem with one field of a request.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FieldViolation {
-    /// The field, in the request's own naming (JSON pointer style paths such
-    /// as `contracts/0/content` are allowed).
+    /// The field, as a path into the service's input: snake_case names,
+    /// `.` between members, `[i]` for an index (`contracts[0].consumer_name`).
+    /// Each transport renames it into its own dialect when it reports it
+    /// ([`Error::map_fields`]): the Pact Broker's JSON names over REST, the
+    /// proto field paths over gRPC.
     pub field: String,
     pub message: String,
 }
@@ -176,6 +179,34 @@ impl Error {
             message: message.into(),
         }])
     }
+
+    /// The same error with every field path it names passed through
+    /// `rename`: how a transport puts the service's field paths in its own
+    /// dialect.
+    #[must_use]
+    pub fn map_fields(self, rename: impl Fn(&str) -> String) -> Self {
+        match self {
+            Error::InvalidArgument(violations) => Error::InvalidArgument(
+                violations
+                    .into_iter()
+                    .map(|v| FieldViolation {
+                        field: rename(&v.field),
+                        message: v.message,
+                    })
+                    .collect(),
+            ),
+            Error::Conflict {
+                field,
+                message,
+                explanation,
+            } => Error::Conflict {
+                field: rename(&field),
+                message,
+                explanation,
+            },
+            other => other,
+        }
+    }
 }
 
 impl From<diesel::result::Error> for Error {
@@ -225,6 +256,22 @@ impl Violations {
     /// Records `result`'s error under `field`, returning the value if any.
     pub fn check<T>(&mut self, field: &str, result: Result<T, String>) -> Option<T> {
         result.map_err(|message| self.add(field, message)).ok()
+    }
+
+    /// These problems, found by a transport reading a request, reported
+    /// with what the service finds wrong with the request (`problems`),
+    /// so the client hears of every problem at once. Without any of the
+    /// transport's own, the service is left to check the request itself.
+    pub async fn report_with(
+        self,
+        problems: impl Future<Output = Result<Violations>>,
+    ) -> Result<()> {
+        if self.0.is_empty() {
+            return Ok(());
+        }
+        let mut all = self;
+        all.0.extend(problems.await?.0);
+        all.into_result()
     }
 
     pub fn into_result(self) -> Result<()> {

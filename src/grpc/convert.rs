@@ -22,6 +22,35 @@ pub fn optional(value: String) -> Option<String> {
     (!value.is_empty()).then_some(value)
 }
 
+/// How a request message names the service's input, where its names
+/// differ: `within`, the message field that holds the input (`pacticipant`
+/// in CreatePacticipant), and `renames`, a message name for the first name
+/// of a service path (`ignore` is `ignore_selectors`).
+pub struct ProtoFields {
+    pub within: Option<&'static str>,
+    pub renames: &'static [(&'static str, &'static str)],
+}
+
+impl ProtoFields {
+    /// `err` with its field paths in the request message's names.
+    pub fn status(&self, err: Error) -> Status {
+        err.map_fields(|path| {
+            let end = path.find(['.', '[']).unwrap_or(path.len());
+            let (first, rest) = path.split_at(end);
+            let first = self
+                .renames
+                .iter()
+                .find(|(service, _)| *service == first)
+                .map_or(first, |(_, proto)| proto);
+            match self.within {
+                Some(within) => format!("{within}.{first}{rest}"),
+                None => format!("{first}{rest}"),
+            }
+        })
+        .into()
+    }
+}
+
 pub fn page(page_size: i32, page_token: &str) -> Result<Page, Status> {
     Page::from_token(page_size, page_token)
         .map_err(|(field, message)| Error::invalid(field, message).into())
@@ -263,5 +292,41 @@ pub fn token(t: crate::service::tokens::Token) -> pb::Token {
         create_time: timestamp(t.created_at),
         last_use_time: t.last_used_at.and_then(timestamp),
         revoke_time: t.revoked_at.and_then(timestamp),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ProtoFields;
+    use crate::error::Error;
+
+    #[test]
+    fn service_field_paths_in_the_request_messages_names() {
+        let fields = ProtoFields {
+            within: None,
+            renames: &[("ignore", "ignore_selectors"), ("target", "destination")],
+        };
+        let within = ProtoFields {
+            within: Some("pacticipant"),
+            renames: &[],
+        };
+        for (fields, path, proto) in [
+            (
+                &fields,
+                "ignore[2].pacticipant",
+                "ignore_selectors[2].pacticipant",
+            ),
+            (&fields, "target", "destination"),
+            (
+                &fields,
+                "selectors[0].pacticipant",
+                "selectors[0].pacticipant",
+            ),
+            (&fields, "ignored", "ignored"),
+            (&within, "display_name", "pacticipant.display_name"),
+        ] {
+            let status = fields.status(Error::invalid(path, "is wrong"));
+            assert_eq!(status.message(), format!("{proto}: is wrong"), "{path}");
+        }
     }
 }

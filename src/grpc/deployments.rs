@@ -10,6 +10,12 @@ use crate::service::Broker;
 use crate::service::deployments::PlaceQuery;
 use crate::service::environments::{Contact, EnvironmentInput, EnvironmentKey, EnvironmentPatch};
 
+/// An environment's fields are those of the request's `environment`.
+const IN_ENVIRONMENT: convert::ProtoFields = convert::ProtoFields {
+    within: Some("environment"),
+    renames: &[],
+};
+
 pub struct Adapter(pub Broker);
 
 fn contacts(contacts: Vec<pb::Contact>) -> Vec<Contact> {
@@ -54,7 +60,11 @@ impl DeploymentService for Adapter {
             contacts: (!e.contacts.is_empty()).then(|| contacts(e.contacts)),
         };
         let uuid = optional(e.uuid);
-        let environment = self.0.create_environment(uuid.as_deref(), input).await?;
+        let environment = self
+            .0
+            .create_environment(uuid.as_deref(), input)
+            .await
+            .map_err(|err| IN_ENVIRONMENT.status(err))?;
         Ok(Response::new(pb::CreateEnvironmentResponse {
             environment: Some(convert::environment(environment)),
         }))
@@ -116,7 +126,11 @@ impl DeploymentService for Adapter {
         if masked("contacts") {
             patch.contacts = Some((!e.contacts.is_empty()).then(|| contacts(e.contacts)));
         }
-        let environment = self.0.update_environment(&e.uuid, patch).await?;
+        let environment = self
+            .0
+            .update_environment(&e.uuid, patch)
+            .await
+            .map_err(|err| IN_ENVIRONMENT.status(err))?;
         Ok(Response::new(pb::UpdateEnvironmentResponse {
             environment: Some(convert::environment(environment)),
         }))

@@ -57,7 +57,7 @@ pub async fn pacts_for_verification(
         .position(|s| s.all_branches && !s.branch.is_empty());
     if let Some(i) = both_branches {
         violations.add(
-            "consumerVersionSelectors",
+            "consumer_version_selectors",
             format!("cannot specify both branch and all_branches (at index {i})"),
         );
     }
@@ -81,9 +81,10 @@ pub async fn pacts_for_verification(
             since
         }),
     };
-    let pacts = broker
-        .pacts_for_verification(&r.provider, request, violations)
+    violations
+        .report_with(broker.verification_request_problems(&request))
         .await?;
+    let pacts = broker.pacts_for_verification(&r.provider, request).await?;
     let pacts = pacts
         .into_iter()
         .map(|p| {

@@ -8,7 +8,7 @@ use super::pb;
 use super::pb::matrix_service_server::MatrixService;
 use crate::domain::matrix::{Destination, LatestBy, Selector, Summary};
 use crate::domain::notice::Notice;
-use crate::error::Violations;
+use crate::error::{Error, Violations};
 use crate::service::Broker;
 use crate::service::matrix::{DeployTarget, MatrixAnswer, MatrixQuery, RowWindow};
 
@@ -56,10 +56,15 @@ impl MatrixService for Adapter {
             // chooses the rows returned.
             summary_after_success_filter: false,
         };
+        violations
+            .report_with(self.0.matrix_query_problems(&query))
+            .await
+            .map_err(proto_fields)?;
         let answer = self
             .0
-            .query_matrix(query, violations, window(&page))
-            .await?;
+            .query_matrix(query, window(&page))
+            .await
+            .map_err(proto_fields)?;
         let next_page_token = page.next_token(answer.total as i64);
         let (rows, summary) = convert_answer(answer);
         Ok(Response::new(pb::QueryMatrixResponse {
@@ -94,7 +99,8 @@ impl MatrixService for Adapter {
                 r.ignore_selectors.into_iter().map(ignore).collect(),
                 window(&page),
             )
-            .await?;
+            .await
+            .map_err(proto_fields)?;
         let next_page_token = page.next_token(answer.total as i64);
         let (rows, summary) = convert_answer(answer);
         Ok(Response::new(pb::CanIDeployResponse {
@@ -103,6 +109,17 @@ impl MatrixService for Adapter {
             next_page_token,
         }))
     }
+}
+
+/// The service calls the ignore selectors `ignore` and can-i-deploy's
+/// destination `target`.
+const PROTO_FIELDS: convert::ProtoFields = convert::ProtoFields {
+    within: None,
+    renames: &[("ignore", "ignore_selectors"), ("target", "destination")],
+};
+
+fn proto_fields(err: Error) -> Status {
+    PROTO_FIELDS.status(err)
 }
 
 fn window(page: &crate::domain::page::Page) -> RowWindow {

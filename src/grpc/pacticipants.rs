@@ -8,6 +8,12 @@ use super::pb::pacticipant_service_server::PacticipantService;
 use crate::error::Error;
 use crate::service::{Broker, PacticipantPatch};
 
+/// A pacticipant's fields are those of the request's `pacticipant`.
+const IN_PACTICIPANT: convert::ProtoFields = convert::ProtoFields {
+    within: Some("pacticipant"),
+    renames: &[],
+};
+
 pub struct Adapter(pub Broker);
 
 /// The patch for the fields named in `mask` (all when empty).
@@ -51,7 +57,11 @@ impl PacticipantService for Adapter {
             .pacticipant
             .ok_or_else(|| Status::from(Error::invalid("pacticipant", "is required")))?;
         let name = p.name.clone();
-        let created = self.0.create_pacticipant(&name, patch(p, &[])?).await?;
+        let created = self
+            .0
+            .create_pacticipant(&name, patch(p, &[])?)
+            .await
+            .map_err(|err| IN_PACTICIPANT.status(err))?;
         Ok(Response::new(pb::CreatePacticipantResponse {
             pacticipant: Some(convert::pacticipant(created)),
         }))
@@ -98,7 +108,8 @@ impl PacticipantService for Adapter {
                 patch(p, &request.update_mask)?,
                 request.allow_missing,
             )
-            .await?;
+            .await
+            .map_err(|err| IN_PACTICIPANT.status(err))?;
         Ok(Response::new(pb::UpdatePacticipantResponse {
             pacticipant: Some(convert::pacticipant(updated)),
             created,

@@ -20,7 +20,7 @@ fn strategy(index: usize, value: i32) -> Result<ConflictStrategy, Status> {
         }
         Ok(pb::ConflictStrategy::Merge) => Ok(ConflictStrategy::Merge),
         Err(_) => Err(Error::invalid(
-            format!("contracts[{index}].onConflict"),
+            format!("contracts[{index}].on_conflict"),
             format!("{value} is not a ConflictStrategy"),
         )
         .into()),

@@ -10,6 +10,12 @@ use super::pb::verification_service_server::VerificationService;
 use crate::service::Broker;
 use crate::service::verifications::VerificationInput;
 
+/// The service calls the verification token the pact URL's `metadata`.
+const PUBLISH_FIELDS: convert::ProtoFields = convert::ProtoFields {
+    within: None,
+    renames: &[("metadata", "verification_token")],
+};
+
 pub struct Adapter(pub Broker);
 
 #[tonic::async_trait]
@@ -44,7 +50,8 @@ impl VerificationService for Adapter {
         let verification = self
             .0
             .publish_verification(&r.consumer, &r.provider, &r.content_sha, input)
-            .await?;
+            .await
+            .map_err(|err| PUBLISH_FIELDS.status(err))?;
         Ok(Response::new(pb::PublishVerificationResultResponse {
             verification_result: Some(convert::verification(verification)),
         }))

@@ -21,7 +21,7 @@ use crate::domain::badge::{self, Badge, PactLabel};
 use crate::error::Result;
 use crate::links::paths;
 use crate::service::badges::{LatestPact, PactBadge};
-use crate::service::matrix::{DeployTarget, LatestVersion, RowWindow};
+use crate::service::matrix::{DeployTarget, LatestVerdict, LatestVersion, RowWindow};
 
 /// What the Pact Broker sends for every badge but a can-i-merge verdict.
 const NO_CACHE: &str = "no-cache";
@@ -156,11 +156,11 @@ async fn can_i_deploy_to_tag(
         )
         .await;
     draw(answer.map(|answer| match answer {
-        Ok(answer) => (
+        LatestVerdict::Answer(answer) => (
             badge::can_i_deploy(query.label(), &tag, &to, answer.summary.deployable),
             NO_CACHE,
         ),
-        Err(missing) => (badge::not_found(missing.what), NO_CACHE),
+        LatestVerdict::Missing(missing) => (badge::not_found(missing.what), NO_CACHE),
     }))
 }
 
@@ -179,7 +179,7 @@ async fn can_i_deploy_to_environment(
         )
         .await;
     draw(answer.map(|answer| match answer {
-        Ok(answer) => (
+        LatestVerdict::Answer(answer) => (
             badge::can_i_deploy(
                 query.label(),
                 &branch,
@@ -188,7 +188,7 @@ async fn can_i_deploy_to_environment(
             ),
             NO_CACHE,
         ),
-        Err(missing) => (badge::not_found(missing.what), NO_CACHE),
+        LatestVerdict::Missing(missing) => (badge::not_found(missing.what), NO_CACHE),
     }))
 }
 
@@ -205,8 +205,8 @@ async fn can_i_merge(State(state): State<AppState>, Path(pacticipant): Path<Stri
     let cache = state.broker.settings().badge_default_cache_setting.as_str();
     draw(answer.map(|answer| match answer {
         // Only a verdict is cached, as in the Pact Broker.
-        Ok(answer) => (badge::can_i_merge(answer.summary.deployable), cache),
-        Err(missing) => (badge::not_found(missing.what), NO_CACHE),
+        LatestVerdict::Answer(answer) => (badge::can_i_merge(answer.summary.deployable), cache),
+        LatestVerdict::Missing(missing) => (badge::not_found(missing.what), NO_CACHE),
     }))
 }
 

@@ -28,7 +28,7 @@ impl IntoResponse for Error {
         };
         let wire = self.code().wire();
         let (status, title) = (wire.http, wire.title);
-        let (body, problem) = match self {
+        let (body, problem) = match self.map_fields(json_field) {
             Error::InvalidArgument(violations) => {
                 let mut errors: Map<String, Value> = Map::new();
                 for v in &violations {
@@ -123,6 +123,26 @@ fn invalid_parameter(detail: String) -> Value {
         "title": "Invalid body parameter",
         "detail": detail,
     })
+}
+
+/// A field path of the service's input in the Pact Broker's JSON names:
+/// each snake_case name camel-cased, the rest of the path kept
+/// (`contracts[0].consumer_name` is `contracts[0].consumerName`). Names
+/// that are already the Pact Broker's pass through unchanged.
+pub fn json_field(path: &str) -> String {
+    let mut name = String::with_capacity(path.len());
+    let mut upper = false;
+    for c in path.chars() {
+        match c {
+            '_' if name.ends_with(|p: char| p.is_ascii_alphanumeric()) => upper = true,
+            c if upper => {
+                name.push(c.to_ascii_uppercase());
+                upper = false;
+            }
+            c => name.push(c),
+        }
+    }
+    name
 }
 
 /// Validation errors as a list of messages, `{"errors": [...]}`, as the
@@ -229,6 +249,28 @@ fn absolutise_types(problem: &mut Value, base: &Base) {
     if let Some(Value::Array(errors)) = problem.get_mut("errors") {
         for error in errors {
             absolutise_types(error, base);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::json_field;
+
+    #[test]
+    fn service_field_paths_in_the_pact_brokers_names() {
+        for (path, json) in [
+            ("pacticipant_name", "pacticipantName"),
+            ("contracts[0].consumer_name", "contracts[0].consumerName"),
+            ("provider_version_tags[12]", "providerVersionTags[12]"),
+            ("consumer_version_selectors", "consumerVersionSelectors"),
+            ("branch", "branch"),
+            ("q[0][pacticipant]", "q[0][pacticipant]"),
+            ("displayName", "displayName"),
+            ("latestby", "latestby"),
+            ("contacts[1].details", "contacts[1].details"),
+        ] {
+            assert_eq!(json_field(path), json, "{path}");
         }
     }
 }

@@ -56,10 +56,13 @@ async fn respond(
     deprecated: bool,
 ) -> Result<Response> {
     let (request, violations) = read_request(query)?;
+    violations
+        .report_with(state.broker.verification_request_problems(&request))
+        .await?;
     let include_pending = request.include_pending_status.unwrap_or(true);
     let pacts = state
         .broker
-        .pacts_for_verification(&provider, request, violations)
+        .pacts_for_verification(&provider, request)
         .await?;
     Ok(hal(
         StatusCode::OK,

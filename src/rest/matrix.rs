@@ -17,7 +17,9 @@ use super::{AppState, Base, Path, hal};
 use crate::domain::matrix::{self, Destination, LatestBy, Row, Selector};
 use crate::error::{Error, Result, Violations};
 use crate::links::paths;
-use crate::service::matrix::{DeployTarget, LatestVersion, MatrixAnswer, MatrixQuery, RowWindow};
+use crate::service::matrix::{
+    DeployTarget, LatestVerdict, LatestVersion, MatrixAnswer, MatrixQuery, RowWindow,
+};
 
 /// Rows shown by `/matrix` when no limit is given, as the Pact Broker.
 const DEFAULT_LIMIT: usize = 100;
@@ -56,9 +58,11 @@ async fn latest_tagged_to_tag(
             DeployTarget::Tag(to),
             EVERY_ROW,
         )
-        .await?
-        .map_err(|missing| Error::NotFound(missing.message))?;
-    Ok(respond(&base, &headers, &answer))
+        .await?;
+    match answer {
+        LatestVerdict::Answer(answer) => Ok(respond(&base, &headers, &answer)),
+        LatestVerdict::Missing(missing) => Err(Error::NotFound(missing.message)),
+    }
 }
 
 /// Can a branch's head be deployed to an environment: the body of
@@ -78,9 +82,11 @@ async fn branch_head_to_environment(
             DeployTarget::Environment(environment),
             EVERY_ROW,
         )
-        .await?
-        .map_err(|missing| Error::NotFound(missing.message))?;
-    Ok(respond(&base, &headers, &answer))
+        .await?;
+    match answer {
+        LatestVerdict::Answer(answer) => Ok(respond(&base, &headers, &answer)),
+        LatestVerdict::Missing(missing) => Err(Error::NotFound(missing.message)),
+    }
 }
 
 async fn matrix_query(
@@ -91,17 +97,15 @@ async fn matrix_query(
 ) -> Result<Response> {
     let params = nested_query(uri.query().unwrap_or_default());
     let (query, limit, violations) = read_query(&params);
-    let answer = state
-        .broker
-        .query_matrix(
-            query,
-            violations,
-            RowWindow {
-                offset: 0,
-                limit: Some(limit.unwrap_or(DEFAULT_LIMIT)),
-            },
-        )
-        .await;
+    let broker = &state.broker;
+    let answer = async {
+        violations
+            .report_with(broker.matrix_query_problems(&query))
+            .await?;
+        broker.query_matrix(query, window(limit)).await
+    }
+    .await
+    .map_err(json_fields);
     Ok(match answer {
         Ok(answer) => respond(&base, &headers, &answer),
         Err(err) => listing_messages(err),
@@ -146,7 +150,8 @@ async fn can_i_deploy(
             ignore,
             EVERY_ROW,
         )
-        .await?;
+        .await
+        .map_err(json_fields)?;
     Ok(respond(&base, &headers, &answer))
 }
 
@@ -168,32 +173,60 @@ async fn for_pair(
     // calls `matrix/service.rb#find_for_consumer_and_provider`, not the
     // repository method of that name that sets cvpv): every revision and
     // every verification, unless the client asks for a latestby.
-    let answer = state
-        .broker
-        .query_matrix(
-            query,
-            violations,
-            RowWindow {
-                offset: 0,
-                limit: Some(limit.unwrap_or(DEFAULT_LIMIT)),
-            },
-        )
-        .await
-        .map_err(|err| match err {
-            Error::InvalidArgument(v) if v.iter().any(|v| v.field.ends_with("[pacticipant]")) => {
-                Error::NotFound(format!(
-                    "No matrix for provider '{provider}' and consumer '{consumer}': {}",
-                    v.iter()
-                        .map(|v| v.message.as_str())
-                        .collect::<Vec<_>>()
-                        .join("; ")
-                ))
-            }
-            err => err,
-        });
+    let broker = &state.broker;
+    let answer = async {
+        violations
+            .report_with(broker.matrix_query_problems(&query))
+            .await?;
+        broker.query_matrix(query, window(limit)).await
+    }
+    .await
+    .map_err(json_fields)
+    .map_err(|err| match err {
+        Error::InvalidArgument(v) if v.iter().any(|v| v.field.ends_with("[pacticipant]")) => {
+            Error::NotFound(format!(
+                "No matrix for provider '{provider}' and consumer '{consumer}': {}",
+                v.iter()
+                    .map(|v| v.message.as_str())
+                    .collect::<Vec<_>>()
+                    .join("; ")
+            ))
+        }
+        err => err,
+    });
     Ok(match answer {
         Ok(answer) => respond(&base, &headers, &answer),
         Err(err) => listing_messages(err),
+    })
+}
+
+/// The first `limit` rows, or the Pact Broker's default number.
+fn window(limit: Option<usize>) -> RowWindow {
+    RowWindow {
+        offset: 0,
+        limit: Some(limit.unwrap_or(DEFAULT_LIMIT)),
+    }
+}
+
+/// The matrix's field paths as the Pact Broker's query parameters name
+/// them: `selectors[0].pacticipant` is `q[0][pacticipant]`, the target of
+/// can-i-deploy is `to`.
+fn json_fields(err: Error) -> Error {
+    err.map_fields(|path| {
+        let (first, rest) = path.split_at(path.find('[').unwrap_or(path.len()));
+        let first = match first {
+            "selectors" => "q",
+            "target" => "to",
+            other => other,
+        };
+        let mut name = first.to_owned();
+        for part in rest.split_inclusive(']') {
+            match part.strip_prefix('.') {
+                Some(member) => name.push_str(&format!("[{member}]")),
+                None => name.push_str(part),
+            }
+        }
+        name
     })
 }
 
@@ -346,4 +379,27 @@ fn respond(base: &Base, headers: &HeaderMap, answer: &MatrixAnswer) -> Response 
             .into_response();
     }
     hal(StatusCode::OK, MatrixView::new(base, answer))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::json_fields;
+    use crate::error::Error;
+
+    #[test]
+    fn matrix_field_paths_as_query_parameters() {
+        for (path, parameter) in [
+            ("selectors", "q"),
+            ("selectors[0]", "q[0]"),
+            ("selectors[3].pacticipant", "q[3][pacticipant]"),
+            ("ignore[1].pacticipant", "ignore[1][pacticipant]"),
+            ("target", "to"),
+            ("environment", "environment"),
+        ] {
+            let Error::InvalidArgument(violations) = json_fields(Error::invalid(path, "x")) else {
+                unreachable!("an invalid argument stays one")
+            };
+            assert_eq!(violations[0].field, parameter, "{path}");
+        }
+    }
 }

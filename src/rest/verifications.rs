@@ -108,7 +108,14 @@ async fn save(
     let verification = state
         .broker
         .publish_verification(consumer, provider, sha, input)
-        .await?;
+        .await
+        .map_err(|err| {
+            // The Pact Broker's name for the provider version.
+            err.map_fields(|path| match path {
+                "provider_version" => "providerApplicationVersion".into(),
+                other => other.into(),
+            })
+        })?;
     let location = verification_url(base, &verification);
     Ok(created_or_ok(
         true,

@@ -171,7 +171,7 @@ fn check_instance(instance: Option<&str>) -> Result<()> {
     let mut violations = Violations::default();
     if let Some(instance) = instance.filter(|i| !i.is_empty()) {
         violations.check(
-            "applicationInstance",
+            "application_instance",
             names::single_line(instance).map(drop),
         );
     }

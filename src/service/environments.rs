@@ -139,9 +139,9 @@ fn check_fields(
     }
     if let Some(display_name) = display_name {
         if display_name.contains(['\n', '\r']) {
-            violations.add("displayName", "cannot contain a new line");
+            violations.add("display_name", "cannot contain a new line");
         } else {
-            violations.check("displayName", names::text(display_name).map(drop));
+            violations.check("display_name", names::text(display_name).map(drop));
         }
     }
     for (i, contact) in contacts.into_iter().flatten().enumerate() {

@@ -36,9 +36,9 @@ struct Query {
 }
 
 impl VerificationRequest {
-    /// Checks everything that needs no database; `violations` may already
-    /// hold problems the transport found while reading the request.
-    fn validate(self, mut violations: Violations) -> (Violations, Query) {
+    /// Checks everything that needs no database.
+    fn validate(self) -> (Violations, Query) {
+        let mut violations = Violations::default();
         // Only an explicit request for pending status makes a blank branch
         // an error: clients that send one without asking keep working.
         let wants_status =
@@ -46,18 +46,18 @@ impl VerificationRequest {
         let branch = match self.provider_version_branch {
             Some(branch) if branch.is_empty() => {
                 if self.provider_version_tags.is_empty() && wants_status {
-                    violations.add("providerVersionBranch", "when pending or WIP pacts are enabled and there are no tags provided, the provider version branch must not be an empty string, as it is used in the calculations for WIP/pending. A value must be provided (recommended), or it must not be set at all.");
+                    violations.add("provider_version_branch", "when pending or WIP pacts are enabled and there are no tags provided, the provider version branch must not be an empty string, as it is used in the calculations for WIP/pending. A value must be provided (recommended), or it must not be set at all.");
                 }
                 None
             }
             Some(branch) => violations
-                .check("providerVersionBranch", names::branch(&branch).map(drop))
+                .check("provider_version_branch", names::branch(&branch).map(drop))
                 .map(|()| branch),
             None => None,
         };
         for (i, tag) in self.provider_version_tags.iter().enumerate() {
             violations.check(
-                &format!("providerVersionTags[{i}]"),
+                &format!("provider_version_tags[{i}]"),
                 names::single_line(tag).map(drop),
             );
         }
@@ -68,7 +68,7 @@ impl VerificationRequest {
                 Err(messages) => {
                     for message in messages {
                         violations.add(
-                            "consumerVersionSelectors",
+                            "consumer_version_selectors",
                             format!("{message} (at index {i})"),
                         );
                     }
@@ -87,16 +87,27 @@ impl VerificationRequest {
 }
 
 impl Broker {
-    /// The pacts `provider` must verify. `violations` holds problems the
-    /// transport found reading the request, reported with the rest.
+    /// Everything wrong with `request`, looking up the environments it
+    /// names: for a transport that found problems of its own reading the
+    /// request, so it reports every problem at once.
+    pub async fn verification_request_problems(
+        &self,
+        request: &VerificationRequest,
+    ) -> Result<Violations> {
+        let (mut violations, _) = request.clone().validate();
+        let mut conn = self.store.conn().await?;
+        check_environments(&mut conn, &request.selectors, &mut violations).await?;
+        Ok(violations)
+    }
+
+    /// The pacts `provider` must verify.
     pub async fn pacts_for_verification(
         &self,
         provider: &str,
         request: VerificationRequest,
-        violations: Violations,
     ) -> Result<Vec<VerifiablePact>> {
         let inputs = request.selectors.clone();
-        let (mut violations, query) = request.validate(violations);
+        let (mut violations, query) = request.validate();
         let lookback_days = self.settings().verified_by_other_branch_lookback_days;
         let mut conn = self.store.conn().await?;
         // One snapshot: a publication landing mid-request cannot make the
@@ -163,7 +174,7 @@ async fn check_environments(
             && !known.contains(name)
         {
             violations.add(
-                "consumerVersionSelectors",
+                "consumer_version_selectors",
                 format!("Environment with name '{name}' does not exist (at index {i})"),
             );
         }

@@ -169,15 +169,25 @@ pub struct RowWindow {
 }
 
 impl Broker {
-    /// Answers a matrix query. `violations` holds problems the transport
-    /// found reading the request, reported with the rest.
+    /// Everything wrong with `query`, looking up the pacticipants and the
+    /// environment it names: for a transport that found problems of its
+    /// own reading the request, so it reports every problem at once.
+    pub async fn matrix_query_problems(&self, query: &MatrixQuery) -> Result<Violations> {
+        let mut violations = Violations::default();
+        check_shape(query, &mut violations);
+        let mut conn = self.store.conn().await?;
+        known_pacticipants(&mut conn, query, &mut violations).await?;
+        destination_environment(&mut conn, query, &mut violations).await?;
+        Ok(violations)
+    }
+
+    /// Answers a matrix query.
     pub async fn query_matrix(
         &self,
         query: MatrixQuery,
-        violations: Violations,
         window: RowWindow,
     ) -> Result<MatrixAnswer> {
-        let mut violations = violations;
+        let mut violations = Violations::default();
         let mut query = query;
         check_shape(&query, &mut violations);
         // Several versions of a pacticipant can be live in an environment
@@ -224,7 +234,10 @@ impl Broker {
             violations.add("version", "is missing");
         }
         if target.is_none() {
-            violations.add("to", "Must specify either an environment or a 'to' tag.");
+            violations.add(
+                "target",
+                "Must specify either an environment or a 'to' tag.",
+            );
         }
         violations.into_result()?;
         let Some(target) = target else {
@@ -232,8 +245,7 @@ impl Broker {
         };
         let query =
             MatrixQuery::can_i_deploy(Selector::version(pacticipant, version), target, ignore);
-        self.query_matrix(query, Violations::default(), window)
-            .await
+        self.query_matrix(query, window).await
     }
 
     /// Whether the latest version of `pacticipant` chosen by `latest` can
@@ -244,20 +256,27 @@ impl Broker {
         latest: LatestVersion,
         target: DeployTarget,
         window: RowWindow,
-    ) -> Result<std::result::Result<MatrixAnswer, Missing>> {
+    ) -> Result<LatestVerdict> {
         let found = {
             let mut conn = self.store.conn().await?;
             find_latest(&mut conn, pacticipant, &latest, &target).await?
         };
         let selector = match found {
             LatestLookup::Found(selector) => selector,
-            LatestLookup::Missing(missing) => return Ok(Err(missing)),
+            LatestLookup::Missing(missing) => return Ok(LatestVerdict::Missing(missing)),
         };
         let query = MatrixQuery::can_i_deploy(selector, target, Vec::new());
-        self.query_matrix(query, Violations::default(), window)
-            .await
-            .map(Ok)
+        let answer = self.query_matrix(query, window).await?;
+        Ok(LatestVerdict::Answer(answer))
     }
+}
+
+/// What a can-i-deploy of a latest version found: the matrix, or the
+/// first thing on the way to the version that does not exist.
+#[derive(Debug)]
+pub enum LatestVerdict {
+    Answer(MatrixAnswer),
+    Missing(Missing),
 }
 
 /// Which version of a pacticipant a can-i-deploy or can-i-merge resource
@@ -427,17 +446,17 @@ fn by_name(pacticipants: Vec<Pacticipant>) -> HashMap<String, Pacticipant> {
 /// The Pact Broker's checks of the query's shape.
 fn check_shape(query: &MatrixQuery, violations: &mut Violations) {
     if query.selectors.is_empty() {
-        violations.add("q", "Please provide 1 or more version selectors.");
+        violations.add("selectors", "Please provide 1 or more version selectors.");
     }
     for (i, s) in query.selectors.iter().enumerate() {
         if s.pacticipant.is_empty() {
             violations.add(
-                format!("q[{i}][pacticipant]"),
+                format!("selectors[{i}].pacticipant"),
                 "Please specify the pacticipant name",
             );
         } else if s.version.is_some() && s.latest {
             violations.add(
-                format!("q[{i}]"),
+                format!("selectors[{i}]"),
                 format!(
                     "A version number and latest flag cannot both be specified for {}",
                     s.pacticipant
@@ -448,7 +467,7 @@ fn check_shape(query: &MatrixQuery, violations: &mut Violations) {
     for (i, s) in query.ignore.iter().enumerate() {
         if s.pacticipant.is_empty() {
             violations.add(
-                format!("ignore[{i}][pacticipant]"),
+                format!("ignore[{i}].pacticipant"),
                 "Please specify the pacticipant name to ignore",
             );
         }
@@ -475,7 +494,7 @@ async fn known_pacticipants(
     for (i, s) in query.selectors.iter().enumerate() {
         if !s.pacticipant.is_empty() && !known.contains_key(&s.pacticipant) {
             violations.add(
-                format!("q[{i}][pacticipant]"),
+                format!("selectors[{i}].pacticipant"),
                 format!("Pacticipant {} not found", s.pacticipant),
             );
         }

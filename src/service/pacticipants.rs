@@ -63,17 +63,17 @@ impl PacticipantPatch {
     fn validate(&self) -> Result<()> {
         let mut violations = Violations::default();
         for (field, value) in [
-            ("displayName", &self.display_name),
-            ("repositoryUrl", &self.repository_url),
-            ("repositoryName", &self.repository_name),
-            ("repositoryNamespace", &self.repository_namespace),
+            ("display_name", &self.display_name),
+            ("repository_url", &self.repository_url),
+            ("repository_name", &self.repository_name),
+            ("repository_namespace", &self.repository_namespace),
         ] {
             if let Some(Some(value)) = value {
                 violations.check(field, names::text(value).map(drop));
             }
         }
         if let Some(Some(branch)) = &self.main_branch {
-            violations.check("mainBranch", names::branch(branch).map(drop));
+            violations.check("main_branch", names::branch(branch).map(drop));
         }
         violations.into_result()
     }

@@ -147,11 +147,11 @@ impl PublishInput {
     fn validate(&self) -> Result<Vec<ValidContract>> {
         let mut violations = Violations::default();
         violations.check(
-            "pacticipantName",
+            "pacticipant_name",
             names::single_line(&self.pacticipant_name).map(drop),
         );
         violations.check(
-            "pacticipantVersionNumber",
+            "pacticipant_version_number",
             names::single_line(&self.pacticipant_version_number).map(drop),
         );
         if let Some(branch) = &self.branch {
@@ -161,7 +161,7 @@ impl PublishInput {
             violations.check(&format!("tags[{i}]"), names::single_line(tag).map(drop));
         }
         if let Some(url) = &self.build_url {
-            violations.check("buildUrl", check_build_url(url));
+            violations.check("build_url", check_build_url(url));
         }
         if self.contracts.is_empty() {
             violations.add("contracts", "must contain at least one contract");
@@ -171,19 +171,19 @@ impl PublishInput {
             let field = |name: &str| format!("contracts[{i}].{name}");
             if contract.consumer_name != self.pacticipant_name {
                 violations.add(
-                    field("consumerName"),
+                    field("consumer_name"),
                     format!("must match pacticipantName ('{}')", self.pacticipant_name),
                 );
             }
             violations.check(
-                &field("providerName"),
+                &field("provider_name"),
                 names::single_line(&contract.provider_name).map(drop),
             );
             if contract.specification != "pact" {
                 violations.add(field("specification"), "must be 'pact'");
             }
             if contract.content_type != "application/json" {
-                violations.add(field("contentType"), "must be 'application/json'");
+                violations.add(field("content_type"), "must be 'application/json'");
             }
             let Some(document) =
                 violations.check(&field("content"), pact::parse(&contract.content))
@@ -398,7 +398,7 @@ impl Broker {
         let mut violations = Violations::default();
         violations.check("consumer", names::single_line(consumer).map(drop));
         violations.check("provider", names::single_line(provider).map(drop));
-        violations.check("consumerVersion", names::single_line(version).map(drop));
+        violations.check("consumer_version", names::single_line(version).map(drop));
         let document = violations.check("pact", pact::parse(content));
         if let Some(document) = &document {
             check_names(document, consumer, provider, &mut violations, "pact");

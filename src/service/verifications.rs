@@ -112,25 +112,25 @@ impl VerificationInput {
             violations.add("success", "is required and must be true or false");
         }
         violations.check(
-            "providerApplicationVersion",
+            "provider_version",
             names::single_line(&self.provider_version).map(drop),
         );
         if let Some(branch) = &self.provider_version_branch {
-            violations.check("providerVersionBranch", names::branch(branch).map(drop));
+            violations.check("provider_version_branch", names::branch(branch).map(drop));
         }
         for (i, tag) in self.provider_version_tags.iter().enumerate() {
             violations.check(
-                &format!("providerVersionTags[{i}]"),
+                &format!("provider_version_tags[{i}]"),
                 names::single_line(tag).map(drop),
             );
         }
         if let Some(url) = &self.build_url {
-            violations.check("buildUrl", check_build_url(url));
+            violations.check("build_url", check_build_url(url));
         }
         if let Some(by) = &self.verified_by
             && !by.is_object()
         {
-            violations.add("verifiedBy", "must be an object");
+            violations.add("verified_by", "must be an object");
         }
         let metadata = match &self.metadata {
             Some(segment) => violations.check("metadata", metadata::decode(segment)),

@@ -215,7 +215,7 @@ impl Broker {
         violations.check("pacticipant", names::single_line(pacticipant).map(drop));
         violations.check("number", names::single_line(number).map(drop));
         if let Some(url) = &input.build_url {
-            violations.check("buildUrl", check_build_url(url));
+            violations.check("build_url", check_build_url(url));
         }
         if let Some(branch) = &input.branch {
             violations.check("branch", names::branch(branch).map(drop));

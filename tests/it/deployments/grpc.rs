@@ -54,14 +54,14 @@ async fn grpc_manages_environments() {
         .unwrap_err();
     assert_eq!(duplicate.code(), Code::AlreadyExists, "{duplicate:?}");
     for (bad, field) in [
-        (environment("a b"), "name"),
-        (environment(""), "name"),
+        (environment("a b"), "environment.name"),
+        (environment(""), "environment.name"),
         (
             pb::Environment {
                 uuid: "a/b".into(),
                 ..environment("x")
             },
-            "uuid",
+            "environment.uuid",
         ),
     ] {
         let status = client
@@ -226,7 +226,7 @@ async fn grpc_records_deployments_undeployments_releases_and_support_ended() {
         (
             deploy("1", "test", "a\nb"),
             Code::InvalidArgument,
-            Some("applicationInstance"),
+            Some("application_instance"),
         ),
     ] {
         let status = client.record_deployment(request).await.unwrap_err();

@@ -387,10 +387,13 @@ async fn rest_non_json_bodies_are_415_and_write_nothing() {
 async fn grpc_bad_names_are_invalid_argument_and_write_nothing() {
     let app = TestApp::start().await;
     for name in ["", "   ", "a\nb", "a\r\nb", &"x".repeat(256)] {
-        assert_invalid(grpc_create(&app, pacticipant(name)).await, "name");
+        assert_invalid(
+            grpc_create(&app, pacticipant(name)).await,
+            "pacticipant.name",
+        );
         assert_invalid(
             grpc_update(&app, pacticipant(name), &[], true).await,
-            "name",
+            "pacticipant.name",
         );
     }
     for (p, field) in [
@@ -400,7 +403,7 @@ async fn grpc_bad_names_are_invalid_argument_and_write_nothing() {
                 main_branch: " main".into(),
                 ..Default::default()
             },
-            "mainBranch",
+            "pacticipant.main_branch",
         ),
         (
             pb::Pacticipant {
@@ -408,7 +411,7 @@ async fn grpc_bad_names_are_invalid_argument_and_write_nothing() {
                 repository_url: "not\0text".into(),
                 ..Default::default()
             },
-            "repositoryUrl",
+            "pacticipant.repository_url",
         ),
     ] {
         assert_invalid(grpc_create(&app, p.clone()).await, field);
@@ -632,20 +635,29 @@ async fn grpc_control_characters_are_not_found_on_reads_and_invalid_on_writes_an
         p
     };
     let writes: Vec<(pb::Pacticipant, &str)> = vec![
-        (pacticipant("a\0b"), "name"),
-        (pacticipant("a\u{1}b"), "name"),
-        (pacticipant("a\tb"), "name"),
-        (with(|p| p.display_name = "a\0b".into()), "displayName"),
+        (pacticipant("a\0b"), "pacticipant.name"),
+        (pacticipant("a\u{1}b"), "pacticipant.name"),
+        (pacticipant("a\tb"), "pacticipant.name"),
+        (
+            with(|p| p.display_name = "a\0b".into()),
+            "pacticipant.display_name",
+        ),
         (
             with(|p| p.repository_url = "http://x/a\0b".into()),
-            "repositoryUrl",
+            "pacticipant.repository_url",
         ),
-        (with(|p| p.repository_name = "\0".into()), "repositoryName"),
+        (
+            with(|p| p.repository_name = "\0".into()),
+            "pacticipant.repository_name",
+        ),
         (
             with(|p| p.repository_namespace = "a\0".into()),
-            "repositoryNamespace",
+            "pacticipant.repository_namespace",
         ),
-        (with(|p| p.main_branch = "ma\0in".into()), "mainBranch"),
+        (
+            with(|p| p.main_branch = "ma\0in".into()),
+            "pacticipant.main_branch",
+        ),
     ];
     for (p, field) in writes {
         let mut fresh = p.clone();

@@ -267,7 +267,7 @@ async fn grpc_update_changes_the_masked_fields_and_creates_only_when_allowed() {
             false,
         )
         .await,
-        "repositoryUrl",
+        "pacticipant.repository_url",
     );
     assert_eq!(
         grpc_get(&app, "Foo").await.unwrap().repository_url,

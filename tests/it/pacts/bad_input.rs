@@ -247,17 +247,17 @@ const BAD_GRPC_INPUTS: &[BadGrpcInput] = &[
                 .to_string()
                 .into_bytes();
         },
-        field: "contracts[0].consumerName",
+        field: "contracts[0].consumer_name",
     },
     BadGrpcInput {
         name: "a blank version number",
         spoil: |r| r.pacticipant_version_number = String::new(),
-        field: "pacticipantVersionNumber",
+        field: "pacticipant_version_number",
     },
     BadGrpcInput {
         name: "a multi-line version number",
         spoil: |r| r.pacticipant_version_number = "1\n2".into(),
-        field: "pacticipantVersionNumber",
+        field: "pacticipant_version_number",
     },
     BadGrpcInput {
         name: "a white space branch",
@@ -277,17 +277,17 @@ const BAD_GRPC_INPUTS: &[BadGrpcInput] = &[
     BadGrpcInput {
         name: "a content type other than application/json",
         spoil: |r| r.contracts[0].content_type = "application/yaml".into(),
-        field: "contracts[0].contentType",
+        field: "contracts[0].content_type",
     },
     BadGrpcInput {
         name: "an unknown conflict strategy",
         spoil: |r| r.contracts[0].on_conflict = 42,
-        field: "contracts[0].onConflict",
+        field: "contracts[0].on_conflict",
     },
     BadGrpcInput {
         name: "a NUL in the build URL",
         spoil: |r| r.build_url = "https://ci/\0".into(),
-        field: "buildUrl",
+        field: "build_url",
     },
     BadGrpcInput {
         name: "a NUL in a tag",

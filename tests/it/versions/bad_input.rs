@@ -270,7 +270,7 @@ async fn grpc_bad_version_input_is_invalid_argument_and_writes_nothing() {
                 build_url: "not a url".into(),
                 ..version("1")
             },
-            "buildUrl",
+            "build_url",
         ),
         (
             pb::CreateVersionRequest {
@@ -771,7 +771,10 @@ async fn grpc_control_characters_in_versions_are_not_found_on_reads_and_invalid_
         (create(|r| r.pacticipant = "a\0".into()), "pacticipant"),
         (create(|r| r.number = "2\0".into()), "number"),
         (create(|r| r.number = "2\t".into()), "number"),
-        (create(|r| r.build_url = "http://x/a\0b".into()), "buildUrl"),
+        (
+            create(|r| r.build_url = "http://x/a\0b".into()),
+            "build_url",
+        ),
         (create(|r| r.branch = "ma\0in".into()), "branch"),
         (
             create(|r| r.tags = vec!["ok".into(), "a\0".into()]),
