@@ -16,7 +16,7 @@ use super::notice::NoticeKind;
 /// Versions of one pacticipant as a client chose them: nothing but the name
 /// means every version.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Selector {
+pub struct VersionSelector {
     pub pacticipant: String,
     pub version: Option<String>,
     pub latest: bool,
@@ -26,18 +26,18 @@ pub struct Selector {
     pub environment: Option<String>,
 }
 
-impl Selector {
-    pub fn pacticipant(name: &str) -> Selector {
-        Selector {
+impl VersionSelector {
+    pub fn pacticipant(name: &str) -> VersionSelector {
+        VersionSelector {
             pacticipant: name.to_owned(),
-            ..Selector::default()
+            ..VersionSelector::default()
         }
     }
 
-    pub fn version(name: &str, number: &str) -> Selector {
-        Selector {
+    pub fn version(name: &str, number: &str) -> VersionSelector {
+        VersionSelector {
             version: Some(number.to_owned()),
-            ..Selector::pacticipant(name)
+            ..VersionSelector::pacticipant(name)
         }
     }
 
@@ -69,8 +69,8 @@ pub enum Destination {
 
 impl Destination {
     /// The selector inferred for an integrated pacticipant.
-    pub fn selector_for(&self, pacticipant: &str) -> Selector {
-        let mut selector = Selector::pacticipant(pacticipant);
+    pub fn selector_for(&self, pacticipant: &str) -> VersionSelector {
+        let mut selector = VersionSelector::pacticipant(pacticipant);
         match self {
             Destination::Tag { tag, latest } => {
                 selector.tag = Some(tag.clone());
@@ -123,7 +123,7 @@ pub struct ResolvedSelector {
     pub pacticipant_id: i64,
     pub pacticipant: String,
     pub resolution: Resolution,
-    pub original: Selector,
+    pub original: VersionSelector,
     /// The branch named, or the main branch's name when the version is the
     /// main branch's.
     pub branch: Option<String>,
@@ -171,7 +171,7 @@ impl ResolvedSelector {
             pacticipant_id: id,
             pacticipant: name.to_owned(),
             resolution: Resolution::AllVersions,
-            original: Selector::pacticipant(name),
+            original: VersionSelector::pacticipant(name),
             branch: None,
             kind: SelectorKind::Inferred,
             ignore: false,
@@ -935,7 +935,7 @@ mod tests {
     fn specified(name: &str, version: (i64, &str)) -> ResolvedSelector {
         ResolvedSelector {
             kind: SelectorKind::Specified,
-            original: Selector::version(name, version.1),
+            original: VersionSelector::version(name, version.1),
             ..ResolvedSelector::version_of(
                 id_of(name),
                 name,
@@ -1099,9 +1099,9 @@ mod tests {
     #[test]
     fn warns_without_a_destination_or_a_version_number() {
         let mut foo = specified("Foo", (1, "1"));
-        foo.original = Selector {
+        foo.original = VersionSelector {
             latest: true,
-            ..Selector::pacticipant("Foo")
+            ..VersionSelector::pacticipant("Foo")
         };
         let s = summarise(&Query {
             selectors: &[foo],
@@ -1273,7 +1273,7 @@ mod tests {
 
     #[test]
     fn describes_selectors_like_the_pact_broker() {
-        let found = |original: Selector, one_of_many: bool, branch: Option<&str>| {
+        let found = |original: VersionSelector, one_of_many: bool, branch: Option<&str>| {
             ResolvedSelector {
                 original,
                 one_of_many,
@@ -1289,8 +1289,8 @@ mod tests {
             }
             .description()
         };
-        let s = |f: fn(&mut Selector)| {
-            let mut s = Selector::pacticipant("Foo");
+        let s = |f: fn(&mut VersionSelector)| {
+            let mut s = VersionSelector::pacticipant("Foo");
             f(&mut s);
             s
         };
@@ -1329,7 +1329,7 @@ mod tests {
             "the latest version of Foo (1)"
         );
         assert_eq!(
-            found(Selector::version("Foo", "1"), false, None),
+            found(VersionSelector::version("Foo", "1"), false, None),
             "version 1 of Foo"
         );
         let missing = ResolvedSelector {

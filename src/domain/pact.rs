@@ -11,6 +11,21 @@ use sha1::{Digest, Sha1};
 
 pub type Document = Map<String, Value>;
 
+/// Which pact of a consumer and provider: that of a consumer version, or
+/// of the newest consumer version that has a pact and is what the variant
+/// says.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PactSelector {
+    ConsumerVersion(String),
+    Latest,
+    Tag(String),
+    Branch(String),
+    /// Without any tag.
+    Untagged,
+    /// Whose pact has this content hash.
+    Sha(String),
+}
+
 /// Parses published pact bytes: UTF-8 JSON whose top level is an object.
 pub fn parse(bytes: &[u8]) -> Result<Document, String> {
     let text = std::str::from_utf8(bytes).map_err(|_| "is not valid UTF-8".to_string())?;

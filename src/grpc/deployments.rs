@@ -1,4 +1,5 @@
-//! `DeploymentService`.
+//! `DeploymentService`. Deployments and releases stay twins, as in
+//! `store::deployments` (which says why).
 
 use tonic::{Request, Response, Status};
 

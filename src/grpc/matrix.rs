@@ -6,7 +6,7 @@ use tonic::{Request, Response, Status};
 use super::convert;
 use super::pb;
 use super::pb::matrix_service_server::MatrixService;
-use crate::domain::matrix::{Destination, LatestBy, Selector, Summary};
+use crate::domain::matrix::{Destination, LatestBy, Summary, VersionSelector};
 use crate::domain::notice::Notice;
 use crate::error::{Error, Violations};
 use crate::service::Broker;
@@ -129,9 +129,9 @@ fn window(page: &crate::domain::page::Page) -> RowWindow {
     }
 }
 
-fn selector(s: pb::MatrixSelector) -> Selector {
+fn selector(s: pb::MatrixSelector) -> VersionSelector {
     use pb::matrix_selector::VersionSelector as V;
-    let mut selector = Selector::pacticipant(&s.pacticipant);
+    let mut selector = VersionSelector::pacticipant(&s.pacticipant);
     match s.version_selector {
         None => {}
         Some(V::Version(number)) => selector.version = Some(number),
@@ -153,10 +153,10 @@ fn selector(s: pb::MatrixSelector) -> Selector {
     selector
 }
 
-fn ignore(s: pb::IgnoreSelector) -> Selector {
-    Selector {
+fn ignore(s: pb::IgnoreSelector) -> VersionSelector {
+    VersionSelector {
         version: convert::optional(s.version),
-        ..Selector::pacticipant(&s.pacticipant)
+        ..VersionSelector::pacticipant(&s.pacticipant)
     }
 }
 

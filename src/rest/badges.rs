@@ -20,7 +20,8 @@ use crate::access::Rule;
 use crate::domain::badge::{self, Badge, PactLabel};
 use crate::error::Result;
 use crate::links::paths;
-use crate::service::badges::{LatestPact, PactBadge};
+use crate::service::PactSelector;
+use crate::service::badges::PactBadge;
 use crate::service::matrix::{DeployTarget, LatestVerdict, LatestVersion, RowWindow};
 
 /// What the Pact Broker sends for every badge but a can-i-merge verdict.
@@ -80,7 +81,7 @@ async fn latest_pact(
     Path((provider, consumer)): Path<(String, String)>,
     Query(query): Query<BadgeQuery>,
 ) -> Response {
-    pact_badge(&state, &consumer, &provider, LatestPact::Latest, &query).await
+    pact_badge(&state, &consumer, &provider, PactSelector::Latest, &query).await
 }
 
 async fn latest_tagged_pact(
@@ -88,7 +89,7 @@ async fn latest_tagged_pact(
     Path((provider, consumer, tag)): Path<(String, String, String)>,
     Query(query): Query<BadgeQuery>,
 ) -> Response {
-    pact_badge(&state, &consumer, &provider, LatestPact::Tag(tag), &query).await
+    pact_badge(&state, &consumer, &provider, PactSelector::Tag(tag), &query).await
 }
 
 async fn latest_untagged_pact(
@@ -96,14 +97,14 @@ async fn latest_untagged_pact(
     Path((provider, consumer)): Path<(String, String)>,
     Query(query): Query<BadgeQuery>,
 ) -> Response {
-    pact_badge(&state, &consumer, &provider, LatestPact::Untagged, &query).await
+    pact_badge(&state, &consumer, &provider, PactSelector::Untagged, &query).await
 }
 
 async fn pact_badge(
     state: &AppState,
     consumer: &str,
     provider: &str,
-    which: LatestPact,
+    which: PactSelector,
     query: &BadgeQuery,
 ) -> Response {
     let found = state.broker.pact_badge(consumer, provider, &which).await;

@@ -1,5 +1,6 @@
 //! Deployed and released versions: recording them under a version, and
 //! ending them at `/deployed-versions/{uuid}` and `/released-versions/{uuid}`.
+//! The twins stay apart, as in `store::deployments` (which says why).
 
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
@@ -13,7 +14,7 @@ use super::routes::Routes;
 use super::views::deployments::{
     DeployedVersionView, DeployedVersionsView, ReleasedVersionView, ReleasedVersionsView,
 };
-use super::{AppState, JsonBody, Path, RawBody, created_or_ok, hal as respond};
+use super::{AppState, JsonBody, Path, RawBody, created_or_ok, hal_response};
 use crate::error::{Error, Result};
 use crate::links::paths;
 use crate::service::environments::EnvironmentKey;
@@ -47,7 +48,7 @@ async fn deployments_of_version(
         .broker
         .deployments_of_version(&p, &v, EnvironmentKey::Uuid(&uuid))
         .await?;
-    Ok(respond(
+    Ok(hal_response(
         StatusCode::OK,
         DeployedVersionsView::of_version(&base, (&p, &v, &uuid), &environment, &deployed),
     ))
@@ -98,7 +99,7 @@ async fn releases_of_version(
         .broker
         .releases_of_version(&p, &v, EnvironmentKey::Uuid(&uuid))
         .await?;
-    Ok(respond(
+    Ok(hal_response(
         StatusCode::OK,
         ReleasedVersionsView::of_version(&base, (&p, &v, &uuid), &environment, &released),
     ))
@@ -127,7 +128,7 @@ async fn show_deployed(
     Path(uuid): Path<String>,
 ) -> Result<Response> {
     let deployed = state.broker.get_deployed_version(&uuid).await?;
-    Ok(respond(
+    Ok(hal_response(
         StatusCode::OK,
         DeployedVersionView::new(&base, &deployed),
     ))
@@ -139,7 +140,7 @@ async fn show_released(
     Path(uuid): Path<String>,
 ) -> Result<Response> {
     let released = state.broker.get_released_version(&uuid).await?;
-    Ok(respond(
+    Ok(hal_response(
         StatusCode::OK,
         ReleasedVersionView::new(&base, &released),
     ))
@@ -200,7 +201,7 @@ async fn patch_deployed(
         }
         None => deployed,
     };
-    Ok(respond(
+    Ok(hal_response(
         StatusCode::OK,
         DeployedVersionView::new(&base, &deployed),
     ))
@@ -224,7 +225,7 @@ async fn patch_released(
         }
         None => released,
     };
-    Ok(respond(
+    Ok(hal_response(
         StatusCode::OK,
         ReleasedVersionView::new(&base, &released),
     ))

@@ -13,7 +13,7 @@ use super::hal::Base;
 use super::routes::Routes;
 use super::views::deployments::{DeployedVersionsView, ReleasedVersionsView};
 use super::views::environments::{EnvironmentView, EnvironmentsView};
-use super::{AppState, JsonBody, Path, Query, hal as respond};
+use super::{AppState, JsonBody, Path, Query, hal_response};
 use crate::error::{Error, Result, Violations};
 use crate::links::paths;
 use crate::service::deployments::PlaceQuery;
@@ -142,7 +142,7 @@ async fn list(
         },
         None => state.broker.list_environments(None).await?.0,
     };
-    Ok(respond(
+    Ok(hal_response(
         StatusCode::OK,
         EnvironmentsView::new(&base, &environments),
     ))
@@ -176,7 +176,7 @@ async fn show(
         .broker
         .get_environment(EnvironmentKey::Uuid(&uuid))
         .await?;
-    Ok(respond(
+    Ok(hal_response(
         StatusCode::OK,
         EnvironmentView::new(&base, &environment),
     ))
@@ -201,7 +201,7 @@ async fn replace(
         .update_environment(&uuid, EnvironmentPatch::replace_all(input)?)
         .await
         .map_err(|err| name_taken_as_invalid(err, name.as_deref()))?;
-    Ok(respond(
+    Ok(hal_response(
         StatusCode::OK,
         EnvironmentView::new(&base, &environment),
     ))
@@ -251,7 +251,7 @@ async fn currently_deployed(
             None,
         )
         .await?;
-    Ok(respond(
+    Ok(hal_response(
         StatusCode::OK,
         DeployedVersionsView::currently_deployed(
             &base,
@@ -291,7 +291,7 @@ async fn currently_supported(
             None,
         )
         .await?;
-    Ok(respond(
+    Ok(hal_response(
         StatusCode::OK,
         ReleasedVersionsView::currently_supported(
             &base,

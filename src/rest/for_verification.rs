@@ -13,7 +13,7 @@ use serde_json::Value;
 use super::query::nested_query;
 use super::routes::Routes;
 use super::views::for_verification::PactsForVerificationView;
-use super::{AppState, Base, JsonBody, Path, hal};
+use super::{AppState, Base, JsonBody, Path, hal_response};
 use crate::access::Rule;
 use crate::domain::selector::SelectorInput;
 use crate::error::{Error, Result, Violations};
@@ -35,7 +35,7 @@ async fn by_body(
     Path(provider): Path<String>,
     JsonBody(body): JsonBody<Value>,
 ) -> Result<Response> {
-    respond(state, base, provider, &body, false).await
+    answer(state, base, provider, &body, false).await
 }
 
 async fn by_query(
@@ -45,10 +45,10 @@ async fn by_query(
     uri: Uri,
 ) -> Result<Response> {
     let query = nested_query(uri.query().unwrap_or_default());
-    respond(state, base, provider, &query, true).await
+    answer(state, base, provider, &query, true).await
 }
 
-async fn respond(
+async fn answer(
     state: AppState,
     base: Base,
     provider: String,
@@ -64,7 +64,7 @@ async fn respond(
         .broker
         .pacts_for_verification(&provider, request)
         .await?;
-    Ok(hal(
+    Ok(hal_response(
         StatusCode::OK,
         PactsForVerificationView::new(&base, &provider, &pacts, include_pending, deprecated),
     ))

@@ -5,8 +5,8 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::get;
 
-use super::hal as respond;
 use super::hal::Base;
+use super::hal_response;
 use super::routes::Routes;
 use super::views::index::{HeartbeatView, IndexView};
 use crate::access::Rule;
@@ -22,9 +22,9 @@ pub fn routes() -> Routes {
 
 /// For load balancers: the broker answers. It asks nothing of the database.
 async fn heartbeat(base: Base) -> Response {
-    respond(StatusCode::OK, HeartbeatView::new(&base))
+    hal_response(StatusCode::OK, HeartbeatView::new(&base))
 }
 
 async fn index(base: Base) -> Response {
-    respond(StatusCode::OK, IndexView::new(&base))
+    hal_response(StatusCode::OK, IndexView::new(&base))
 }

@@ -13,8 +13,8 @@ use super::error::listing_messages;
 use super::query::nested_query;
 use super::routes::Routes;
 use super::views::matrix::MatrixView;
-use super::{AppState, Base, Path, hal};
-use crate::domain::matrix::{self, Destination, LatestBy, Row, Selector};
+use super::{AppState, Base, Path, hal_response};
+use crate::domain::matrix::{self, Destination, LatestBy, Row, VersionSelector};
 use crate::error::{Error, Result, Violations};
 use crate::links::paths;
 use crate::service::matrix::{
@@ -60,7 +60,7 @@ async fn latest_tagged_to_tag(
         )
         .await?;
     match answer {
-        LatestVerdict::Answer(answer) => Ok(respond(&base, &headers, &answer)),
+        LatestVerdict::Answer(answer) => Ok(matrix_response(&base, &headers, &answer)),
         LatestVerdict::Missing(missing) => Err(Error::NotFound(missing.message)),
     }
 }
@@ -84,7 +84,7 @@ async fn branch_head_to_environment(
         )
         .await?;
     match answer {
-        LatestVerdict::Answer(answer) => Ok(respond(&base, &headers, &answer)),
+        LatestVerdict::Answer(answer) => Ok(matrix_response(&base, &headers, &answer)),
         LatestVerdict::Missing(missing) => Err(Error::NotFound(missing.message)),
     }
 }
@@ -107,7 +107,7 @@ async fn matrix_query(
     .await
     .map_err(json_fields);
     Ok(match answer {
-        Ok(answer) => respond(&base, &headers, &answer),
+        Ok(answer) => matrix_response(&base, &headers, &answer),
         Err(err) => listing_messages(err),
     })
 }
@@ -134,7 +134,7 @@ async fn can_i_deploy(
     if let Some(Value::Array(items)) = params.get("ignore") {
         for item in items {
             match item {
-                Value::String(name) => ignore.push(Selector::pacticipant(name)),
+                Value::String(name) => ignore.push(VersionSelector::pacticipant(name)),
                 Value::Object(_) => ignore.push(selector(item)),
                 _ => {}
             }
@@ -152,7 +152,7 @@ async fn can_i_deploy(
         )
         .await
         .map_err(json_fields)?;
-    Ok(respond(&base, &headers, &answer))
+    Ok(matrix_response(&base, &headers, &answer))
 }
 
 async fn for_pair(
@@ -165,8 +165,8 @@ async fn for_pair(
     let params = nested_query(uri.query().unwrap_or_default());
     let (mut query, limit, violations) = read_query(&params);
     query.selectors = vec![
-        Selector::pacticipant(&consumer),
-        Selector::pacticipant(&provider),
+        VersionSelector::pacticipant(&consumer),
+        VersionSelector::pacticipant(&provider),
     ];
     // The Pact Broker's resource passes the parsed query on without a
     // default latestby (`api/resources/matrix_for_consumer_and_provider.rb`
@@ -195,7 +195,7 @@ async fn for_pair(
         err => err,
     });
     Ok(match answer {
-        Ok(answer) => respond(&base, &headers, &answer),
+        Ok(answer) => matrix_response(&base, &headers, &answer),
         Err(err) => listing_messages(err),
     })
 }
@@ -230,14 +230,14 @@ fn json_fields(err: Error) -> Error {
     })
 }
 
-fn selector(item: &Value) -> Selector {
+fn selector(item: &Value) -> VersionSelector {
     let text = |key: &str| {
         item.get(key)
             .and_then(Value::as_str)
             .filter(|s| !s.is_empty())
             .map(str::to_owned)
     };
-    Selector {
+    VersionSelector {
         pacticipant: text("pacticipant").unwrap_or_default(),
         version: text("version"),
         latest: text("latest").as_deref() == Some("true"),
@@ -364,7 +364,7 @@ fn success_value(value: &Value) -> Option<bool> {
 
 /// JSON, or the text table when the client asks for `text/plain` rather
 /// than JSON.
-fn respond(base: &Base, headers: &HeaderMap, answer: &MatrixAnswer) -> Response {
+fn matrix_response(base: &Base, headers: &HeaderMap, answer: &MatrixAnswer) -> Response {
     let accept = headers
         .get(header::ACCEPT)
         .and_then(|v| v.to_str().ok())
@@ -378,7 +378,7 @@ fn respond(base: &Base, headers: &HeaderMap, answer: &MatrixAnswer) -> Response 
         )
             .into_response();
     }
-    hal(StatusCode::OK, MatrixView::new(base, answer))
+    hal_response(StatusCode::OK, MatrixView::new(base, answer))
 }
 
 #[cfg(test)]

@@ -252,7 +252,7 @@ fn is_json(content_type: &str) -> bool {
 }
 
 /// A HAL response with the given status: `body` as JSON text.
-pub fn hal(status: StatusCode, body: impl serde::Serialize) -> Response {
+pub fn hal_response(status: StatusCode, body: impl serde::Serialize) -> Response {
     match serde_json::to_string(&body) {
         Ok(text) => (
             status,
@@ -267,7 +267,7 @@ pub fn hal(status: StatusCode, body: impl serde::Serialize) -> Response {
 
 /// 201 with a Location header when `created`, else 200.
 pub fn created_or_ok(created: bool, location: String, body: impl serde::Serialize) -> Response {
-    let mut response = hal(
+    let mut response = hal_response(
         if created {
             StatusCode::CREATED
         } else {

@@ -11,7 +11,7 @@ use super::error::document;
 use super::hal::Base;
 use super::routes::Routes;
 use super::views::pacticipants::{LabelView, LabelsView, PacticipantView, PacticipantsView};
-use super::{AppState, JsonBody, PageQuery, Path, Query, created_or_ok, hal as respond};
+use super::{AppState, JsonBody, PageQuery, Path, Query, created_or_ok, hal_response};
 use crate::error::{Error, Result};
 use crate::links::paths;
 use crate::service::deployments::{DeployedVersion, PlaceQuery};
@@ -96,7 +96,7 @@ async fn list(
 ) -> Result<Response> {
     let listed = state.broker.list_pacticipants(None, query.page()?).await?;
     // Also the deprecated top-level `pacticipants` array.
-    Ok(respond(
+    Ok(hal_response(
         StatusCode::OK,
         PacticipantsView::new(&base, base.pacticipants(), &listed, true),
     ))
@@ -112,7 +112,7 @@ async fn list_with_label(
         .broker
         .list_pacticipants(Some(&label), query.page()?)
         .await?;
-    Ok(respond(
+    Ok(hal_response(
         StatusCode::OK,
         PacticipantsView::new(&base, base.pacticipants_with_label(&label), &listed, false),
     ))
@@ -146,7 +146,7 @@ async fn show(
 ) -> Result<Response> {
     let found = state.broker.get_pacticipant(&name).await?;
     let deployed = deployed_now(&state, &found).await?;
-    Ok(respond(
+    Ok(hal_response(
         StatusCode::OK,
         PacticipantView::new(&base, &found).with_deployed(&base, &deployed),
     ))
@@ -210,7 +210,10 @@ async fn show_label(
     Path((p, label)): Path<(String, String)>,
 ) -> Result<Response> {
     state.broker.get_label(&p, &label).await?;
-    Ok(respond(StatusCode::OK, LabelView::new(&base, &p, &label)))
+    Ok(hal_response(
+        StatusCode::OK,
+        LabelView::new(&base, &p, &label),
+    ))
 }
 
 async fn add_label(
@@ -241,5 +244,8 @@ async fn labels(
     Query(query): Query<PageQuery>,
 ) -> Result<Response> {
     let listed = state.broker.list_labels(query.page()?).await?;
-    Ok(respond(StatusCode::OK, LabelsView::new(&base, &listed)))
+    Ok(hal_response(
+        StatusCode::OK,
+        LabelsView::new(&base, &listed),
+    ))
 }

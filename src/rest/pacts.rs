@@ -17,7 +17,7 @@ use super::views::pacts::{
     LatestPactsView, PactVersionsView, PactView, ProviderPactsView, PublishedContractsView,
     pact_url,
 };
-use super::{AppState, JsonBody, PageQuery, Path, Query, RawBody, created_or_ok, hal as respond};
+use super::{AppState, JsonBody, PageQuery, Path, Query, RawBody, created_or_ok, hal_response};
 use crate::domain::notice::{Notice, NoticeKind};
 use crate::error::{Result, Violations};
 use crate::links::paths;
@@ -166,7 +166,7 @@ async fn publish_contracts(
             ),
         ));
     }
-    Ok(respond(
+    Ok(hal_response(
         StatusCode::OK,
         PublishedContractsView::new(&base, &result, branch, &notices),
     ))
@@ -228,7 +228,7 @@ async fn fetch_with_metadata(
     metadata: Option<&str>,
 ) -> Result<Response> {
     let pact = state.broker.get_pact(consumer, provider, &selector).await?;
-    Ok(respond(
+    Ok(hal_response(
         StatusCode::OK,
         PactView::new(base, &pact, metadata)?,
     ))
@@ -261,7 +261,7 @@ async fn fetch_latest(
     selector: PactSelector,
 ) -> Result<Response> {
     let pact = state.broker.get_pact(consumer, provider, &selector).await?;
-    let mut response = respond(StatusCode::OK, PactView::new(base, &pact, None)?);
+    let mut response = hal_response(StatusCode::OK, PactView::new(base, &pact, None)?);
     if let Ok(version) = HeaderValue::from_str(&pact.consumer_version) {
         response
             .headers_mut()
@@ -352,7 +352,7 @@ async fn pact_versions(
         .broker
         .list_pact_versions(consumer, provider, branch, query.page()?)
         .await?;
-    Ok(respond(
+    Ok(hal_response(
         StatusCode::OK,
         PactVersionsView::new(base, (provider, consumer), href, &listed),
     ))
@@ -364,7 +364,7 @@ async fn latest_pacts(
     Query(query): Query<PageQuery>,
 ) -> Result<Response> {
     let listed = state.broker.list_latest_pacts(None, query.page()?).await?;
-    Ok(respond(
+    Ok(hal_response(
         StatusCode::OK,
         LatestPactsView::new(&base, &listed),
     ))
@@ -440,7 +440,7 @@ async fn latest_for_provider(
         .broker
         .latest_pacts_for_provider(provider, &from)
         .await?;
-    Ok(respond(
+    Ok(hal_response(
         StatusCode::OK,
         ProviderPactsView::latest(base, provider, href, &from, &pacts),
     ))
@@ -459,7 +459,7 @@ async fn on_branch_for_provider(
         .broker
         .pacts_for_provider_on_branch(provider, branch)
         .await?;
-    Ok(respond(
+    Ok(hal_response(
         StatusCode::OK,
         ProviderPactsView::on_branch(base, provider, href, branch, &pacts),
     ))

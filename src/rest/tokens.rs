@@ -12,7 +12,7 @@ use serde_json::Value;
 use super::hal::Base;
 use super::routes::Routes;
 use super::views::tokens::{CreatedTokenView, TokenView, TokensView};
-use super::{AppState, JsonBody, PageQuery, Path, Query, created_or_ok, hal as respond};
+use super::{AppState, JsonBody, PageQuery, Path, Query, created_or_ok, hal_response};
 use crate::access::Rule;
 use crate::error::{Error, Result, Violations};
 use crate::links::paths;
@@ -77,7 +77,7 @@ async fn list(
         .broker
         .list_tokens(include_revoked, page.page()?)
         .await?;
-    Ok(respond(
+    Ok(hal_response(
         StatusCode::OK,
         TokensView::new(&base, &listed, include_revoked),
     ))
@@ -107,7 +107,7 @@ async fn show(
     Path(uuid): Path<String>,
 ) -> Result<Response> {
     let token = state.broker.get_token(&uuid).await?;
-    Ok(respond(StatusCode::OK, TokenView::new(&base, &token)))
+    Ok(hal_response(StatusCode::OK, TokenView::new(&base, &token)))
 }
 
 async fn revoke(State(state): State<AppState>, Path(uuid): Path<String>) -> Result<StatusCode> {

@@ -18,7 +18,7 @@ use super::error::document;
 use super::hal::Base;
 use super::routes::Routes;
 use super::views::verifications::{VerificationSummaryView, VerificationView, verification_url};
-use super::{AppState, JsonBody, Path, created_or_ok, hal as respond};
+use super::{AppState, JsonBody, Path, created_or_ok, hal_response};
 use crate::error::{Error, Result};
 use crate::links::paths;
 use crate::service::PactSelector;
@@ -143,7 +143,7 @@ async fn publish_with_metadata(
 }
 
 fn ok(base: &Base, verification: &Verification) -> Response {
-    respond(StatusCode::OK, VerificationView::new(base, verification))
+    hal_response(StatusCode::OK, VerificationView::new(base, verification))
 }
 
 async fn show(
@@ -238,7 +238,7 @@ async fn summary(
     Path((c, v)): Path<(String, String)>,
 ) -> Result<Response> {
     let summary = state.broker.verification_summary(&c, &v).await?;
-    Ok(respond(
+    Ok(hal_response(
         StatusCode::OK,
         VerificationSummaryView::new(&base, &summary),
     ))

@@ -12,7 +12,7 @@ use super::routes::Routes;
 use super::views::versions::{
     BranchVersionView, BranchView, BranchesView, TagView, VersionView, VersionsView,
 };
-use super::{AppState, JsonBody, PageQuery, Path, Query, created_or_ok, hal as respond};
+use super::{AppState, JsonBody, PageQuery, Path, Query, created_or_ok, hal_response};
 use crate::error::Result;
 use crate::links::paths;
 use crate::service::versions::{TagUpdate, VersionInput};
@@ -70,7 +70,7 @@ async fn versions_collection(
         .broker
         .places_of_versions(pacticipant, &numbers)
         .await?;
-    Ok(respond(
+    Ok(hal_response(
         StatusCode::OK,
         VersionsView::new(base, href, &listed, &deployed, &released),
     ))
@@ -96,7 +96,7 @@ async fn show_version(
 ) -> Result<Response> {
     let version = state.broker.get_version(&p, &v).await?;
     let places = state.broker.version_places(&p, &v).await?;
-    Ok(respond(
+    Ok(hal_response(
         StatusCode::OK,
         VersionView::new(&base, &version).with_places(&base, &places),
     ))
@@ -194,7 +194,10 @@ async fn latest_version(
     Path(p): Path<String>,
 ) -> Result<Response> {
     let version = state.broker.latest_version(&p, None, None).await?;
-    Ok(respond(StatusCode::OK, VersionView::new(&base, &version)))
+    Ok(hal_response(
+        StatusCode::OK,
+        VersionView::new(&base, &version),
+    ))
 }
 
 async fn latest_tagged_version(
@@ -203,7 +206,10 @@ async fn latest_tagged_version(
     Path((p, tag)): Path<(String, String)>,
 ) -> Result<Response> {
     let version = state.broker.latest_version(&p, Some(&tag), None).await?;
-    Ok(respond(StatusCode::OK, VersionView::new(&base, &version)))
+    Ok(hal_response(
+        StatusCode::OK,
+        VersionView::new(&base, &version),
+    ))
 }
 
 async fn show_tag(
@@ -212,7 +218,7 @@ async fn show_tag(
     Path((p, v, t)): Path<(String, String, String)>,
 ) -> Result<Response> {
     let tag = state.broker.get_tag(&p, &v, &t).await?;
-    Ok(respond(StatusCode::OK, TagView::new(&base, &tag)))
+    Ok(hal_response(StatusCode::OK, TagView::new(&base, &tag)))
 }
 
 async fn put_tag(
@@ -240,7 +246,7 @@ async fn list_branches(
     Query(query): Query<PageQuery>,
 ) -> Result<Response> {
     let listed = state.broker.list_branches(&p, query.page()?).await?;
-    Ok(respond(
+    Ok(hal_response(
         StatusCode::OK,
         BranchesView::new(&base, base.branches(&p), &listed),
     ))
@@ -252,7 +258,10 @@ async fn show_branch(
     Path((p, b)): Path<(String, String)>,
 ) -> Result<Response> {
     let branch = state.broker.get_branch(&p, &b).await?;
-    Ok(respond(StatusCode::OK, BranchView::new(&base, &branch)))
+    Ok(hal_response(
+        StatusCode::OK,
+        BranchView::new(&base, &branch),
+    ))
 }
 
 async fn delete_branch(
@@ -283,7 +292,10 @@ async fn branch_head(
     Path((p, b)): Path<(String, String)>,
 ) -> Result<Response> {
     let version = state.broker.latest_version(&p, None, Some(&b)).await?;
-    Ok(respond(StatusCode::OK, VersionView::new(&base, &version)))
+    Ok(hal_response(
+        StatusCode::OK,
+        VersionView::new(&base, &version),
+    ))
 }
 
 async fn show_branch_version(
@@ -292,7 +304,7 @@ async fn show_branch_version(
     Path((p, b, v)): Path<(String, String, String)>,
 ) -> Result<Response> {
     let version = state.broker.get_branch_version(&p, &b, &v).await?;
-    Ok(respond(
+    Ok(hal_response(
         StatusCode::OK,
         BranchVersionView::new(&base, &b, &version),
     ))

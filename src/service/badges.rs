@@ -8,22 +8,12 @@
 use super::Broker;
 use crate::domain::badge::{LatestResult, PactStatus};
 use crate::domain::names;
+use crate::domain::pact::PactSelector;
 use crate::error::Result;
 use crate::store::models::PacticipantRow;
-use crate::store::pacts::Which;
 use crate::store::verifications as verification_store;
-use crate::store::verifications::{ConsumerVersions, Detailed, Tags};
+use crate::store::verifications::{ConsumerVersionFilter, Detailed, Tags};
 use crate::store::{Conn, pacticipants as pacticipant_store, pacts as pact_store};
-
-/// Which latest pact of a consumer and provider a pact badge is about.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum LatestPact {
-    Latest,
-    /// The latest for a consumer version with this tag.
-    Tag(String),
-    /// The latest for a consumer version without any tag.
-    Untagged,
-}
 
 /// What a pact badge shows.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -63,14 +53,15 @@ impl PactBadge {
 }
 
 impl Broker {
-    /// The latest pact chosen by `which` and its status: that of the latest
-    /// result of the newest consumer version (of the same kind) whose pact
-    /// was verified, which is "changed" when that was earlier content.
+    /// The pact chosen by `which` and its status: that of the latest
+    /// result of the newest consumer version whose pact was verified, which
+    /// is "changed" when that was earlier content. For the pact of a tag, or
+    /// the untagged one, that version has the tag, or none.
     pub async fn pact_badge(
         &self,
         consumer: &str,
         provider: &str,
-        which: &LatestPact,
+        which: &PactSelector,
     ) -> Result<PactBadge> {
         let mut conn = self.store.conn().await?;
         conn.build_transaction()
@@ -80,13 +71,13 @@ impl Broker {
                 let Some((consumer, provider)) = pair(conn, consumer, provider).await? else {
                     return Ok(PactBadge::not_found());
                 };
-                let (which, tags) = match which {
-                    LatestPact::Latest => (Which::Latest, Tags::Any),
-                    LatestPact::Tag(tag) if !names::can_exist(tag) => {
+                let tags = match which {
+                    PactSelector::Tag(tag) if !names::can_exist(tag) => {
                         return Ok(PactBadge::not_found());
                     }
-                    LatestPact::Tag(tag) => (Which::Tag(tag), Tags::With(tag)),
-                    LatestPact::Untagged => (Which::Untagged, Tags::Untagged),
+                    PactSelector::Tag(tag) => Tags::With(tag),
+                    PactSelector::Untagged => Tags::Untagged,
+                    _ => Tags::Any,
                 };
                 let ids = (consumer.id, provider.id);
                 let found = pact_store::find(
@@ -99,7 +90,7 @@ impl Broker {
                 let Some(pact) = found else {
                     return Ok(PactBadge::not_found());
                 };
-                let only = ConsumerVersions {
+                let only = ConsumerVersionFilter {
                     branch_id: None,
                     tags,
                 };
@@ -142,7 +133,7 @@ impl Broker {
                     conn,
                     (consumer.id, &consumer.name),
                     (provider.id, &provider.name),
-                    Which::Tag(consumer_tag),
+                    &PactSelector::Tag(consumer_tag.to_owned()),
                 )
                 .await?;
                 let Some(pact) = found else {

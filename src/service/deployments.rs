@@ -1,5 +1,6 @@
 //! Deployed and released versions: which versions run in, or are
-//! supported in, each environment.
+//! supported in, each environment. The twins stay apart, as in
+//! `store::deployments` (which says why).
 
 use std::collections::HashMap;
 

@@ -9,22 +9,22 @@ use chrono::{DateTime, Utc};
 
 use super::Broker;
 use crate::domain::matrix::{
-    self, Destination, Integration, LatestBy, Resolution, ResolvedSelector, Row, Selector,
-    SelectorKind, Summary, VersionRef,
+    self, Destination, Integration, LatestBy, Resolution, ResolvedSelector, Row, SelectorKind,
+    Summary, VersionRef, VersionSelector,
 };
 use crate::domain::names;
 use crate::error::{Result, Violations};
-use crate::store::matrix::{self as store, Pacticipant, RowScope};
+use crate::store::matrix::{self as store, RowScope};
 use crate::store::models::PacticipantRow;
 use crate::store::{Conn, pacticipants as pacticipant_store, versions as version_store};
 
 /// A matrix query, as the Pact Broker's `/matrix` takes it.
 #[derive(Debug, Clone, Default)]
 pub struct MatrixQuery {
-    pub selectors: Vec<Selector>,
+    pub selectors: Vec<VersionSelector>,
     pub latest_by: Option<LatestBy>,
     pub destination: Option<Destination>,
-    pub ignore: Vec<Selector>,
+    pub ignore: Vec<VersionSelector>,
     /// Keep only rows whose verification result is one of these (`None`:
     /// no verification).
     pub success: Option<Vec<Option<bool>>>,
@@ -46,9 +46,9 @@ impl MatrixQuery {
     /// The query `can-i-deploy` stands for: `cvp` to a tag or main branch,
     /// `cvpv` to an environment so every co-resident version is checked.
     pub fn can_i_deploy(
-        selector: Selector,
+        selector: VersionSelector,
         target: DeployTarget,
-        ignore: Vec<Selector>,
+        ignore: Vec<VersionSelector>,
     ) -> MatrixQuery {
         let (latest_by, destination) = match target {
             DeployTarget::Tag(tag) => (LatestBy::Cvp, Destination::Tag { tag, latest: true }),
@@ -223,7 +223,7 @@ impl Broker {
         pacticipant: &str,
         version: &str,
         target: Option<DeployTarget>,
-        ignore: Vec<Selector>,
+        ignore: Vec<VersionSelector>,
         window: RowWindow,
     ) -> Result<MatrixAnswer> {
         let mut violations = Violations::default();
@@ -243,8 +243,11 @@ impl Broker {
         let Some(target) = target else {
             unreachable!("a missing target is reported above")
         };
-        let query =
-            MatrixQuery::can_i_deploy(Selector::version(pacticipant, version), target, ignore);
+        let query = MatrixQuery::can_i_deploy(
+            VersionSelector::version(pacticipant, version),
+            target,
+            ignore,
+        );
         self.query_matrix(query, window).await
     }
 
@@ -303,7 +306,7 @@ pub struct Missing {
 /// What [`find_latest`] found: the selector of the version, or the first
 /// thing on the way to it that does not exist.
 enum LatestLookup {
-    Found(Selector),
+    Found(VersionSelector),
     Missing(Missing),
 }
 
@@ -367,10 +370,10 @@ async fn latest_with_tag(conn: &mut Conn, p: &PacticipantRow, tag: &str) -> Resu
             ),
         ));
     }
-    Ok(LatestLookup::Found(Selector {
+    Ok(LatestLookup::Found(VersionSelector {
         latest: true,
         tag: Some(tag.to_owned()),
-        ..Selector::pacticipant(&p.name)
+        ..VersionSelector::pacticipant(&p.name)
     }))
 }
 
@@ -401,10 +404,10 @@ async fn latest_on_branch(
             ),
         ));
     }
-    Ok(LatestLookup::Found(Selector {
+    Ok(LatestLookup::Found(VersionSelector {
         latest: true,
         branch: Some(branch.to_owned()),
-        ..Selector::pacticipant(&p.name)
+        ..VersionSelector::pacticipant(&p.name)
     }))
 }
 
@@ -415,7 +418,7 @@ async fn main_branch_head(conn: &mut Conn, p: &PacticipantRow) -> Result<LatestL
     };
     Ok(match head {
         // The version itself, as the Pact Broker's can_i_merge asks.
-        Some(head) => LatestLookup::Found(Selector::version(&p.name, &head.number)),
+        Some(head) => LatestLookup::Found(VersionSelector::version(&p.name, &head.number)),
         None => LatestLookup::missing(
             "main branch version",
             format!(
@@ -436,7 +439,7 @@ async fn environment_id(conn: &mut Conn, name: &str) -> Result<Option<i64>> {
     }
 }
 
-fn by_name(pacticipants: Vec<Pacticipant>) -> HashMap<String, Pacticipant> {
+fn by_name(pacticipants: Vec<PacticipantRow>) -> HashMap<String, PacticipantRow> {
     pacticipants
         .into_iter()
         .map(|p| (p.name.clone(), p))
@@ -480,7 +483,7 @@ async fn known_pacticipants(
     conn: &mut Conn,
     query: &MatrixQuery,
     violations: &mut Violations,
-) -> Result<HashMap<String, Pacticipant>> {
+) -> Result<HashMap<String, PacticipantRow>> {
     // A name no pacticipant can have is not looked up: it is not found,
     // and the database could not even take a NUL.
     let names: Vec<String> = query
@@ -728,14 +731,14 @@ async fn details_of(conn: &mut Conn, shown: &[ShownRow]) -> Result<VersionDetail
 /// pacticipants and environments found.
 struct Resolver<'a> {
     conn: &'a mut Conn,
-    pacticipants: HashMap<String, Pacticipant>,
+    pacticipants: HashMap<String, PacticipantRow>,
     environments: HashMap<String, i64>,
 }
 
 impl Resolver<'_> {
     async fn resolve_all(
         &mut self,
-        selectors: &[Selector],
+        selectors: &[VersionSelector],
         kind: SelectorKind,
         ignore: &[ResolvedSelector],
     ) -> Result<Vec<ResolvedSelector>> {
@@ -762,7 +765,7 @@ impl Resolver<'_> {
             let found = store::pacticipants(self.conn, &unknown).await?;
             self.pacticipants.extend(by_name(found));
         }
-        let selectors: Vec<Selector> = pacticipants
+        let selectors: Vec<VersionSelector> = pacticipants
             .iter()
             .map(|name| destination.selector_for(name))
             .collect();
@@ -775,7 +778,7 @@ impl Resolver<'_> {
     /// every version when only the name was given.
     async fn resolve(
         &mut self,
-        selector: &Selector,
+        selector: &VersionSelector,
         kind: SelectorKind,
         ignore: &[ResolvedSelector],
     ) -> Result<Vec<ResolvedSelector>> {
@@ -833,8 +836,8 @@ impl Resolver<'_> {
     /// The versions of `p` the selector stands for.
     async fn versions_of(
         &mut self,
-        p: &Pacticipant,
-        selector: &Selector,
+        p: &PacticipantRow,
+        selector: &VersionSelector,
     ) -> Result<Vec<VersionRef>> {
         let criteria = [
             &selector.version,

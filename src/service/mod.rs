@@ -20,10 +20,11 @@ use crate::error::{Error, Result};
 use crate::settings::BrokerSettings;
 use crate::store::{Conn, Store, pacticipants as pacticipant_store, versions as version_store};
 
+pub use crate::domain::pact::PactSelector;
 pub use pacticipants::{Pacticipant, PacticipantDetails, PacticipantPatch};
 pub use pacts::{
-    ConflictStrategy, ConsumerVersions, ContractInput, Pact, PactSelector, PublicationOutcome,
-    PublishInput, PublishResult, PublishedContract,
+    ConflictStrategy, ConsumerVersions, ContractInput, Pact, PublicationOutcome, PublishInput,
+    PublishResult, PublishedContract,
 };
 pub use versions::{Branch, BranchMembership, Tag, Version};
 

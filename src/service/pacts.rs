@@ -5,12 +5,13 @@ use diesel_async::AsyncConnection;
 
 use super::versions::{Version, branch_version, check_build_url, describe_version, tag_version};
 use super::{Broker, Listed, existing_pacticipant, existing_version};
+use crate::domain::names;
 use crate::domain::notice::{Notice, NoticeKind};
+use crate::domain::pact::{self, PactSelector};
 use crate::domain::page::Page;
-use crate::domain::{names, pact};
 use crate::error::{Error, Result, Violations};
 use crate::store::models::{PacticipantRow, VersionRow};
-use crate::store::pacts::{NewContent, PactRecord, Which};
+use crate::store::pacts::{NewContent, PactRecord};
 use crate::store::{
     Conn, pacticipants as pacticipant_store, pacts as store, versions as version_store,
 };
@@ -96,16 +97,6 @@ pub struct PublishedContract {
     pub notice: Notice,
 }
 
-/// Which pact of a consumer and provider to read.
-#[derive(Debug, Clone)]
-pub enum PactSelector {
-    ConsumerVersion(String),
-    Latest,
-    Tag(String),
-    Branch(String),
-    Sha(String),
-}
-
 /// The consumer versions a provider's collection of pacts draws from.
 #[derive(Debug, Clone)]
 pub enum ConsumerVersions {
@@ -120,15 +111,17 @@ impl ConsumerVersions {
     /// The pact of an integration that is the latest of these versions;
     /// none when the consumer has no main branch, or the tag or branch is
     /// a name nothing can have.
-    fn latest<'a>(&'a self, consumer_main_branch: Option<&'a str>) -> Option<Which<'a>> {
+    fn latest(&self, consumer_main_branch: Option<&str>) -> Option<PactSelector> {
         let which = match self {
-            ConsumerVersions::All => Which::Latest,
-            ConsumerVersions::Tag(tag) => Which::Tag(tag),
-            ConsumerVersions::Branch(branch) => Which::Branch(branch),
-            ConsumerVersions::MainBranch => Which::Branch(consumer_main_branch?),
+            ConsumerVersions::All => PactSelector::Latest,
+            ConsumerVersions::Tag(tag) => PactSelector::Tag(tag.clone()),
+            ConsumerVersions::Branch(branch) => PactSelector::Branch(branch.clone()),
+            ConsumerVersions::MainBranch => PactSelector::Branch(consumer_main_branch?.to_owned()),
         };
         match which {
-            Which::Tag(name) | Which::Branch(name) if !names::can_exist(name) => None,
+            PactSelector::Tag(name) | PactSelector::Branch(name) if !names::can_exist(&name) => {
+                None
+            }
             which => Some(which),
         }
     }
@@ -729,24 +722,17 @@ pub(super) async fn existing_pact(
         | PactSelector::Tag(v)
         | PactSelector::Branch(v)
         | PactSelector::Sha(v) => Some(v),
-        PactSelector::Latest => None,
+        PactSelector::Latest | PactSelector::Untagged => None,
     };
     if value.is_some_and(|v| !names::can_exist(v)) {
         // No version, tag, branch or content hash is named so.
         return Err(not_found());
     }
-    let which = match selector {
-        PactSelector::ConsumerVersion(v) => Which::ConsumerVersion(v),
-        PactSelector::Latest => Which::Latest,
-        PactSelector::Tag(t) => Which::Tag(t),
-        PactSelector::Branch(b) => Which::Branch(b),
-        PactSelector::Sha(s) => Which::Sha(s),
-    };
     store::find(
         conn,
         (consumer.id, &consumer.name),
         (provider.id, &provider.name),
-        which,
+        selector,
     )
     .await?
     .ok_or_else(not_found)
@@ -773,7 +759,7 @@ async fn latest_pacts_page(
             conn,
             (*consumer_id, consumer),
             (*provider_id, provider),
-            which,
+            &which,
         )
         .await?
         {
@@ -800,6 +786,7 @@ fn pact_not_found(consumer: &str, provider: &str, selector: &PactSelector) -> St
         PactSelector::Latest => String::new(),
         PactSelector::Tag(t) => format!(" for a consumer version tagged '{t}'"),
         PactSelector::Branch(b) => format!(" for a consumer version on branch '{b}'"),
+        PactSelector::Untagged => " for a consumer version without tags".to_owned(),
         PactSelector::Sha(s) => format!(" with content hash '{s}'"),
     };
     format!("No pact between consumer '{consumer}' and provider '{provider}'{which} found")

@@ -6,15 +6,16 @@ use chrono::{DateTime, Utc};
 use diesel_async::AsyncConnection;
 use serde_json::Value;
 
-use super::pacts::{PactSelector, existing_pact};
+use super::pacts::existing_pact;
 use super::versions::{branch_version, check_build_url, tag_version};
 use super::{Broker, existing_pacticipant, existing_version};
+use crate::domain::pact::PactSelector;
 use crate::domain::page::Page;
 use crate::domain::{metadata, names};
 use crate::error::{Error, Result, Violations};
 use crate::store::models::PacticipantRow;
 use crate::store::verifications::{
-    ConsumerVersions, Detailed, NewVerification, Tags, VerificationRow,
+    ConsumerVersionFilter, Detailed, NewVerification, Tags, VerificationRow,
 };
 use crate::store::{Conn, verifications as store, versions as version_store};
 
@@ -315,7 +316,7 @@ impl Broker {
         let mut rows = store::latest_per_consumer_version(
             &mut conn,
             (consumer_row.id, provider_row.id),
-            ConsumerVersions {
+            ConsumerVersionFilter {
                 branch_id,
                 tags: tag.map_or(Tags::Any, Tags::With),
             },

@@ -1,5 +1,11 @@
 //! Deployed and released versions: which versions run in, or are supported
 //! in, each environment.
+//!
+//! Deployments and releases are twins kept apart on purpose, here and in
+//! each layer above: their tables are distinct diesel types, and their
+//! rules differ (a deployment ends the one it replaces, per instance; a
+//! release recorded again is supported again), so one generic piece would
+//! be longer than two.
 
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;

@@ -9,33 +9,24 @@
 //! version, however long the history.
 
 use chrono::{DateTime, Utc};
+use diesel::prelude::*;
 use diesel::sql_types::{Array, BigInt, Bool, Integer, Nullable, Text, Timestamptz};
 use diesel::{QueryableByName, sql_query};
 use diesel_async::RunQueryDsl;
 
 use super::Conn;
-use crate::domain::matrix::{Row, RowVerification, Selector, VersionRef};
+use super::models::PacticipantRow;
+use super::schema::pacticipants;
+use crate::domain::matrix::{Row, RowVerification, VersionRef, VersionSelector};
 use crate::error::Result;
 
-/// A pacticipant as the matrix needs it.
-#[derive(QueryableByName, Debug, Clone)]
-pub struct Pacticipant {
-    #[diesel(sql_type = BigInt)]
-    pub id: i64,
-    #[diesel(sql_type = Text)]
-    pub name: String,
-    #[diesel(sql_type = Nullable<Text>)]
-    pub main_branch: Option<String>,
-}
-
 /// The pacticipants with these names.
-pub async fn pacticipants(conn: &mut Conn, names: &[String]) -> Result<Vec<Pacticipant>> {
-    Ok(
-        sql_query("SELECT id, name, main_branch FROM pacticipants WHERE name = ANY($1)")
-            .bind::<Array<Text>, _>(names)
-            .load(conn)
-            .await?,
-    )
+pub async fn pacticipants(conn: &mut Conn, names: &[String]) -> Result<Vec<PacticipantRow>> {
+    Ok(pacticipants::table
+        .filter(pacticipants::name.eq_any(names))
+        .select(PacticipantRow::as_select())
+        .load(conn)
+        .await?)
 }
 
 /// The id of the environment with this name.
@@ -71,8 +62,8 @@ struct FoundVersion {
 /// and releases in an environment; further criteria filter those.
 pub async fn versions_for(
     conn: &mut Conn,
-    pacticipant: &Pacticipant,
-    selector: &Selector,
+    pacticipant: &PacticipantRow,
+    selector: &VersionSelector,
     environment_id: Option<i64>,
 ) -> Result<Vec<VersionRef>> {
     let branch = if selector.main_branch {

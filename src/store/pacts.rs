@@ -13,6 +13,7 @@ use super::schema::{
     branch_versions, branches, integrations, latest_pact_publications, pact_publications,
     pact_versions, pacticipants, tags, versions,
 };
+use crate::domain::pact::PactSelector;
 use crate::domain::page::Page;
 use crate::error::Result;
 
@@ -223,17 +224,6 @@ impl PactRecord {
     }
 }
 
-/// Which pact of a consumer and provider to read.
-pub enum Which<'a> {
-    ConsumerVersion(&'a str),
-    Latest,
-    Tag(&'a str),
-    Branch(&'a str),
-    Sha(&'a str),
-    /// The latest for a consumer version without any tag.
-    Untagged,
-}
-
 /// The pact of `consumer` with `provider` chosen by `which`. Each variant
 /// first finds the consumer version by walking one index from its newest
 /// end (versions by number, the pair's publications, a tag's versions, a
@@ -243,21 +233,25 @@ pub async fn find(
     conn: &mut Conn,
     consumer: (i64, &str),
     provider: (i64, &str),
-    which: Which<'_>,
+    which: &PactSelector,
 ) -> Result<Option<PactRecord>> {
     let (consumer_id, consumer_name) = consumer;
     let (provider_id, provider_name) = provider;
     let version_id = match which {
-        Which::ConsumerVersion(number) => {
+        PactSelector::ConsumerVersion(number) => {
             version_with_number(conn, consumer_id, provider_id, number).await?
         }
-        Which::Latest => latest_version(conn, consumer_id, provider_id).await?,
-        Which::Tag(tag) => latest_version_with_tag(conn, consumer_id, provider_id, tag).await?,
-        Which::Branch(branch) => {
+        PactSelector::Latest => latest_version(conn, consumer_id, provider_id).await?,
+        PactSelector::Tag(tag) => {
+            latest_version_with_tag(conn, consumer_id, provider_id, tag).await?
+        }
+        PactSelector::Branch(branch) => {
             latest_version_on_branch(conn, consumer_id, provider_id, branch).await?
         }
-        Which::Untagged => latest_untagged_version(conn, consumer_id, provider_id).await?,
-        Which::Sha(sha) => latest_version_with_content(conn, consumer_id, provider_id, sha).await?,
+        PactSelector::Untagged => latest_untagged_version(conn, consumer_id, provider_id).await?,
+        PactSelector::Sha(sha) => {
+            latest_version_with_content(conn, consumer_id, provider_id, sha).await?
+        }
     };
     let Some(version_id) = version_id else {
         return Ok(None);

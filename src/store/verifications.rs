@@ -190,7 +190,7 @@ macro_rules! with_latest_verification {
 
 /// Which consumer versions of a consumer to list.
 #[derive(Debug, Clone, Copy)]
-pub struct ConsumerVersions<'a> {
+pub struct ConsumerVersionFilter<'a> {
     /// Only versions on the branch with this id.
     pub branch_id: Option<i64>,
     pub tags: Tags<'a>,
@@ -216,7 +216,7 @@ pub enum Tags<'a> {
 pub async fn latest_per_consumer_version(
     conn: &mut Conn,
     (consumer_id, provider_id): (i64, i64),
-    only: ConsumerVersions<'_>,
+    only: ConsumerVersionFilter<'_>,
     offset: i64,
     limit: i64,
 ) -> Result<Vec<(String, Detailed)>> {
@@ -243,7 +243,7 @@ pub async fn latest_per_consumer_version(
     }
     let untagged = only.tags == Tags::Untagged;
     let rows = match only {
-        ConsumerVersions {
+        ConsumerVersionFilter {
             branch_id,
             tags: Tags::With(tag),
         } => {
@@ -275,7 +275,7 @@ pub async fn latest_per_consumer_version(
                 .load(conn)
                 .await?
         }
-        ConsumerVersions {
+        ConsumerVersionFilter {
             branch_id: Some(branch_id),
             tags: Tags::Any | Tags::Untagged,
         } => {
@@ -298,7 +298,7 @@ pub async fn latest_per_consumer_version(
                 .load(conn)
                 .await?
         }
-        ConsumerVersions {
+        ConsumerVersionFilter {
             branch_id: None,
             tags: Tags::Any | Tags::Untagged,
         } => {

@@ -1,5 +1,6 @@
 //! Deployed and released versions, and their listings under a version and
-//! an environment.
+//! an environment. The twins stay apart: their JSON keys and titles differ,
+//! which serde's fixed field names cannot make generic.
 
 use serde::Serialize;
 
