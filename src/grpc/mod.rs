@@ -95,6 +95,36 @@ impl Health {
     }
 }
 
+/// What tonic's router takes as a service (`Routes::add_service`), named
+/// once: a trait with a blanket impl, as stable Rust has no trait aliases.
+trait TonicService:
+    tower::Service<
+        axum::http::Request<tonic::body::Body>,
+        Error = std::convert::Infallible,
+        Response: IntoResponse,
+        Future: Send + 'static,
+    > + NamedService
+    + Clone
+    + Send
+    + Sync
+    + 'static
+{
+}
+
+impl<S> TonicService for S where
+    S: tower::Service<
+            axum::http::Request<tonic::body::Body>,
+            Error = std::convert::Infallible,
+            Response: IntoResponse,
+            Future: Send + 'static,
+        > + NamedService
+        + Clone
+        + Send
+        + Sync
+        + 'static
+{
+}
+
 /// Services, each registered with the rule of each of its methods.
 #[derive(Default)]
 struct Services {
@@ -105,33 +135,13 @@ struct Services {
 
 impl Services {
     /// A pactwire service, whose health is reported.
-    fn serve<S>(mut self, service: S, rules: &[(&str, Rule)]) -> Services
-    where
-        S: tower::Service<axum::http::Request<tonic::body::Body>, Error = std::convert::Infallible>
-            + NamedService
-            + Clone
-            + Send
-            + Sync
-            + 'static,
-        S::Response: IntoResponse,
-        S::Future: Send + 'static,
-    {
+    fn serve<S: TonicService>(mut self, service: S, rules: &[(&str, Rule)]) -> Services {
         self.served.push(S::NAME);
         self.add(service, rules)
     }
 
     /// Health and reflection.
-    fn add<S>(mut self, service: S, rules: &[(&str, Rule)]) -> Services
-    where
-        S: tower::Service<axum::http::Request<tonic::body::Body>, Error = std::convert::Infallible>
-            + NamedService
-            + Clone
-            + Send
-            + Sync
-            + 'static,
-        S::Response: IntoResponse,
-        S::Future: Send + 'static,
-    {
+    fn add<S: TonicService>(mut self, service: S, rules: &[(&str, Rule)]) -> Services {
         self = self.planned(S::NAME, rules);
         self.routes = self.routes.add_service(service);
         self

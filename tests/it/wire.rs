@@ -20,7 +20,7 @@ use serde_json::{Map, Value, json};
 use tonic_types::StatusExt;
 
 use crate::support::contracts::pact_about;
-use crate::support::{TestApp, route_shape};
+use crate::support::{TestApp, route_matches, route_shape};
 
 const JSON: &str = "application/json";
 
@@ -144,21 +144,8 @@ impl Wire {
             self.routes.contains(&route_shape(route)),
             "{route} is not a registered route"
         );
-        let pattern = format!(
-            "^{}(\\?.*)?$",
-            regex::escape(route)
-                .replace("\\{", "{")
-                .replace("\\}", "}")
-                .split('{')
-                .enumerate()
-                .map(|(i, part)| match (i, part.split_once('}')) {
-                    (0, _) | (_, None) => part.to_owned(),
-                    (_, Some((_, rest))) => format!("[^/?]+{rest}"),
-                })
-                .collect::<String>()
-        );
         assert!(
-            Regex::new(&pattern).expect("a route regex").is_match(path),
+            route_matches(route, path),
             "{path} is not a path of {route}"
         );
         self.covered.insert(route_shape(route));

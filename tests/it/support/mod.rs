@@ -19,3 +19,23 @@ pub fn route_shape(route: &str) -> String {
         .replace_all(route, "{}")
         .into_owned()
 }
+
+/// Whether `path`, with any query, is a path of `route`: each parameter
+/// one segment.
+pub fn route_matches(route: &str, path: &str) -> bool {
+    let literals: Vec<String> = route_shape(route).split("{}").map(regex::escape).collect();
+    let pattern = format!("^{}(\\?.*)?$", literals.join("[^/?]+"));
+    regex::Regex::new(&pattern)
+        .expect("a route regex")
+        .is_match(path)
+}
+
+#[test]
+fn a_route_matches_its_paths_only() {
+    let route = "/pacticipants/{p}/versions/{v}";
+    assert!(route_matches(route, "/pacticipants/A/versions/1"));
+    assert!(route_matches(route, "/pacticipants/A/versions/1?x=y"));
+    assert!(!route_matches(route, "/pacticipants/A/versions"));
+    assert!(!route_matches(route, "/pacticipants/A/versions/1/tags/t"));
+    assert!(!route_matches("/a.b", "/aXb"));
+}
