@@ -11,7 +11,9 @@ use crate::domain::names;
 use crate::domain::selector::{Kind, Selector, SelectorInput};
 use crate::domain::verifiable::{self, Matched, VerifiablePact};
 use crate::error::{Result, Violations};
-use crate::store::selection::{self, Candidate, Consumer, Group, Placement, VerifiedBy};
+use crate::store::for_verification::{
+    self as store, Candidate, Consumer, Group, Placement, VerifiedBy,
+};
 use crate::store::{Conn, environments};
 
 /// What a provider asks for.
@@ -119,7 +121,7 @@ impl Broker {
                 check_environments(conn, &inputs, &mut violations).await?;
                 violations.into_result()?;
                 let provider = existing_pacticipant(conn, provider).await?;
-                let consumers = selection::consumers(conn, provider.id).await?;
+                let consumers = store::consumers(conn, provider.id).await?;
                 let selectors = if query.selectors.is_empty() {
                     default_selectors(&consumers)
                 } else {
@@ -346,9 +348,9 @@ impl Chooser<'_> {
         if !fallbacks.is_empty() {
             let pairs: Vec<(i64, String)> = fallbacks.iter().map(|(_, p)| p.clone()).collect();
             let found = if matches!(first.kind, Kind::Branch { .. }) {
-                selection::branch_heads(conn, self.provider_id, &pairs).await?
+                store::branch_heads(conn, self.provider_id, &pairs).await?
             } else {
-                selection::tag_heads(conn, self.provider_id, &pairs).await?
+                store::tag_heads(conn, self.provider_id, &pairs).await?
             };
             for (selector, (id, name)) in &fallbacks {
                 let hits = found
@@ -371,14 +373,14 @@ impl Chooser<'_> {
         let provider_id = self.provider_id;
         Ok(match kind {
             Kind::MainBranch | Kind::Branch { .. } => {
-                selection::branch_heads(conn, provider_id, wanted).await?
+                store::branch_heads(conn, provider_id, wanted).await?
             }
-            Kind::AllBranches => selection::all_branch_heads(conn, provider_id, ids).await?,
-            Kind::Latest => selection::overall_latest(conn, provider_id, ids).await?,
-            Kind::LatestTag { .. } => selection::tag_heads(conn, provider_id, wanted).await?,
-            Kind::AllTag { tag } => selection::all_with_tag(conn, provider_id, ids, tag).await?,
+            Kind::AllBranches => store::all_branch_heads(conn, provider_id, ids).await?,
+            Kind::Latest => store::overall_latest(conn, provider_id, ids).await?,
+            Kind::LatestTag { .. } => store::tag_heads(conn, provider_id, wanted).await?,
+            Kind::AllTag { tag } => store::all_with_tag(conn, provider_id, ids, tag).await?,
             Kind::Deployed { environment } => {
-                selection::placed(
+                store::placed(
                     conn,
                     provider_id,
                     ids,
@@ -388,7 +390,7 @@ impl Chooser<'_> {
                 .await?
             }
             Kind::Released { environment } => {
-                selection::placed(
+                store::placed(
                     conn,
                     provider_id,
                     ids,
@@ -416,7 +418,7 @@ impl Chooser<'_> {
             executed_since: None,
         };
         if let Some(branch) = &query.branch {
-            let verified: HashSet<i64> = selection::verified(
+            let verified: HashSet<i64> = store::verified(
                 conn,
                 self.provider_id,
                 &ids,
@@ -433,7 +435,7 @@ impl Chooser<'_> {
             let mut verified_by_tag: HashMap<&str, HashSet<i64>> = HashMap::new();
             for tag in &query.tags {
                 let verified =
-                    selection::verified(conn, self.provider_id, &ids, any(Some(Group::Tag(tag))))
+                    store::verified(conn, self.provider_id, &ids, any(Some(Group::Tag(tag))))
                         .await?;
                 verified_by_tag.insert(tag, verified.into_iter().collect());
             }
@@ -448,11 +450,10 @@ impl Chooser<'_> {
                 pact.non_pending_provider_tags = done;
             }
         } else {
-            let verified: HashSet<i64> =
-                selection::verified(conn, self.provider_id, &ids, any(None))
-                    .await?
-                    .into_iter()
-                    .collect();
+            let verified: HashSet<i64> = store::verified(conn, self.provider_id, &ids, any(None))
+                .await?
+                .into_iter()
+                .collect();
             for pact in pacts.iter_mut() {
                 pact.pending = Some(!verified.contains(&pact.content_id));
             }
@@ -474,27 +475,26 @@ impl Chooser<'_> {
             .iter()
             .map(|p| (p.consumer.as_str(), p.sha.as_str()))
             .collect();
-        let candidates: Vec<VerifiablePact> =
-            selection::wip_candidates(conn, self.provider_id, since)
-                .await?
-                .into_iter()
-                .map(|w| {
-                    let label = w.candidate.label.clone().unwrap_or_default();
-                    let kind = if w.is_branch {
-                        Kind::Branch {
-                            name: label,
-                            fallback: None,
-                        }
-                    } else {
-                        Kind::LatestTag {
-                            tag: label,
-                            fallback: None,
-                        }
-                    };
-                    self.pact(&Selector::new(kind), w.candidate, false)
-                })
-                .filter(|p| !chosen.contains(&(p.consumer.as_str(), p.sha.as_str())))
-                .collect();
+        let candidates: Vec<VerifiablePact> = store::wip_candidates(conn, self.provider_id, since)
+            .await?
+            .into_iter()
+            .map(|w| {
+                let label = w.candidate.label.clone().unwrap_or_default();
+                let kind = if w.is_branch {
+                    Kind::Branch {
+                        name: label,
+                        fallback: None,
+                    }
+                } else {
+                    Kind::LatestTag {
+                        tag: label,
+                        fallback: None,
+                    }
+                };
+                self.pact(&Selector::new(kind), w.candidate, false)
+            })
+            .filter(|p| !chosen.contains(&(p.consumer.as_str(), p.sha.as_str())))
+            .collect();
         if candidates.is_empty() {
             return Ok(Vec::new());
         }
@@ -518,7 +518,7 @@ impl Chooser<'_> {
         };
         for (group, tag) in groups {
             let verified: HashSet<i64> =
-                selection::verified(conn, self.provider_id, &ids, not_wip(group))
+                store::verified(conn, self.provider_id, &ids, not_wip(group))
                     .await?
                     .into_iter()
                     .collect();

@@ -4,13 +4,13 @@
 
 pub mod deployments;
 pub mod environments;
+pub mod for_verification;
 pub mod local_pg;
 pub mod matrix;
 pub mod models;
 pub mod pacticipants;
 pub mod pacts;
 pub mod schema;
-pub mod selection;
 pub mod tokens;
 pub mod verifications;
 pub mod versions;
