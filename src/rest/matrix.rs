@@ -17,6 +17,7 @@ use super::{AppState, Base, Path, hal_response};
 use crate::domain::matrix::{self, Destination, LatestBy, Row, VersionSelector};
 use crate::error::{Error, Result, Violations};
 use crate::links::paths;
+use crate::service::Broker;
 use crate::service::matrix::{
     DeployTarget, LatestVerdict, LatestVersion, MatrixAnswer, MatrixQuery, RowWindow,
 };
@@ -97,15 +98,7 @@ async fn matrix_query(
 ) -> Result<Response> {
     let params = nested_query(uri.query().unwrap_or_default());
     let (query, limit, violations) = read_query(&params);
-    let broker = &state.broker;
-    let answer = async {
-        violations
-            .report_with(broker.matrix_query_problems(&query))
-            .await?;
-        broker.query_matrix(query, window(limit)).await
-    }
-    .await
-    .map_err(json_fields);
+    let answer = answer(&state.broker, query, violations, limit).await;
     Ok(match answer {
         Ok(answer) => matrix_response(&base, &headers, &answer),
         Err(err) => listing_messages(err),
@@ -173,39 +166,47 @@ async fn for_pair(
     // calls `matrix/service.rb#find_for_consumer_and_provider`, not the
     // repository method of that name that sets cvpv): every revision and
     // every verification, unless the client asks for a latestby.
-    let broker = &state.broker;
-    let answer = async {
-        violations
-            .report_with(broker.matrix_query_problems(&query))
-            .await?;
-        broker.query_matrix(query, window(limit)).await
-    }
-    .await
-    .map_err(json_fields)
-    .map_err(|err| match err {
-        Error::InvalidArgument(v) if v.iter().any(|v| v.field.ends_with("[pacticipant]")) => {
-            Error::NotFound(format!(
-                "No matrix for provider '{provider}' and consumer '{consumer}': {}",
-                v.iter()
-                    .map(|v| v.message.as_str())
-                    .collect::<Vec<_>>()
-                    .join("; ")
-            ))
-        }
-        err => err,
-    });
+    let answer = answer(&state.broker, query, violations, limit)
+        .await
+        .map_err(|err| match err {
+            Error::InvalidArgument(v) if v.iter().any(|v| v.field.ends_with("[pacticipant]")) => {
+                Error::NotFound(format!(
+                    "No matrix for provider '{provider}' and consumer '{consumer}': {}",
+                    v.iter()
+                        .map(|v| v.message.as_str())
+                        .collect::<Vec<_>>()
+                        .join("; ")
+                ))
+            }
+            err => err,
+        });
     Ok(match answer {
         Ok(answer) => matrix_response(&base, &headers, &answer),
         Err(err) => listing_messages(err),
     })
 }
 
-/// The first `limit` rows, or the Pact Broker's default number.
-fn window(limit: Option<usize>) -> RowWindow {
-    RowWindow {
+/// The first `limit` rows of the matrix of `query` (the Pact Broker's
+/// default number without one), or every problem of the request: those
+/// found reading it, `violations`, with the service's.
+async fn answer(
+    broker: &Broker,
+    query: MatrixQuery,
+    violations: Violations,
+    limit: Option<usize>,
+) -> Result<MatrixAnswer> {
+    let window = RowWindow {
         offset: 0,
         limit: Some(limit.unwrap_or(DEFAULT_LIMIT)),
+    };
+    async {
+        violations
+            .report_with(broker.matrix_query_problems(&query))
+            .await?;
+        broker.query_matrix(query, window).await
     }
+    .await
+    .map_err(json_fields)
 }
 
 /// The matrix's field paths as the Pact Broker's query parameters name
