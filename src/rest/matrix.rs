@@ -51,19 +51,8 @@ async fn latest_tagged_to_tag(
     headers: HeaderMap,
     Path((pacticipant, tag, to)): Path<(String, String, String)>,
 ) -> Result<Response> {
-    let answer = state
-        .broker
-        .can_i_deploy_latest(
-            &pacticipant,
-            LatestVersion::Tag(tag),
-            DeployTarget::Tag(to),
-            EVERY_ROW,
-        )
-        .await?;
-    match answer {
-        LatestVerdict::Answer(answer) => Ok(matrix_response(&base, &headers, &answer)),
-        LatestVerdict::Missing(missing) => Err(Error::NotFound(missing.message)),
-    }
+    let latest = (LatestVersion::Tag(tag), DeployTarget::Tag(to));
+    latest_verdict(&state, &base, &headers, &pacticipant, latest).await
 }
 
 /// Can a branch's head be deployed to an environment: the body of
@@ -75,17 +64,28 @@ async fn branch_head_to_environment(
     headers: HeaderMap,
     Path((pacticipant, branch, environment)): Path<(String, String, String)>,
 ) -> Result<Response> {
-    let answer = state
+    let latest = (
+        LatestVersion::Branch(branch),
+        DeployTarget::Environment(environment),
+    );
+    latest_verdict(&state, &base, &headers, &pacticipant, latest).await
+}
+
+/// The matrix of whether the `latest` version of `pacticipant` can be
+/// deployed to its target, or 404 naming what does not exist.
+async fn latest_verdict(
+    state: &AppState,
+    base: &Base,
+    headers: &HeaderMap,
+    pacticipant: &str,
+    (latest, target): (LatestVersion, DeployTarget),
+) -> Result<Response> {
+    let verdict = state
         .broker
-        .can_i_deploy_latest(
-            &pacticipant,
-            LatestVersion::Branch(branch),
-            DeployTarget::Environment(environment),
-            EVERY_ROW,
-        )
+        .can_i_deploy_latest(pacticipant, latest, target, EVERY_ROW)
         .await?;
-    match answer {
-        LatestVerdict::Answer(answer) => Ok(matrix_response(&base, &headers, &answer)),
+    match verdict {
+        LatestVerdict::Answer(answer) => Ok(matrix_response(base, headers, &answer)),
         LatestVerdict::Missing(missing) => Err(Error::NotFound(missing.message)),
     }
 }
