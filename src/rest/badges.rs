@@ -147,22 +147,11 @@ async fn can_i_deploy_to_tag(
     Path((pacticipant, tag, to)): Path<(String, String, String)>,
     Query(query): Query<BadgeQuery>,
 ) -> Response {
-    let answer = state
-        .broker
-        .can_i_deploy_latest(
-            &pacticipant,
-            LatestVersion::Tag(tag.clone()),
-            DeployTarget::Tag(to.clone()),
-            NO_ROWS,
-        )
-        .await;
-    draw(answer.map(|answer| match answer {
-        LatestVerdict::Answer(answer) => (
-            badge::can_i_deploy(query.label(), &tag, &to, answer.summary.deployable),
-            NO_CACHE,
-        ),
-        LatestVerdict::Missing(missing) => (badge::not_found(missing.what), NO_CACHE),
-    }))
+    let latest = (
+        LatestVersion::Tag(tag.clone()),
+        DeployTarget::Tag(to.clone()),
+    );
+    can_i_deploy(&state, &pacticipant, latest, query.label(), (&tag, &to)).await
 }
 
 async fn can_i_deploy_to_environment(
@@ -170,23 +159,30 @@ async fn can_i_deploy_to_environment(
     Path((pacticipant, branch, environment)): Path<(String, String, String)>,
     Query(query): Query<BadgeQuery>,
 ) -> Response {
-    let answer = state
+    let latest = (
+        LatestVersion::Branch(branch.clone()),
+        DeployTarget::Environment(environment.clone()),
+    );
+    let names = (branch.as_str(), environment.as_str());
+    can_i_deploy(&state, &pacticipant, latest, query.label(), names).await
+}
+
+/// The can-i-deploy badge of the `latest` version of `pacticipant` to its
+/// target, which the badge calls `from` and `to`.
+async fn can_i_deploy(
+    state: &AppState,
+    pacticipant: &str,
+    (latest, target): (LatestVersion, DeployTarget),
+    label: Option<&str>,
+    (from, to): (&str, &str),
+) -> Response {
+    let verdict = state
         .broker
-        .can_i_deploy_latest(
-            &pacticipant,
-            LatestVersion::Branch(branch.clone()),
-            DeployTarget::Environment(environment.clone()),
-            NO_ROWS,
-        )
+        .can_i_deploy_latest(pacticipant, latest, target, NO_ROWS)
         .await;
-    draw(answer.map(|answer| match answer {
+    draw(verdict.map(|verdict| match verdict {
         LatestVerdict::Answer(answer) => (
-            badge::can_i_deploy(
-                query.label(),
-                &branch,
-                &environment,
-                answer.summary.deployable,
-            ),
+            badge::can_i_deploy(label, from, to, answer.summary.deployable),
             NO_CACHE,
         ),
         LatestVerdict::Missing(missing) => (badge::not_found(missing.what), NO_CACHE),
