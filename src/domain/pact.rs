@@ -6,6 +6,9 @@
 //! white space and interaction order do not change it, so an identical
 //! republish under a new consumer version is recognised as already verified.
 
+use std::collections::hash_map::Entry;
+use std::collections::{HashMap, HashSet};
+
 use serde_json::{Map, Value};
 use sha1::{Digest, Sha1};
 
@@ -89,7 +92,8 @@ pub fn counts(doc: &Document) -> (i32, i32) {
 /// Merges `incoming` into `existing`: an incoming interaction replaces the
 /// existing one with the same description and provider state, others are
 /// appended. Everything outside interactions and messages comes from
-/// `incoming`.
+/// `incoming`. Linear in the two documents: each identity is computed once
+/// and looked up in an index.
 pub fn merge(existing: &Document, incoming: &Document) -> Document {
     let mut merged = incoming.clone();
     for key in ["interactions", "messages"] {
@@ -99,14 +103,18 @@ pub fn merge(existing: &Document, incoming: &Document) -> Document {
             continue;
         }
         let mut items: Vec<Value> = old.cloned().unwrap_or_default();
+        // The first item of each identity is the one replaced.
+        let mut index: HashMap<String, usize> = HashMap::with_capacity(items.len());
+        for (position, item) in items.iter().enumerate() {
+            index.entry(interaction_identity(item)).or_insert(position);
+        }
         for item in new.into_iter().flatten() {
-            let identity = interaction_identity(item);
-            match items
-                .iter()
-                .position(|i| interaction_identity(i) == identity)
-            {
-                Some(pos) => items[pos] = item.clone(),
-                None => items.push(item.clone()),
+            match index.entry(interaction_identity(item)) {
+                Entry::Occupied(found) => items[*found.get()] = item.clone(),
+                Entry::Vacant(slot) => {
+                    slot.insert(items.len());
+                    items.push(item.clone());
+                }
             }
         }
         merged.insert(key.into(), Value::Array(items));
@@ -119,13 +127,17 @@ pub fn merge(existing: &Document, incoming: &Document) -> Document {
 /// would silently replace what the consumer asked for, so the legacy PATCH
 /// refuses such a merge (the Pact Broker's `Merger.conflict?`).
 pub fn merge_conflicts(existing: &Document, incoming: &Document) -> Vec<String> {
-    let old_items = items_by_identity(existing, "interactions");
+    let mut requests: HashMap<String, Vec<Vec<Value>>> = HashMap::new();
+    for (identity, item) in items_by_identity(existing, "interactions") {
+        requests.entry(identity).or_default().push(request_of(item));
+    }
     items_by_identity(incoming, "interactions")
         .into_iter()
         .filter(|(identity, item)| {
-            old_items
-                .iter()
-                .any(|(id, before)| id == identity && request_of(before) != request_of(item))
+            requests.get(identity).is_some_and(|before| {
+                let request = request_of(item);
+                before.iter().any(|b| *b != request)
+            })
         })
         .map(|(identity, _)| identity)
         .collect()
@@ -152,17 +164,22 @@ pub fn describe_difference(old: &Document, new: &Document) -> String {
     for key in ["interactions", "messages"] {
         let old_items = items_by_identity(old, key);
         let new_items = items_by_identity(new, key);
+        let mut before: HashMap<&str, &Value> = HashMap::with_capacity(old_items.len());
+        for (identity, item) in &old_items {
+            before.entry(identity.as_str()).or_insert(item);
+        }
+        let after: HashSet<&str> = new_items.iter().map(|(id, _)| id.as_str()).collect();
         for (identity, item) in &new_items {
-            match old_items.iter().find(|(id, _)| id == identity) {
+            match before.get(identity.as_str()) {
                 None => lines.push(format!("+ added {identity}")),
-                Some((_, before)) if canonical(before) != canonical(item) => {
+                Some(before) if canonical(before) != canonical(item) => {
                     lines.push(format!("~ changed {identity}"))
                 }
                 Some(_) => {}
             }
         }
         for (identity, _) in &old_items {
-            if !new_items.iter().any(|(id, _)| id == identity) {
+            if !after.contains(identity.as_str()) {
                 lines.push(format!("- removed {identity}"));
             }
         }
@@ -375,6 +392,98 @@ mod tests {
                 "{interaction}"
             );
         }
+    }
+
+    /// Merging, conflicts and differences by their pairwise definitions
+    /// (every incoming item against every existing one), which the indexed
+    /// versions must agree with, duplicates included.
+    #[test]
+    fn indexed_merge_agrees_with_the_pairwise_definition() {
+        fn pairwise_merge(old: &[Value], new: &[Value]) -> Vec<Value> {
+            let mut items = old.to_vec();
+            for item in new {
+                let identity = interaction_identity(item);
+                match items
+                    .iter()
+                    .position(|i| interaction_identity(i) == identity)
+                {
+                    Some(pos) => items[pos] = item.clone(),
+                    None => items.push(item.clone()),
+                }
+            }
+            items
+        }
+        let item = |description: &str, state: Option<&str>, path: &str, status: u16| {
+            let mut i = json!({"description": description,
+                "request": {"method": "GET", "path": path}, "response": {"status": status}});
+            if let Some(state) = state {
+                i["providerState"] = json!(state);
+            }
+            i
+        };
+        let old = vec![
+            item("a", None, "/a", 200),
+            item("a", Some("s"), "/a", 200),
+            item("b", None, "/b", 200),
+            // A duplicate identity: the first is the one replaced.
+            item("a", None, "/a2", 201),
+        ];
+        let news = [
+            vec![],
+            vec![item("a", None, "/a", 500)],
+            vec![item("a", None, "/x", 200), item("c", None, "/c", 200)],
+            vec![
+                item("c", None, "/c", 200),
+                item("c", None, "/c", 404),
+                item("b", None, "/b", 201),
+            ],
+            vec![
+                item("a", Some("s"), "/a", 200),
+                item("a", Some("t"), "/a", 200),
+            ],
+        ];
+        for new in news {
+            let merged = merge(
+                &pact(json!(old), json!({})),
+                &pact(json!(new.clone()), json!({})),
+            );
+            assert_eq!(
+                merged["interactions"],
+                json!(pairwise_merge(&old, &new)),
+                "{new:?}"
+            );
+            let conflicts: Vec<String> = new
+                .iter()
+                .filter(|n| {
+                    old.iter().any(|o| {
+                        interaction_identity(o) == interaction_identity(n)
+                            && request_of(o) != request_of(n)
+                    })
+                })
+                .map(interaction_identity)
+                .collect();
+            assert_eq!(
+                merge_conflicts(
+                    &pact(json!(old), json!({})),
+                    &pact(json!(new.clone()), json!({}))
+                ),
+                conflicts,
+                "{new:?}"
+            );
+        }
+        let diff = describe_difference(
+            &pact(json!(old), json!({})),
+            &pact(
+                json!([item("a", None, "/a", 200), item("d", None, "/d", 200)]),
+                json!({}),
+            ),
+        );
+        assert_eq!(
+            diff,
+            "+ added interaction 'd'\n\
+             - removed interaction 'a' given \"s\"\n\
+             - removed interaction 'b'"
+        );
     }
 
     #[test]
