@@ -8,6 +8,7 @@ use axum::response::Response;
 use axum::routing::{get, post};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
+use bytes::Bytes;
 use serde::Deserialize;
 
 use super::error::document;
@@ -176,7 +177,7 @@ async fn legacy_publish(
     state: &AppState,
     base: &Base,
     (provider, consumer, version): (String, String, String),
-    body: &[u8],
+    body: Bytes,
     strategy: ConflictStrategy,
 ) -> Result<Response> {
     let (pact, outcome) = state
@@ -197,7 +198,7 @@ async fn put_pact(
     Path(path): Path<(String, String, String)>,
     RawBody(body): RawBody,
 ) -> Result<Response> {
-    legacy_publish(&state, &base, path, &body, ConflictStrategy::Overwrite).await
+    legacy_publish(&state, &base, path, body, ConflictStrategy::Overwrite).await
 }
 
 async fn patch_pact(
@@ -206,7 +207,7 @@ async fn patch_pact(
     Path(path): Path<(String, String, String)>,
     RawBody(body): RawBody,
 ) -> Result<Response> {
-    legacy_publish(&state, &base, path, &body, ConflictStrategy::Merge).await
+    legacy_publish(&state, &base, path, body, ConflictStrategy::Merge).await
 }
 
 async fn fetch(

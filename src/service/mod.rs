@@ -14,6 +14,8 @@ pub mod versions;
 
 use std::sync::Arc;
 
+use tokio::sync::Semaphore;
+
 use crate::domain::names;
 use crate::domain::page::Page;
 use crate::error::{Error, Result};
@@ -33,6 +35,8 @@ pub use versions::{Branch, BranchMembership, Tag, Version};
 pub struct Broker {
     store: Store,
     settings: Arc<BrokerSettings>,
+    /// One permit per core for CPU-heavy work on request bodies.
+    cpu: Arc<Semaphore>,
 }
 
 /// One page of a listing.
@@ -45,10 +49,32 @@ pub struct Listed<T> {
 
 impl Broker {
     pub fn new(store: Store, settings: BrokerSettings) -> Self {
+        let cores = std::thread::available_parallelism().map_or(1, usize::from);
         Broker {
             store,
             settings: Arc::new(settings),
+            cpu: Arc::new(Semaphore::new(cores)),
         }
+    }
+
+    /// Runs `work` (parsing, hashing, merging or diffing a request's pact)
+    /// on a blocking thread, so a large body cannot stall the async workers
+    /// and the requests they serve. At most one such piece of work per core
+    /// runs at once, which also bounds the documents held in memory.
+    async fn on_cpu<T: Send + 'static>(
+        &self,
+        work: impl FnOnce() -> T + Send + 'static,
+    ) -> Result<T> {
+        let _permit = self
+            .cpu
+            .acquire()
+            .await
+            .map_err(|err| anyhow::Error::from(err).context("the CPU pool is closed"))?;
+        tokio::task::spawn_blocking(work).await.map_err(|err| {
+            anyhow::Error::from(err)
+                .context("CPU work on a request body")
+                .into()
+        })
     }
 
     pub fn settings(&self) -> &BrokerSettings {

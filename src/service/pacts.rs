@@ -1,5 +1,6 @@
 //! Publishing contracts and reading pacts.
 
+use bytes::Bytes;
 use chrono::{DateTime, Utc};
 use diesel_async::AsyncConnection;
 
@@ -314,7 +315,13 @@ impl Broker {
     /// Publishes the contracts of one consumer version in one transaction:
     /// either every contract is stored or nothing is.
     pub async fn publish_contracts(&self, input: PublishInput) -> Result<PublishResult> {
-        let contracts = input.validate()?;
+        let (input, contracts) = self
+            .on_cpu(move || {
+                let contracts = input.validate();
+                (input, contracts)
+            })
+            .await?;
+        let contracts = contracts?;
         let allow_overwrite = self.settings.allow_dangerous_contract_modification;
         let mut conn = self.store.conn().await?;
         conn.transaction(async |conn| {
@@ -332,10 +339,9 @@ impl Broker {
                 let (provider, _) =
                     pacticipant_store::find_or_create(conn, &contract.provider_name).await?;
                 let (record, outcome) = store_pact(
+                    self,
                     conn,
-                    &consumer,
-                    &provider,
-                    &version_row,
+                    (&consumer, &provider, &version_row),
                     contract.document,
                     contract.on_conflict,
                     Rules {
@@ -385,14 +391,15 @@ impl Broker {
         consumer: &str,
         provider: &str,
         version: &str,
-        content: &[u8],
+        content: Bytes,
         strategy: ConflictStrategy,
     ) -> Result<(Pact, PublicationOutcome)> {
         let mut violations = Violations::default();
         violations.check("consumer", names::single_line(consumer).map(drop));
         violations.check("provider", names::single_line(provider).map(drop));
         violations.check("consumer_version", names::single_line(version).map(drop));
-        let document = violations.check("pact", pact::parse(content));
+        let parsed = self.on_cpu(move || pact::parse(&content)).await?;
+        let document = violations.check("pact", parsed);
         if let Some(document) = &document {
             check_names(document, consumer, provider, &mut violations, "pact");
         }
@@ -406,10 +413,9 @@ impl Broker {
             let (version_row, _) =
                 version_store::find_or_create(conn, consumer.id, version, None).await?;
             let (record, outcome) = store_pact(
+                self,
                 conn,
-                &consumer,
-                &provider,
-                &version_row,
+                (&consumer, &provider, &version_row),
                 document,
                 strategy,
                 Rules {
@@ -586,83 +592,52 @@ struct Rules {
 /// the publication rules: identical content is a no-op, a merge adds a
 /// revision, different content is a conflict unless overwriting is allowed.
 async fn store_pact(
+    broker: &Broker,
     conn: &mut Conn,
-    consumer: &PacticipantRow,
-    provider: &PacticipantRow,
-    version: &VersionRow,
+    (consumer, provider, version): (&PacticipantRow, &PacticipantRow, &VersionRow),
     document: pact::Document,
     strategy: ConflictStrategy,
     rules: Rules,
 ) -> Result<(PactRecord, PublicationOutcome)> {
     store::lock_consumer_version(conn, version.id).await?;
     let existing = store::latest_publication(conn, version.id, provider.id).await?;
-    let (document, outcome, revision) = match existing {
-        None => (document, PublicationOutcome::Created, 1),
-        Some((publication, content)) => {
-            let stored: pact::Document = pact::parse(content.content.as_bytes())
-                .map_err(|err| anyhow::anyhow!("stored pact {} {err}", content.sha))?;
-            if strategy == ConflictStrategy::Merge && rules.refuse_changed_requests {
-                let conflicts = pact::merge_conflicts(&stored, &document);
-                if !conflicts.is_empty() {
-                    return Err(merge_conflict(
-                        &consumer.name,
-                        &version.number,
-                        &provider.name,
-                        &conflicts,
-                    ));
-                }
-            }
-            let incoming = match strategy {
-                ConflictStrategy::Merge => pact::merge(&stored, &document),
-                ConflictStrategy::Overwrite => document,
-            };
-            if pact::content_sha(&incoming) == content.sha {
-                let record = record_of(
-                    consumer,
-                    provider,
-                    version,
-                    &content.sha,
-                    content.content,
-                    publication.created_at,
-                );
-                return Ok((record, PublicationOutcome::Unchanged));
-            }
-            match strategy {
-                ConflictStrategy::Merge => (
-                    incoming,
-                    PublicationOutcome::Merged,
-                    publication.revision_number + 1,
-                ),
-                ConflictStrategy::Overwrite if rules.allow_overwrite => (
-                    incoming,
-                    PublicationOutcome::Overwritten,
-                    publication.revision_number + 1,
-                ),
-                ConflictStrategy::Overwrite => {
-                    return Err(Error::Conflict {
-                        field: "contracts".into(),
-                        message: conflict_text(&consumer.name, &version.number, &provider.name),
-                        explanation: vec![Notice::new(
-                            NoticeKind::Info,
-                            pact::describe_difference(&stored, &incoming),
-                        )],
-                    });
-                }
-            }
+    let stored = existing.map(|(publication, content)| StoredPact {
+        sha: content.sha,
+        content: content.content,
+        created_at: publication.created_at,
+        revision: publication.revision_number,
+    });
+    let names = [&consumer.name, &version.number, &provider.name].map(String::clone);
+    let decision = broker
+        .on_cpu(move || decide(stored, document, strategy, rules, &names))
+        .await??;
+    let (new, outcome, revision) = match decision {
+        Decision::Unchanged(stored) => {
+            let record = record_of(
+                consumer,
+                provider,
+                version,
+                &stored.sha,
+                stored.content,
+                stored.created_at,
+            );
+            return Ok((record, PublicationOutcome::Unchanged));
         }
+        Decision::Store {
+            content,
+            outcome,
+            revision,
+        } => (content, outcome, revision),
     };
-    let sha = pact::content_sha(&document);
-    let (interactions_count, messages_count) = pact::counts(&document);
-    let content = serde_json::to_string(&document).map_err(anyhow::Error::from)?;
     let stored = store::find_or_insert_content(
         conn,
         &NewContent {
             consumer_id: consumer.id,
             provider_id: provider.id,
-            sha: &sha,
-            content: &content,
-            interactions_count,
-            messages_count,
+            sha: &new.sha,
+            content: &new.content,
+            interactions_count: new.interactions_count,
+            messages_count: new.messages_count,
         },
     )
     .await?;
@@ -676,6 +651,97 @@ async fn store_pact(
         publication.created_at,
     );
     Ok((record, outcome))
+}
+
+/// The latest publication of a pact of a consumer version.
+struct StoredPact {
+    sha: String,
+    content: String,
+    created_at: DateTime<Utc>,
+    revision: i32,
+}
+
+/// What publishing a pact decides about the stored one.
+enum Decision {
+    /// The content is the stored content, handed back.
+    Unchanged(StoredPact),
+    /// New content to store as this revision, and what storing it does.
+    Store {
+        content: PactContent,
+        outcome: PublicationOutcome,
+        revision: i32,
+    },
+}
+
+/// Pact content ready to store.
+struct PactContent {
+    sha: String,
+    content: String,
+    interactions_count: i32,
+    messages_count: i32,
+}
+
+/// The publication rules over `document` and the stored pact, if any:
+/// the CPU-heavy part of publishing, with no database. `names` are the
+/// consumer's, the version's and the provider's, for the errors.
+fn decide(
+    stored: Option<StoredPact>,
+    document: pact::Document,
+    strategy: ConflictStrategy,
+    rules: Rules,
+    [consumer, version, provider]: &[String; 3],
+) -> Result<Decision> {
+    let Some(stored) = stored else {
+        return Ok(Decision::Store {
+            content: content_of(&document)?,
+            outcome: PublicationOutcome::Created,
+            revision: 1,
+        });
+    };
+    let before: pact::Document = pact::parse(stored.content.as_bytes())
+        .map_err(|err| anyhow::anyhow!("stored pact {} {err}", stored.sha))?;
+    if strategy == ConflictStrategy::Merge && rules.refuse_changed_requests {
+        let conflicts = pact::merge_conflicts(&before, &document);
+        if !conflicts.is_empty() {
+            return Err(merge_conflict(consumer, version, provider, &conflicts));
+        }
+    }
+    let incoming = match strategy {
+        ConflictStrategy::Merge => pact::merge(&before, &document),
+        ConflictStrategy::Overwrite => document,
+    };
+    if pact::content_sha(&incoming) == stored.sha {
+        return Ok(Decision::Unchanged(stored));
+    }
+    let outcome = match strategy {
+        ConflictStrategy::Merge => PublicationOutcome::Merged,
+        ConflictStrategy::Overwrite if rules.allow_overwrite => PublicationOutcome::Overwritten,
+        ConflictStrategy::Overwrite => {
+            return Err(Error::Conflict {
+                field: "contracts".into(),
+                message: conflict_text(consumer, version, provider),
+                explanation: vec![Notice::new(
+                    NoticeKind::Info,
+                    pact::describe_difference(&before, &incoming),
+                )],
+            });
+        }
+    };
+    Ok(Decision::Store {
+        content: content_of(&incoming)?,
+        outcome,
+        revision: stored.revision + 1,
+    })
+}
+
+fn content_of(document: &pact::Document) -> Result<PactContent> {
+    let (interactions_count, messages_count) = pact::counts(document);
+    Ok(PactContent {
+        sha: pact::content_sha(document),
+        content: serde_json::to_string(document).map_err(anyhow::Error::from)?,
+        interactions_count,
+        messages_count,
+    })
 }
 
 fn record_of(
