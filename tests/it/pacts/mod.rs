@@ -19,6 +19,7 @@ mod bad_input;
 mod collections;
 mod fetch;
 mod index;
+mod large;
 mod legacy;
 mod publish;
 mod rules;
