@@ -2,7 +2,7 @@
 //! both transports call. Each REST route and each RPC is declared with its
 //! rule (`rest::routes`, `grpc::router`).
 
-use axum::http::{HeaderValue, Method};
+use axum::http::{HeaderMap, HeaderValue, Method, header};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use subtle::ConstantTimeEq;
@@ -64,18 +64,25 @@ pub struct Caller {
     pub role: Role,
 }
 
-/// Admits a call that needs `rule`, given its `authorization` header (or
-/// gRPC metadata): the caller, None when no credentials were needed, or
-/// UNAUTHENTICATED / PERMISSION_DENIED.
+/// Admits a call that needs `rule`, given its headers (or gRPC metadata):
+/// the caller, None when no credentials were needed, or UNAUTHENTICATED /
+/// PERMISSION_DENIED. Two `authorization` headers are refused as bad
+/// input: which of them a proxy or the broker reads would decide who
+/// calls.
 pub async fn admit(
     broker: &Broker,
-    authorization: Option<&HeaderValue>,
+    headers: &HeaderMap,
     rule: Rule,
     reading: bool,
 ) -> Result<Option<Caller>> {
     let auth = &broker.settings().auth;
     if !auth.enabled {
         return Ok(None);
+    }
+    let mut sent = headers.get_all(header::AUTHORIZATION).iter();
+    let authorization = sent.next();
+    if sent.next().is_some() {
+        return Err(Error::invalid("authorization", "must be sent at most once"));
     }
     let Some(required) = rule.required(reading, auth) else {
         return Ok(None);

@@ -2,7 +2,6 @@
 //! with, from the `authorization` metadata.
 
 use axum::extract::{Request, State};
-use axum::http::header;
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
@@ -22,8 +21,7 @@ pub async fn guard(
         .copied()
         .unwrap_or(Rule::Admin);
     // Every RPC is a POST; its rule says whether it reads.
-    let authorization = request.headers().get(header::AUTHORIZATION);
-    match access::admit(&broker, authorization, rule, true).await {
+    match access::admit(&broker, request.headers(), rule, true).await {
         Ok(caller) => {
             access::record(caller.as_ref());
             next.run(request).await

@@ -2,7 +2,6 @@
 //! declared with (`routes::Routes`).
 
 use axum::extract::{MatchedPath, Request, State};
-use axum::http::header;
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
@@ -23,10 +22,9 @@ pub async fn guard(
         Some(path) => rules.get(path.as_str()).copied().unwrap_or(Rule::Admin),
         None => Rule::ByMethod,
     };
-    let authorization = request.headers().get(header::AUTHORIZATION);
     match access::admit(
         &state.broker,
-        authorization,
+        request.headers(),
         rule,
         access::reads(request.method()),
     )

@@ -856,6 +856,69 @@ async fn credentials_that_identify_no_one_are_refused_on_both_transports() {
     }
 }
 
+/// Two `authorization` headers are bad input, whichever of them is valid:
+/// the broker reading the first and a proxy the last must not disagree on
+/// who calls. Nothing is written.
+#[tokio::test]
+async fn two_authorization_headers_are_refused_on_both_transports() {
+    let app = TestApp::start_with(settings(protected())).await;
+    let writer = basic("writer", "write-pw");
+    for pair in [
+        [writer.clone(), writer.clone()],
+        [writer.clone(), basic("reader", "read-pw")],
+        [basic("writer", "wrong"), writer.clone()],
+    ] {
+        let response = app
+            .http
+            .post(app.url("/pacticipants"))
+            .header("content-type", "application/json")
+            .header("authorization", &pair[0])
+            .header("authorization", &pair[1])
+            .body(r#"{"name": "Foo"}"#)
+            .send()
+            .await
+            .expect("request");
+        assert_eq!(response.status(), 400, "{pair:?}");
+        let body: serde_json::Value = response.json().await.expect("a JSON body");
+        assert_eq!(
+            body,
+            serde_json::json!({"errors": {"authorization": ["authorization must be sent at most once"]}}),
+            "{pair:?}"
+        );
+
+        let mut request = tonic::Request::new(pb::CreatePacticipantRequest {
+            pacticipant: Some(pb::Pacticipant {
+                name: "Foo".into(),
+                ..Default::default()
+            }),
+        });
+        for authorization in &pair {
+            request
+                .metadata_mut()
+                .append("authorization", authorization.parse().unwrap());
+        }
+        let status = app
+            .pacticipants()
+            .await
+            .create_pacticipant(request)
+            .await
+            .expect_err("two authorization headers");
+        assert_eq!(status.code(), Code::InvalidArgument, "{pair:?}: {status:?}");
+        assert_eq!(status.message(), "authorization: must be sent at most once");
+    }
+    assert_eq!(app.count("pacticipants").await, 0);
+    // One of them is enough.
+    let identity = Identity {
+        name: "writer".into(),
+        role: Some(Role::Write),
+        authorization: Some(writer),
+    };
+    assert_eq!(
+        rest_outcome(&app, Method::POST, "/pacticipants", &identity).await,
+        Outcome::Through
+    );
+}
+
 #[tokio::test]
 async fn a_password_may_contain_a_colon() {
     let auth = AuthSettings {
