@@ -17,6 +17,25 @@ pub fn timestamp(time: DateTime<Utc>) -> Option<prost_types::Timestamp> {
     })
 }
 
+/// A timestamp a client sent, if it is one: protobuf's range (years 1 to
+/// 9999) and nanos below a second; anything else is refused rather than
+/// read as something it did not say.
+pub fn time_sent(t: &prost_types::Timestamp) -> Result<DateTime<Utc>, String> {
+    const FIRST: i64 = -62_135_596_800; // 0001-01-01T00:00:00Z
+    const LAST: i64 = 253_402_300_799; // 9999-12-31T23:59:59Z
+    let nanos = u32::try_from(t.nanos)
+        .ok()
+        .filter(|n| *n < 1_000_000_000)
+        .ok_or_else(|| format!("nanos must be from 0 to 999999999, not {}", t.nanos))?;
+    if !(FIRST..=LAST).contains(&t.seconds) {
+        return Err(format!(
+            "seconds must be from {FIRST} to {LAST} (years 1 to 9999), not {}",
+            t.seconds
+        ));
+    }
+    DateTime::from_timestamp(t.seconds, nanos).ok_or_else(|| "is not a valid timestamp".into())
+}
+
 /// Empty proto strings mean "not set".
 pub fn optional(value: String) -> Option<String> {
     (!value.is_empty()).then_some(value)
@@ -297,8 +316,33 @@ pub fn token(t: crate::service::tokens::Token) -> pb::Token {
 
 #[cfg(test)]
 mod tests {
-    use super::ProtoFields;
+    use super::{ProtoFields, time_sent};
     use crate::error::Error;
+
+    #[test]
+    fn only_timestamps_protobuf_allows_are_read() {
+        let at = |seconds, nanos| prost_types::Timestamp { seconds, nanos };
+        for (t, read) in [
+            (at(0, 0), Some("1970-01-01T00:00:00Z")),
+            (
+                at(1_767_225_600, 999_999_999),
+                Some("2026-01-01T00:00:00.999999999Z"),
+            ),
+            (at(-62_135_596_800, 0), Some("0001-01-01T00:00:00Z")),
+            (at(253_402_300_799, 0), Some("9999-12-31T23:59:59Z")),
+            (at(0, -1), None),
+            (at(0, 1_000_000_000), None),
+            (at(0, 2_000_000_000), None),
+            (at(1 << 62, 0), None),
+            (at(-62_135_596_801, 0), None),
+            (at(253_402_300_800, 0), None),
+        ] {
+            let got = time_sent(&t)
+                .ok()
+                .map(|d| d.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true));
+            assert_eq!(got.as_deref(), read, "{t:?}");
+        }
+    }
 
     #[test]
     fn service_field_paths_in_the_request_messages_names() {

@@ -3,7 +3,7 @@
 
 use tonic::{Request, Response, Status};
 
-use super::convert::optional;
+use super::convert::{self, optional};
 use super::{Origin, pb};
 use crate::domain::selector::{BranchInput, SelectorInput};
 use crate::error::Violations;
@@ -71,15 +71,9 @@ pub async fn pacts_for_verification(
         provider_version_branch: optional(r.provider_version_branch),
         provider_version_tags: r.provider_version_tags,
         include_pending_status: Some(include_pending),
-        include_wip_pacts_since: r.include_wip_pacts_since.and_then(|t| {
-            let since = u32::try_from(t.nanos)
-                .ok()
-                .and_then(|nanos| chrono::DateTime::from_timestamp(t.seconds, nanos));
-            if since.is_none() {
-                violations.add("include_wip_pacts_since", "is not a valid timestamp");
-            }
-            since
-        }),
+        include_wip_pacts_since: r
+            .include_wip_pacts_since
+            .and_then(|t| violations.check("include_wip_pacts_since", convert::time_sent(&t))),
     };
     violations
         .report_with(broker.verification_request_problems(&request))

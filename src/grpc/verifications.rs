@@ -7,6 +7,7 @@ use tonic::{Request, Response, Status};
 use super::convert::{self, optional};
 use super::pb;
 use super::pb::verification_service_server::VerificationService;
+use crate::error::Error;
 use crate::service::Broker;
 use crate::service::verifications::VerificationInput;
 
@@ -42,9 +43,11 @@ impl VerificationService for Adapter {
             verified_by: r.verified_by.map(|by| {
                 serde_json::json!({ "implementation": by.implementation, "version": by.version })
             }),
-            verification_date: r.verify_time.and_then(|t| {
-                chrono::DateTime::from_timestamp(t.seconds, u32::try_from(t.nanos).unwrap_or(0))
-            }),
+            verification_date: r
+                .verify_time
+                .map(|t| convert::time_sent(&t))
+                .transpose()
+                .map_err(|message| Error::invalid("verify_time", message))?,
             metadata: optional(r.verification_token),
         };
         let verification = self

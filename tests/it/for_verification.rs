@@ -897,19 +897,24 @@ async fn bad_queries_get_precise_errors() {
             .contains("cannot specify both deployed=true and released=true"),
         "{status:?}"
     );
-    let status = client
-        .get_pacts_for_verification(pb::GetPactsForVerificationRequest {
-            provider: PROVIDER.into(),
-            provider_version_branch: "main".into(),
-            include_wip_pacts_since: Some(prost_types::Timestamp {
-                seconds: 0,
-                nanos: -1,
-            }),
-            ..Default::default()
-        })
-        .await
-        .unwrap_err();
-    assert_eq!(status.code(), Code::InvalidArgument, "{status:?}");
+    // A leap-second nanos (from 1e9 to 2e9) or a year past 9999 is not a
+    // timestamp either.
+    for (seconds, nanos) in [(0, -1), (59, 1_500_000_000), (1 << 62, 0)] {
+        let status = client
+            .get_pacts_for_verification(pb::GetPactsForVerificationRequest {
+                provider: PROVIDER.into(),
+                provider_version_branch: "main".into(),
+                include_wip_pacts_since: Some(prost_types::Timestamp { seconds, nanos }),
+                ..Default::default()
+            })
+            .await
+            .unwrap_err();
+        assert_eq!(status.code(), Code::InvalidArgument, "{status:?}");
+        assert!(
+            status.message().starts_with("include_wip_pacts_since: "),
+            "{status:?}"
+        );
+    }
     let status = client
         .get_pacts_for_verification(pb::GetPactsForVerificationRequest {
             provider: "Nobody".into(),

@@ -349,6 +349,23 @@ async fn bad_results_are_refused_and_write_nothing() {
         .await
         .expect_err("blank provider version");
     assert_eq!(blank.code(), Code::InvalidArgument, "{blank:?}");
+    // A time that is not one is refused, not read as now or as another.
+    for (seconds, nanos) in [(1 << 62, 0), (0, -1), (0, 2_000_000_000)] {
+        let status = client
+            .publish_verification_result(pb::PublishVerificationResultRequest {
+                provider: "Bar".into(),
+                consumer: "Foo".into(),
+                content_sha: sha.clone(),
+                success: true,
+                provider_version: "1".into(),
+                verify_time: Some(prost_types::Timestamp { seconds, nanos }),
+                ..Default::default()
+            })
+            .await
+            .expect_err("an invalid verify_time");
+        assert_eq!(status.code(), Code::InvalidArgument, "{status:?}");
+        assert!(status.message().starts_with("verify_time: "), "{status:?}");
+    }
     let unknown = client
         .publish_verification_result(pb::PublishVerificationResultRequest {
             provider: "Bar".into(),
