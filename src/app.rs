@@ -150,7 +150,11 @@ async fn report_health(health: &grpc::Health, store: &Store) {
 /// `pactwire serve`: database (given or private), migrations, then gRPC and
 /// REST on one port until SIGINT or SIGTERM.
 pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
-    telemetry::init(&args.log_level, args.log_format == LogFormat::Json);
+    telemetry::init(
+        &args.log_level,
+        args.log_format == LogFormat::Json,
+        args.log_sql_parameters,
+    );
     // Bad settings stop the broker before it starts anything.
     let settings = args.broker_settings()?;
     let (url, local) = database(&args.database).await?;

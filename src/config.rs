@@ -130,6 +130,10 @@ pub struct ServeArgs {
     /// Log format: text or json.
     #[arg(long, env = "PACT_BROKER_LOG_FORMAT", default_value = "text")]
     pub log_format: LogFormat,
+    /// Let the database driver log every SQL parameter at debug level:
+    /// pact contents and token digests. Off unless asked for.
+    #[arg(long, env = "PACT_BROKER_LOG_SQL_PARAMETERS", default_value_t = false, action = clap::ArgAction::Set)]
+    pub log_sql_parameters: bool,
     /// Largest accepted request body in bytes, on both transports.
     #[arg(long, env = "PACT_BROKER_MAX_REQUEST_BODY_SIZE", default_value_t = 10 * 1024 * 1024)]
     pub max_request_body_size: usize,

@@ -10,7 +10,7 @@ async fn main() -> anyhow::Result<()> {
     match cli.command {
         Command::Serve(args) => app::serve(args).await,
         Command::Migrate(args) => {
-            telemetry::init("info", false);
+            telemetry::init("info", false, false);
             let (url, local) = app::database(&args).await?;
             let applied = store::migrate(&url).await;
             if let Some(local) = local {
@@ -20,7 +20,7 @@ async fn main() -> anyhow::Result<()> {
             Ok(())
         }
         Command::Token(command) => {
-            telemetry::init("info", false);
+            telemetry::init("info", false, false);
             token(command).await
         }
     }

@@ -413,3 +413,45 @@ async fn reflection_v1alpha_lists_the_services_too() {
         );
     }
 }
+
+/// At debug level the database driver would log every SQL parameter:
+/// pact contents, token digests, whatever a body holds. It stays silent
+/// unless `PACT_BROKER_LOG_SQL_PARAMETERS` asks for it.
+#[tokio::test]
+async fn debug_logs_hold_no_sql_parameters_unless_asked_for() {
+    use crate::support::process::{serve_command, start, stop};
+
+    let marker = "https://repository-marker.example/xyz";
+    for (setting, logged) in [(None, false), (Some("true"), true)] {
+        let db = crate::support::pg::database().await;
+        let log = std::path::PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
+            .join(format!("serve-{}.log", uuid::Uuid::new_v4()));
+        let mut command = serve_command();
+        command.args(["--database-url", &db.url, "--log-level", "debug"]);
+        if let Some(value) = setting {
+            command.env("PACT_BROKER_LOG_SQL_PARAMETERS", value);
+        }
+        let (child, address) = start(command, &log).await;
+        let created = reqwest::Client::new()
+            .post(format!("http://{address}/pacticipants"))
+            .json(&json!({"name": "Foo", "repositoryUrl": marker}))
+            .send()
+            .await
+            .expect("creating a pacticipant");
+        assert_eq!(created.status(), 201);
+        stop(child).await;
+        let log = std::fs::read_to_string(&log).expect("the log");
+        assert!(log.contains("/pacticipants"), "{log}");
+        // The driver writes a text parameter as its bytes, in decimal.
+        let bytes = marker
+            .bytes()
+            .map(|b| b.to_string())
+            .collect::<Vec<_>>()
+            .join(", ");
+        assert_eq!(
+            log.contains(marker) || log.contains(&bytes),
+            logged,
+            "{setting:?}:\n{log}"
+        );
+    }
+}
