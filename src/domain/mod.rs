@@ -2,6 +2,7 @@
 
 pub mod access;
 pub mod badge;
+pub mod json;
 pub mod matrix;
 pub mod metadata;
 pub mod names;

@@ -5,8 +5,8 @@ use diesel_async::AsyncConnection;
 use serde_json::{Map, Value, json};
 
 use super::Broker;
-use crate::domain::names;
 use crate::domain::page::Page;
+use crate::domain::{json, names};
 use crate::error::{Error, Result, Violations};
 use crate::store::Conn;
 use crate::store::environments::{self as store, EnvironmentFields, EnvironmentRow, Order};
@@ -149,14 +149,10 @@ fn check_fields(
             &format!("contacts[{i}].name"),
             names::single_line(&contact.name).map(drop),
         );
-        if let Some(details) = &contact.details
-            && Value::Object(details.clone())
-                .to_string()
-                .contains("\\u0000")
-        {
-            violations.add(
-                format!("contacts[{i}].details"),
-                "cannot contain NUL characters",
+        if let Some(details) = &contact.details {
+            violations.check(
+                &format!("contacts[{i}].details"),
+                json::storable(&Value::Object(details.clone())),
             );
         }
     }

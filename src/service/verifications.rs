@@ -11,7 +11,7 @@ use super::versions::{branch_version, check_build_url, tag_version};
 use super::{Broker, existing_pacticipant, existing_version};
 use crate::domain::pact::PactSelector;
 use crate::domain::page::Page;
-use crate::domain::{metadata, names};
+use crate::domain::{json, metadata, names};
 use crate::error::{Error, Result, Violations};
 use crate::store::models::PacticipantRow;
 use crate::store::verifications::{
@@ -128,10 +128,15 @@ impl VerificationInput {
         if let Some(url) = &self.build_url {
             violations.check("build_url", check_build_url(url));
         }
-        if let Some(by) = &self.verified_by
-            && !by.is_object()
-        {
-            violations.add("verified_by", "must be an object");
+        match &self.verified_by {
+            Some(by) if !by.is_object() => violations.add("verified_by", "must be an object"),
+            Some(by) => {
+                violations.check("verified_by", json::storable(by));
+            }
+            None => {}
+        }
+        if let Some(results) = &self.test_results {
+            violations.check("test_results", json::storable(results));
         }
         let metadata = match &self.metadata {
             Some(segment) => violations.check("metadata", metadata::decode(segment)),

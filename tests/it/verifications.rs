@@ -258,7 +258,7 @@ async fn bad_results_are_refused_and_write_nothing() {
     let bad_metadata = format!(
         "/pacts/provider/Bar/consumer/Foo/pact-version/{sha}/metadata/%25%25/verification-results"
     );
-    let cases: [(&str, &str, Value, u16, &str); 9] = [
+    let cases: [(&str, &str, Value, u16, &str); 12] = [
         (
             "no success",
             &href,
@@ -300,6 +300,30 @@ async fn bad_results_are_refused_and_write_nothing() {
             json!({"success": true, "providerApplicationVersion": "1", "buildUrl": "not a url"}),
             400,
             "buildUrl",
+        ),
+        (
+            "a NUL in the test results",
+            &href,
+            json!({"success": true, "providerApplicationVersion": "1", "testResults": {"log": "a\u{0}b"}}),
+            400,
+            "testResults",
+        ),
+        (
+            "a number jsonb cannot hold in the test results",
+            &href,
+            serde_json::from_str(
+                r#"{"success": true, "providerApplicationVersion": "1", "testResults": [1e-999999]}"#,
+            )
+            .unwrap(),
+            400,
+            "testResults",
+        ),
+        (
+            "a NUL in verifiedBy",
+            &href,
+            json!({"success": true, "providerApplicationVersion": "1", "verifiedBy": {"implementation": "\u{0}"}}),
+            400,
+            "verifiedBy",
         ),
         (
             "bad verification date",
@@ -349,6 +373,22 @@ async fn bad_results_are_refused_and_write_nothing() {
         .await
         .expect_err("blank provider version");
     assert_eq!(blank.code(), Code::InvalidArgument, "{blank:?}");
+    let nul = client
+        .publish_verification_result(pb::PublishVerificationResultRequest {
+            provider: "Bar".into(),
+            consumer: "Foo".into(),
+            content_sha: sha.clone(),
+            success: true,
+            provider_version: "1".into(),
+            test_results: Some(prost_types::Value {
+                kind: Some(prost_types::value::Kind::StringValue("a\0b".into())),
+            }),
+            ..Default::default()
+        })
+        .await
+        .expect_err("a NUL in the test results");
+    assert_eq!(nul.code(), Code::InvalidArgument, "{nul:?}");
+    assert!(nul.message().starts_with("test_results: "), "{nul:?}");
     // A time that is not one is refused, not read as now or as another.
     for (seconds, nanos) in [(1 << 62, 0), (0, -1), (0, 2_000_000_000)] {
         let status = client

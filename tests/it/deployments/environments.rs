@@ -162,6 +162,20 @@ async fn bad_environments_are_refused_with_the_field_and_nothing_is_written() {
             "contacts[0].name is missing",
         ),
         (json!([1]), "body", "body must be a JSON object"),
+        // What PostgreSQL's jsonb cannot store.
+        (
+            serde_json::from_str(
+                r#"{"name": "x", "production": true, "contacts": [{"name": "Ops", "details": {"pager": 1e999999}}]}"#,
+            )
+            .unwrap(),
+            "contacts[0].details",
+            "contacts[0].details cannot hold the number 1e+999999: it is out of range",
+        ),
+        (
+            json!({"name": "x", "production": true, "contacts": [{"name": "Ops", "details": {"a": "b\u{0}"}}]}),
+            "contacts[0].details",
+            "contacts[0].details cannot contain NUL characters",
+        ),
     ] {
         let (status, reply) = app.post("/environments", &body).await;
         assert_eq!(status, 400, "{body}: {reply}");
