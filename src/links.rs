@@ -158,6 +158,11 @@ impl Base {
                 None
             };
             match value {
+                // A client that resolves dot segments (RFC 3986 §5.2.4)
+                // would drop or climb over a literal `.` or `..`; escaped,
+                // they stay names.
+                Some(&".") => url.push_str("%2E"),
+                Some(&"..") => url.push_str("%2E%2E"),
                 Some(value) => url.extend(utf8_percent_encode(value, SEGMENT)),
                 None => url.push_str(segment),
             }
@@ -419,6 +424,14 @@ mod tests {
             "http://b/pacticipants/a%25b%3Fc%23d"
         );
         assert_eq!(base.index(), "http://b/");
+        assert_eq!(
+            base.fill(paths::TAG, &[".", "1", ".."]),
+            "http://b/pacticipants/%2E/versions/1/tags/%2E%2E"
+        );
+        assert_eq!(
+            base.fill(paths::TAG, &["...", ".a", "a."]),
+            "http://b/pacticipants/.../versions/.a/tags/a."
+        );
     }
 
     #[test]

@@ -312,3 +312,60 @@ async fn grpc_create_version_adds_tags() {
     let tags: Vec<&str> = version.tags.iter().map(|t| t.name.as_str()).collect();
     assert_eq!(tags, ["a", "b"]);
 }
+
+/// One HTTP/1.1 request sent as written: an HTTP client library would
+/// resolve the dot segments of `path` first. The status and the body.
+async fn raw(app: &TestApp, method: &str, path: &str) -> (u16, String) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let address = app
+        .url("")
+        .trim_start_matches("http://")
+        .trim_end_matches('/')
+        .to_owned();
+    let mut stream = tokio::net::TcpStream::connect(&address)
+        .await
+        .expect("connecting");
+    let request = format!(
+        "{method} {path} HTTP/1.1\r\nHost: {address}\r\nContent-Type: application/json\r\n\
+         Content-Length: 2\r\nConnection: close\r\n\r\n{{}}"
+    );
+    stream.write_all(request.as_bytes()).await.expect("writing");
+    let mut response = String::new();
+    stream.read_to_string(&mut response).await.expect("reading");
+    let status = response[9..12].parse().expect("a status");
+    let body = response
+        .split_once("\r\n\r\n")
+        .map(|(_, body)| body.to_owned())
+        .unwrap_or_default();
+    (status, body)
+}
+
+/// Names `.` and `..` are escaped in every link, so a client that resolves
+/// dot segments (RFC 3986) fetches or deletes that tag, not the version.
+#[tokio::test]
+async fn dot_names_are_escaped_in_links() {
+    let app = TestApp::start().await;
+    let (status, body) = raw(&app, "PUT", "/pacticipants/Foo/versions/1/tags/%2E%2E").await;
+    assert_eq!(status, 201, "{body}");
+    let (status, body) = raw(&app, "PUT", "/pacticipants/Foo/versions/1/tags/%2E").await;
+    assert_eq!(status, 201, "{body}");
+    let (_, version) = app.get("/pacticipants/Foo/versions/1").await;
+    let mut hrefs: Vec<&str> = version["_embedded"]["tags"]
+        .as_array()
+        .expect("tags")
+        .iter()
+        .map(|t| t["_links"]["self"]["href"].as_str().expect("an href"))
+        .collect();
+    hrefs.sort_unstable();
+    assert_eq!(
+        hrefs,
+        [
+            app.url("/pacticipants/Foo/versions/1/tags/%2E"),
+            app.url("/pacticipants/Foo/versions/1/tags/%2E%2E"),
+        ]
+    );
+    let (status, body) = raw(&app, "DELETE", "/pacticipants/Foo/versions/1/tags/%2E%2E").await;
+    assert_eq!(status, 204, "{body}");
+    assert_eq!(app.count("tags").await, 1);
+    assert_eq!(app.count("versions").await, 1);
+}
