@@ -6,6 +6,7 @@ mod codec;
 mod convert;
 mod deployments;
 mod for_verification;
+mod framing;
 mod matrix;
 mod pacticipants;
 mod pacts;
@@ -298,6 +299,10 @@ pub fn router(broker: Broker, max_message_size: usize) -> anyhow::Result<Grpc> {
         .routes
         .into_axum_router()
         .fallback(not_built_yet)
+        .layer(axum::middleware::from_fn_with_state(
+            max_message_size,
+            framing::one_message,
+        ))
         .layer(axum::middleware::from_fn_with_state(
             (broker, rules.clone()),
             access::guard,

@@ -2,6 +2,7 @@
 //! UNIMPLEMENTED for capabilities not built yet, graceful stop.
 
 use pactwire::settings::BrokerSettings;
+use prost::Message;
 use serde_json::json;
 use tonic::Code;
 use tonic_health::pb::HealthCheckRequest;
@@ -454,4 +455,121 @@ async fn debug_logs_hold_no_sql_parameters_unless_asked_for() {
             "{setting:?}:\n{log}"
         );
     }
+}
+
+/// Sends `body` as the HTTP/2 body of a CreatePacticipant call, as
+/// written, with `grpc-encoding` when given: the status code and message.
+async fn send_body(app: &TestApp, body: Vec<u8>, encoding: Option<&str>) -> (Code, String) {
+    use http_body_util::BodyExt;
+    use tower::ServiceExt;
+    let mut request =
+        http::Request::post(app.url("/pactwire.v1.PacticipantService/CreatePacticipant"))
+            .header("content-type", "application/grpc")
+            .header("te", "trailers");
+    if let Some(encoding) = encoding {
+        request = request.header("grpc-encoding", encoding);
+    }
+    let request = request
+        .body(tonic::body::Body::new(http_body_util::Full::new(
+            bytes::Bytes::from(body),
+        )))
+        .expect("a request");
+    let response = app
+        .channel()
+        .await
+        .oneshot(request)
+        .await
+        .expect("a response");
+    let headers = response.headers().clone();
+    let trailers = response
+        .into_body()
+        .collect()
+        .await
+        .expect("the body")
+        .trailers()
+        .cloned()
+        .unwrap_or_default();
+    let field = |name: &str| {
+        headers
+            .get(name)
+            .or_else(|| trailers.get(name))
+            .map(|v| v.to_str().expect("text").to_owned())
+    };
+    let code = field("grpc-status").expect("a grpc-status");
+    let message = field("grpc-message").unwrap_or_default();
+    (
+        Code::from_i32(code.parse().expect("a number")),
+        percent_encoding::percent_decode_str(&message)
+            .decode_utf8_lossy()
+            .into_owned(),
+    )
+}
+
+/// A body that is not one whole gRPC frame is the client's fault, and
+/// writes nothing.
+#[tokio::test]
+async fn a_request_that_is_not_one_whole_message_is_invalid_argument() {
+    let app = TestApp::start().await;
+    let message = pactwire::grpc::pb::CreatePacticipantRequest {
+        pacticipant: Some(pactwire::grpc::pb::Pacticipant {
+            name: "Foo".into(),
+            ..Default::default()
+        }),
+    }
+    .encode_to_vec();
+    let frame = |flag: u8, length: usize, message: &[u8]| {
+        let mut body = vec![flag];
+        body.extend(u32::try_from(length).unwrap().to_be_bytes());
+        body.extend(message);
+        body
+    };
+    let whole = frame(0, message.len(), &message);
+    let mut trailing = whole.clone();
+    trailing.extend([0, 0, 0]);
+    for (name, body, encoding, code) in [
+        ("no message", vec![], None, Code::InvalidArgument),
+        (
+            "a cut frame header",
+            vec![0, 0, 0],
+            None,
+            Code::InvalidArgument,
+        ),
+        (
+            "a cut message",
+            frame(0, message.len() + 10, &message),
+            None,
+            Code::InvalidArgument,
+        ),
+        (
+            "bytes after the message",
+            trailing,
+            None,
+            Code::InvalidArgument,
+        ),
+        (
+            "compressed without grpc-encoding",
+            frame(1, message.len(), &message),
+            None,
+            Code::InvalidArgument,
+        ),
+        (
+            "an invalid compressed flag",
+            frame(7, message.len(), &message),
+            None,
+            Code::InvalidArgument,
+        ),
+        (
+            "a compression the server does not take",
+            frame(1, message.len(), &message),
+            Some("gzip"),
+            Code::Unimplemented,
+        ),
+    ] {
+        let (got, text) = send_body(&app, body, encoding).await;
+        assert_eq!(got, code, "{name}: {text}");
+    }
+    assert_eq!(app.count("pacticipants").await, 0);
+    let (got, text) = send_body(&app, whole, None).await;
+    assert_eq!(got, Code::Ok, "{text}");
+    assert_eq!(app.count("pacticipants").await, 1);
 }
