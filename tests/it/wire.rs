@@ -67,6 +67,12 @@ impl Wire {
                     Regex::new(r"pw_[A-Za-z0-9_-]{43}").expect("a regex"),
                     "[secret]",
                 ),
+                // The day a pact was published, in its title (`Version 1 -
+                // 01/12/2026`), as the Pact Broker writes it.
+                (
+                    Regex::new(r"\b\d\d/\d\d/\d{4}\b").expect("a regex"),
+                    "[date]",
+                ),
                 (
                     Regex::new(r"reference [0-9a-f-]{36}").expect("a regex"),
                     "reference [reference]",
