@@ -168,7 +168,12 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
 async fn serve_on(args: &ServeArgs, settings: BrokerSettings, url: &str) -> anyhow::Result<()> {
     let applied = store::migrate(url).await?;
     tracing::info!(migrations.applied = applied, "database migrated");
-    let store = Store::connect(url, args.database.database_max_connections).await?;
+    let store = Store::connect_waiting(
+        url,
+        args.database.database_max_connections,
+        Duration::from_secs(args.database.database_acquire_timeout),
+    )
+    .await?;
     let address = SocketAddr::new(args.bind_address, args.port);
     let listener = TcpListener::bind(address)
         .await

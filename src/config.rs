@@ -95,6 +95,15 @@ pub struct DatabaseArgs {
         default_value_t = 10
     )]
     pub database_max_connections: u32,
+    /// Seconds a request waits for a database connection while the
+    /// database is reachable; while it is known to be down, requests get
+    /// 503 at once.
+    #[arg(
+        long,
+        env = "PACT_BROKER_DATABASE_ACQUIRE_TIMEOUT",
+        default_value_t = 10
+    )]
+    pub database_acquire_timeout: u64,
 }
 
 impl DatabaseArgs {

@@ -1,14 +1,15 @@
 //! `GET /`: the HAL index, with the relations of everything implemented;
 //! and the heartbeat.
 
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::get;
 
 use super::hal::Base;
-use super::hal_response;
 use super::routes::Routes;
 use super::views::index::{HeartbeatView, IndexView};
+use super::{AppState, hal_response};
 use crate::access::Rule;
 use crate::links::paths;
 
@@ -21,8 +22,16 @@ pub fn routes() -> Routes {
 }
 
 /// For load balancers: the broker answers. It asks nothing of the database.
-async fn heartbeat(base: Base) -> Response {
-    hal_response(StatusCode::OK, HeartbeatView::new(&base))
+/// 200 while the database is reachable, 503 saying so while it is not,
+/// for a monitor to alert on.
+async fn heartbeat(State(state): State<AppState>, base: Base) -> Response {
+    let reachable = state.broker.database_reachable();
+    let status = if reachable {
+        StatusCode::OK
+    } else {
+        StatusCode::SERVICE_UNAVAILABLE
+    };
+    hal_response(status, HeartbeatView::new(&base, reachable))
 }
 
 async fn index(base: Base) -> Response {

@@ -80,6 +80,11 @@ impl Broker {
     pub fn settings(&self) -> &BrokerSettings {
         &self.settings
     }
+
+    /// Whether the last attempt to reach the database did.
+    pub fn database_reachable(&self) -> bool {
+        self.store.is_reachable()
+    }
 }
 
 /// The pacticipant named `name`, or NOT_FOUND with the Pact Broker's wording.

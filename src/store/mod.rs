@@ -15,6 +15,10 @@ pub mod tokens;
 pub mod verifications;
 pub mod versions;
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
 use anyhow::Context;
 use diesel_async::AsyncPgConnection;
 use diesel_async::async_connection_wrapper::AsyncConnectionWrapper;
@@ -22,7 +26,7 @@ use diesel_async::pooled_connection::AsyncDieselConnectionManager;
 use diesel_async::pooled_connection::bb8::{Pool, PooledConnection};
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
 
-use crate::error::Result;
+use crate::error::{Error, Result};
 
 pub const MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations");
 
@@ -31,26 +35,69 @@ const MIGRATION_LOCK_KEY: i64 = 0x7061_6374_7769_7265; // "pactwire"
 
 pub type Conn = AsyncPgConnection;
 
+/// How long a request waits for a connection by default.
+const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// How long a request waits for a connection while the database is known
+/// to be down: long enough for one to be made as soon as it is back, short
+/// enough that nobody waits on a database that is not there.
+const DOWN_ACQUIRE_TIMEOUT: Duration = Duration::from_millis(250);
+
 /// A pool of connections to the broker's database.
 #[derive(Clone)]
 pub struct Store {
     pool: Pool<AsyncPgConnection>,
+    /// Whether the last attempt to get a connection got one.
+    reachable: Arc<AtomicBool>,
 }
 
 impl Store {
     pub async fn connect(url: &str, max_connections: u32) -> anyhow::Result<Store> {
+        Store::connect_waiting(url, max_connections, ACQUIRE_TIMEOUT).await
+    }
+
+    /// A pool whose requests wait up to `acquire_timeout` for a connection
+    /// while the database is reachable.
+    pub async fn connect_waiting(
+        url: &str,
+        max_connections: u32,
+        acquire_timeout: Duration,
+    ) -> anyhow::Result<Store> {
         let manager = AsyncDieselConnectionManager::<AsyncPgConnection>::new(url);
         let pool = Pool::builder()
             .max_size(max_connections)
-            .connection_timeout(std::time::Duration::from_secs(10))
+            .connection_timeout(acquire_timeout)
             .build(manager)
             .await
             .context("creating the database pool")?;
-        Ok(Store { pool })
+        Ok(Store {
+            pool,
+            reachable: Arc::new(AtomicBool::new(true)),
+        })
     }
 
+    /// A connection; UNAVAILABLE at once while the database is known to be
+    /// down rather than after the whole acquire timeout.
     pub async fn conn(&self) -> Result<PooledConnection<'_, AsyncPgConnection>> {
-        Ok(self.pool.get().await?)
+        let got = if self.is_reachable() {
+            self.pool.get().await
+        } else {
+            match tokio::time::timeout(DOWN_ACQUIRE_TIMEOUT, self.pool.get()).await {
+                Ok(got) => got,
+                Err(_) => {
+                    return Err(Error::Unavailable(
+                        "the database is unreachable; try again shortly".into(),
+                    ));
+                }
+            }
+        };
+        self.reachable.store(got.is_ok(), Ordering::Relaxed);
+        Ok(got?)
+    }
+
+    /// Whether the last attempt to get a connection got one.
+    pub fn is_reachable(&self) -> bool {
+        self.reachable.load(Ordering::Relaxed)
     }
 
     /// Whether a connection can be had within two seconds and the newest
@@ -68,7 +115,9 @@ impl Store {
             return false;
         };
         let check = async {
-            let mut conn = self.pool.get().await.ok()?;
+            let got = self.pool.get().await;
+            self.reachable.store(got.is_ok(), Ordering::Relaxed);
+            let mut conn = got.ok()?;
             diesel::sql_query("SELECT 1 AS one FROM __diesel_schema_migrations WHERE version = $1")
                 .bind::<diesel::sql_types::Text, _>(latest)
                 .load::<Applied>(&mut *conn)
@@ -76,10 +125,13 @@ impl Store {
                 .ok()
                 .map(|rows| !rows.is_empty())
         };
-        matches!(
-            tokio::time::timeout(std::time::Duration::from_secs(2), check).await,
-            Ok(Some(true))
-        )
+        let checked = tokio::time::timeout(Duration::from_secs(2), check).await;
+        if checked.is_err() {
+            // No connection within the check's time: down, as far as
+            // requests are concerned.
+            self.reachable.store(false, Ordering::Relaxed);
+        }
+        matches!(checked, Ok(Some(true)))
     }
 }
 

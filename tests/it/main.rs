@@ -9,6 +9,7 @@ mod broker_contracts;
 mod cli;
 mod concurrency;
 mod deployments;
+mod faults;
 mod for_verification;
 mod latest_verifications;
 mod local_postgres;

@@ -156,18 +156,22 @@ impl IndexView {
     }
 }
 
-/// The heartbeat: the broker answers.
+/// The heartbeat: the broker answers, and says so when its database does
+/// not.
 #[derive(Debug, Clone, Serialize)]
 pub struct HeartbeatView {
     ok: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    database: Option<&'static str>,
     #[serde(rename = "_links")]
     links: SelfLink,
 }
 
 impl HeartbeatView {
-    pub fn new(base: &Base) -> HeartbeatView {
+    pub fn new(base: &Base, database_reachable: bool) -> HeartbeatView {
         HeartbeatView {
-            ok: true,
+            ok: database_reachable,
+            database: (!database_reachable).then_some("unreachable"),
             links: SelfLink::new(Link::new(base.heartbeat())),
         }
     }
