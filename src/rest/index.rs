@@ -21,9 +21,10 @@ pub fn routes() -> Routes {
     )
 }
 
-/// For load balancers: the broker answers. It asks nothing of the database.
-/// 200 while the database is reachable, 503 saying so while it is not,
-/// for a monitor to alert on.
+/// For load balancers and monitors: 200 while the database is reachable,
+/// 503 saying so while it is not, for a monitor to alert on. It asks
+/// nothing of the database itself: it reads what the last attempt to reach
+/// it found (a request's, or the health check's every 5 s).
 async fn heartbeat(State(state): State<AppState>, base: Base) -> Response {
     let reachable = state.broker.database_reachable();
     let status = if reachable {
