@@ -98,6 +98,7 @@ impl LocalPostgres {
             }
         }
 
+        wait_for_earlier_server(&cluster_dir).await?;
         let mut postgres = owner.command(bin_dir.join("postgres"), &data_dir);
         postgres
             .arg("-D")
@@ -228,6 +229,38 @@ impl Drop for LocalPostgres {
         if self.supervisor.is_some() {
             let _ = kill(self.pid, Signal::SIGINT);
         }
+    }
+}
+
+/// Waits, up to a minute, for a server still running on `cluster_dir` to
+/// exit. One whose pactwire was killed gets SIGINT then and shuts down, and
+/// until it has, its lock file would stop a new server from starting. A
+/// lock file whose process is gone is stale: PostgreSQL removes it itself.
+async fn wait_for_earlier_server(cluster_dir: &Path) -> anyhow::Result<()> {
+    let lock = cluster_dir.join("postmaster.pid");
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let mut reported = false;
+    loop {
+        let earlier = std::fs::read_to_string(&lock)
+            .ok()
+            .and_then(|text| text.lines().next()?.trim().parse::<i32>().ok())
+            .map(Pid::from_raw)
+            .filter(|pid| kill(*pid, None).is_ok());
+        let Some(pid) = earlier else {
+            return Ok(());
+        };
+        if Instant::now() > deadline {
+            bail!(
+                "PostgreSQL (pid {pid}) from an earlier run still holds {} after a minute; \
+                 stop it, or point --data-dir elsewhere",
+                lock.display()
+            );
+        }
+        if !reported {
+            tracing::info!(%pid, "waiting for the PostgreSQL of an earlier run to exit");
+            reported = true;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }
 

@@ -64,6 +64,46 @@ async fn serve_runs_a_private_postgres_that_keeps_data_and_stops_with_it() {
     let _ = std::fs::remove_dir_all(&data_dir);
 }
 
+/// A broker killed with -9 and started again at once comes up on the same
+/// data directory: it waits for the PostgreSQL of the killed one to finish
+/// shutting down instead of failing on its lock file. Nothing acknowledged
+/// is lost.
+#[tokio::test]
+async fn a_restart_right_after_kill_9_comes_up_on_the_same_data() {
+    use nix::sys::signal::{Signal, kill};
+    use nix::unistd::Pid;
+
+    let data_dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join("serve")
+        .join(uuid::Uuid::new_v4().simple().to_string());
+    let client = reqwest::Client::new();
+    let (mut child, base) = serve(&data_dir, "first.log", &client).await;
+    let created = client
+        .put(format!("{base}/pacticipants/Foo"))
+        .json(&serde_json::json!({"displayName": "Foo Service"}))
+        .send()
+        .await
+        .expect("PUT");
+    assert_eq!(created.status(), 201);
+    for round in 0..3 {
+        kill(Pid::from_raw(child.id() as i32), Signal::SIGKILL).expect("killing pactwire");
+        child.wait().expect("reaping pactwire");
+        let (next, base) = serve(&data_dir, &format!("restart-{round}.log"), &client).await;
+        child = next;
+        let body: serde_json::Value = client
+            .get(format!("{base}/pacticipants/Foo"))
+            .send()
+            .await
+            .expect("GET")
+            .json()
+            .await
+            .expect("JSON");
+        assert_eq!(body["displayName"], "Foo Service", "round {round}");
+    }
+    stop(child).await;
+    let _ = std::fs::remove_dir_all(&data_dir);
+}
+
 #[tokio::test]
 async fn migrate_applies_the_migrations_once() {
     let db = crate::support::pg::empty_database().await;
