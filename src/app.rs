@@ -158,14 +158,90 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     // Bad settings stop the broker before it starts anything.
     let settings = args.broker_settings()?;
     let (url, local) = database(&args.database).await?;
-    let result = serve_on(&args, settings, &url).await;
-    if let Some(local) = local {
+    let Some(local) = local else {
+        return serve_on(&args, settings, &url, std::future::pending()).await;
+    };
+    let (lost_tx, lost_rx) = oneshot::channel();
+    let (stop_tx, stop_rx) = oneshot::channel();
+    let supervisor = tokio::spawn(keep_running(
+        local,
+        args.database.data_dir.clone(),
+        stop_rx,
+        lost_tx,
+    ));
+    let lost = async {
+        match lost_rx.await {
+            Ok(err) => err,
+            Err(_) => std::future::pending().await,
+        }
+    };
+    let result = serve_on(&args, settings, &url, lost).await;
+    let _ = stop_tx.send(());
+    if let Ok(Some(local)) = supervisor.await {
         local.stop().await?;
     }
     result
 }
 
-async fn serve_on(args: &ServeArgs, settings: BrokerSettings, url: &str) -> anyhow::Result<()> {
+/// How often, and how long apart at most, the private PostgreSQL is started
+/// again before the broker gives up.
+const RESTARTS: u32 = 6;
+const MAX_RESTART_DELAY: Duration = Duration::from_secs(30);
+
+/// Keeps the private PostgreSQL running: when it exits on its own (killed,
+/// crashed), starts it again, waiting 1, 2, 4… seconds between tries. When
+/// it cannot, says why on `lost` so the broker exits non-zero and a
+/// supervisor takes over. Returns the running server once `stop` fires.
+async fn keep_running(
+    mut local: LocalPostgres,
+    data_dir: std::path::PathBuf,
+    mut stop: oneshot::Receiver<()>,
+    lost: oneshot::Sender<anyhow::Error>,
+) -> Option<LocalPostgres> {
+    loop {
+        tokio::select! {
+            _ = &mut stop => return Some(local),
+            () = local.exited() => {}
+        }
+        tracing::error!("the private PostgreSQL exited; starting it again");
+        let mut delay = Duration::from_secs(1);
+        let mut tries = 0;
+        local = loop {
+            match LocalPostgres::start(&data_dir, Durability::Durable).await {
+                Ok(started) => break started,
+                Err(err) if tries + 1 < RESTARTS => {
+                    tracing::warn!(
+                        error = %format!("{err:#}"),
+                        retry_in = ?delay,
+                        "the private PostgreSQL did not start"
+                    );
+                    tokio::select! {
+                        _ = &mut stop => return None,
+                        () = tokio::time::sleep(delay) => {}
+                    }
+                    delay = (delay * 2).min(MAX_RESTART_DELAY);
+                    tries += 1;
+                }
+                Err(err) => {
+                    let _ = lost.send(err.context(format!(
+                        "the private PostgreSQL could not be started again after {RESTARTS} tries"
+                    )));
+                    return None;
+                }
+            }
+        };
+        tracing::info!("the private PostgreSQL is running again");
+    }
+}
+
+/// Serves until a shutdown signal, or until `lost` says the database is
+/// gone for good, which is an error.
+async fn serve_on(
+    args: &ServeArgs,
+    settings: BrokerSettings,
+    url: &str,
+    lost: impl Future<Output = anyhow::Error>,
+) -> anyhow::Result<()> {
     let applied = store::migrate(url).await?;
     tracing::info!(migrations.applied = applied, "database migrated");
     let store = Store::connect_waiting(
@@ -187,9 +263,13 @@ async fn serve_on(args: &ServeArgs, settings: BrokerSettings, url: &str) -> anyh
         "listening on http://{} for gRPC and REST",
         server.local_addr
     );
-    shutdown_signal().await;
+    let ended = tokio::select! {
+        () = shutdown_signal() => Ok(()),
+        err = lost => Err(err),
+    };
     tracing::info!("shutting down");
-    server.stop().await
+    server.stop().await?;
+    ended
 }
 
 /// Says at startup, plainly, who may call the broker.

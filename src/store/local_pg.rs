@@ -181,6 +181,13 @@ impl LocalPostgres {
         Ok(server)
     }
 
+    /// Returns once the server has exited, for whatever reason.
+    pub async fn exited(&self) {
+        while !self.supervisor.as_ref().is_none_or(|s| s.is_finished()) {
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
     /// A URL for `database` on this server.
     pub fn url_for(&self, database: &str) -> String {
         self.url.replacen("/postgres?", &format!("/{database}?"), 1)

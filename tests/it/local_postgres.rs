@@ -104,6 +104,101 @@ async fn a_restart_right_after_kill_9_comes_up_on_the_same_data() {
     let _ = std::fs::remove_dir_all(&data_dir);
 }
 
+/// The broker owns its private PostgreSQL: killed with -9, it is started
+/// again, and the broker serves the same data without being restarted.
+#[tokio::test]
+async fn a_killed_private_postgres_is_started_again() {
+    use nix::sys::signal::{Signal, kill};
+    use nix::unistd::Pid;
+
+    let data_dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join("serve")
+        .join(uuid::Uuid::new_v4().simple().to_string());
+    let client = reqwest::Client::new();
+    let (child, base) = serve(&data_dir, "serve.log", &client).await;
+    let created = client
+        .put(format!("{base}/pacticipants/Foo"))
+        .json(&serde_json::json!({"displayName": "Foo Service"}))
+        .send()
+        .await
+        .expect("PUT");
+    assert_eq!(created.status(), 201);
+    let postmaster = |dir: &Path| -> i32 {
+        std::fs::read_to_string(dir.join("pgdata").join("postmaster.pid"))
+            .expect("the lock file of the running PostgreSQL")
+            .lines()
+            .next()
+            .and_then(|pid| pid.trim().parse().ok())
+            .expect("a pid")
+    };
+    let killed = postmaster(&data_dir);
+    kill(Pid::from_raw(killed), Signal::SIGKILL).expect("killing PostgreSQL");
+
+    // Bounded: a broker that never starts it again fails here, not hangs.
+    let back = tokio::time::timeout(std::time::Duration::from_secs(120), async {
+        loop {
+            if let Ok(reply) = client.get(format!("{base}/pacticipants/Foo")).send().await
+                && reply.status() == 200
+            {
+                return reply.json::<serde_json::Value>().await.expect("JSON");
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+        }
+    })
+    .await
+    .expect("the broker serves again once its PostgreSQL is back");
+    assert_eq!(back["displayName"], "Foo Service");
+    assert_ne!(postmaster(&data_dir), killed, "a new PostgreSQL runs");
+    let log = std::fs::read_to_string(data_dir.join("serve.log")).expect("the log");
+    assert!(
+        log.contains("the private PostgreSQL exited; starting it again"),
+        "{log}"
+    );
+    stop(child).await;
+    assert!(
+        !data_dir.join("pgdata").join("postmaster.pid").exists(),
+        "the restarted PostgreSQL is stopped with the broker"
+    );
+    let _ = std::fs::remove_dir_all(&data_dir);
+}
+
+/// A private PostgreSQL that cannot be started again makes the broker exit
+/// non-zero after its tries, so whatever supervises it takes over.
+#[tokio::test]
+async fn a_private_postgres_that_cannot_start_again_stops_the_broker() {
+    use nix::sys::signal::{Signal, kill};
+    use nix::unistd::Pid;
+
+    let data_dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join("serve")
+        .join(uuid::Uuid::new_v4().simple().to_string());
+    let client = reqwest::Client::new();
+    let (mut child, _) = serve(&data_dir, "serve.log", &client).await;
+    let pgdata = data_dir.join("pgdata");
+    let pid: i32 = std::fs::read_to_string(pgdata.join("postmaster.pid"))
+        .expect("the lock file")
+        .lines()
+        .next()
+        .and_then(|pid| pid.trim().parse().ok())
+        .expect("a pid");
+    // A configuration PostgreSQL refuses to start with.
+    std::fs::write(pgdata.join("postgresql.conf"), "this is = not valid\n")
+        .expect("spoiling the configuration");
+    kill(Pid::from_raw(pid), Signal::SIGKILL).expect("killing PostgreSQL");
+    let status = tokio::time::timeout(
+        std::time::Duration::from_secs(180),
+        tokio::task::spawn_blocking(move || child.wait()),
+    )
+    .await
+    .expect("the broker gives up within its tries")
+    .expect("waiting")
+    .expect("the exit status");
+    assert!(!status.success(), "{status}");
+    let log = std::fs::read_to_string(data_dir.join("serve.log")).expect("the log");
+    assert!(log.contains("could not be started again"), "{log}");
+    let _ = std::fs::remove_dir_all(&data_dir);
+}
+
 #[tokio::test]
 async fn migrate_applies_the_migrations_once() {
     let db = crate::support::pg::empty_database().await;
