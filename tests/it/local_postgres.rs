@@ -2,7 +2,7 @@
 //! with no database URL running its own PostgreSQL in a data directory,
 //! keeping the data across restarts and stopping it on shutdown.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command};
 
 use crate::support::process::{serve_command, start, stop};
@@ -25,11 +25,26 @@ async fn serve(data_dir: &Path, log: &str, client: &reqwest::Client) -> (Child, 
     (child, base)
 }
 
+/// A data directory no test has used.
+fn fresh_data_dir() -> PathBuf {
+    Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join("serve")
+        .join(uuid::Uuid::new_v4().simple().to_string())
+}
+
+/// The pid of the PostgreSQL running in `data_dir`, from its lock file.
+fn postmaster(data_dir: &Path) -> i32 {
+    std::fs::read_to_string(data_dir.join("pgdata").join("postmaster.pid"))
+        .expect("the lock file of the running PostgreSQL")
+        .lines()
+        .next()
+        .and_then(|pid| pid.trim().parse().ok())
+        .expect("a pid")
+}
+
 #[tokio::test]
 async fn serve_runs_a_private_postgres_that_keeps_data_and_stops_with_it() {
-    let data_dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
-        .join("serve")
-        .join(uuid::Uuid::new_v4().simple().to_string());
+    let data_dir = fresh_data_dir();
     let client = reqwest::Client::new();
 
     let (child, base) = serve(&data_dir, "first.log", &client).await;
@@ -73,9 +88,7 @@ async fn a_restart_right_after_kill_9_comes_up_on_the_same_data() {
     use nix::sys::signal::{Signal, kill};
     use nix::unistd::Pid;
 
-    let data_dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
-        .join("serve")
-        .join(uuid::Uuid::new_v4().simple().to_string());
+    let data_dir = fresh_data_dir();
     let client = reqwest::Client::new();
     let (mut child, base) = serve(&data_dir, "first.log", &client).await;
     let created = client
@@ -111,9 +124,7 @@ async fn a_killed_private_postgres_is_started_again() {
     use nix::sys::signal::{Signal, kill};
     use nix::unistd::Pid;
 
-    let data_dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
-        .join("serve")
-        .join(uuid::Uuid::new_v4().simple().to_string());
+    let data_dir = fresh_data_dir();
     let client = reqwest::Client::new();
     let (child, base) = serve(&data_dir, "serve.log", &client).await;
     let created = client
@@ -123,14 +134,6 @@ async fn a_killed_private_postgres_is_started_again() {
         .await
         .expect("PUT");
     assert_eq!(created.status(), 201);
-    let postmaster = |dir: &Path| -> i32 {
-        std::fs::read_to_string(dir.join("pgdata").join("postmaster.pid"))
-            .expect("the lock file of the running PostgreSQL")
-            .lines()
-            .next()
-            .and_then(|pid| pid.trim().parse().ok())
-            .expect("a pid")
-    };
     let killed = postmaster(&data_dir);
     kill(Pid::from_raw(killed), Signal::SIGKILL).expect("killing PostgreSQL");
 
@@ -177,18 +180,11 @@ async fn a_private_postgres_that_cannot_start_again_stops_the_broker() {
     use nix::sys::signal::{Signal, kill};
     use nix::unistd::Pid;
 
-    let data_dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
-        .join("serve")
-        .join(uuid::Uuid::new_v4().simple().to_string());
+    let data_dir = fresh_data_dir();
     let client = reqwest::Client::new();
     let (mut child, _) = serve(&data_dir, "serve.log", &client).await;
     let pgdata = data_dir.join("pgdata");
-    let pid: i32 = std::fs::read_to_string(pgdata.join("postmaster.pid"))
-        .expect("the lock file")
-        .lines()
-        .next()
-        .and_then(|pid| pid.trim().parse().ok())
-        .expect("a pid");
+    let pid = postmaster(&data_dir);
     // A configuration PostgreSQL refuses to start with.
     std::fs::write(pgdata.join("postgresql.conf"), "this is = not valid\n")
         .expect("spoiling the configuration");
