@@ -43,11 +43,16 @@ const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(10);
 /// enough that nobody waits on a database that is not there.
 const DOWN_ACQUIRE_TIMEOUT: Duration = Duration::from_millis(250);
 
+/// How long a direct connection attempt may take before the database is
+/// taken for down: a live server answers in milliseconds even when busy.
+const PROBE_TIMEOUT: Duration = Duration::from_secs(5);
+
 /// A pool of connections to the broker's database.
 #[derive(Clone)]
 pub struct Store {
     pool: Pool<AsyncPgConnection>,
-    /// Whether the last attempt to get a connection got one.
+    url: Arc<str>,
+    /// Whether the database answered the last time we asked it directly.
     reachable: Arc<AtomicBool>,
 }
 
@@ -72,6 +77,7 @@ impl Store {
             .context("creating the database pool")?;
         Ok(Store {
             pool,
+            url: url.into(),
             reachable: Arc::new(AtomicBool::new(true)),
         })
     }
@@ -79,25 +85,43 @@ impl Store {
     /// A connection; UNAVAILABLE at once while the database is known to be
     /// down rather than after the whole acquire timeout.
     pub async fn conn(&self) -> Result<PooledConnection<'_, AsyncPgConnection>> {
-        let got = if self.is_reachable() {
-            self.pool.get().await
-        } else {
-            match tokio::time::timeout(DOWN_ACQUIRE_TIMEOUT, self.pool.get()).await {
-                Ok(got) => got,
-                Err(_) => {
-                    return Err(Error::Unavailable(
-                        "the database is unreachable; try again shortly".into(),
-                    ));
-                }
+        if self.is_reachable() {
+            let got = self.pool.get().await;
+            if got.is_err() {
+                self.probe().await;
             }
-        };
-        self.reachable.store(got.is_ok(), Ordering::Relaxed);
-        Ok(got?)
+            return Ok(got?);
+        }
+        match tokio::time::timeout(DOWN_ACQUIRE_TIMEOUT, self.pool.get()).await {
+            Ok(Ok(conn)) => {
+                self.reachable.store(true, Ordering::Relaxed);
+                Ok(conn)
+            }
+            Ok(Err(err)) => Err(err.into()),
+            Err(_) => Err(Error::Unavailable(
+                "the database is unreachable; try again shortly".into(),
+            )),
+        }
     }
 
-    /// Whether the last attempt to get a connection got one.
+    /// Whether the database answered the last time we asked it directly.
     pub fn is_reachable(&self) -> bool {
         self.reachable.load(Ordering::Relaxed)
+    }
+
+    /// Decides reachability with a connection of its own. A pool that gives
+    /// no connection in time says only that it is busy or that the server is
+    /// gone (bb8 retries a refused connection until its timeout); a direct
+    /// attempt tells the two apart, so load never marks a live database down.
+    async fn probe(&self) -> bool {
+        use diesel_async::AsyncConnection;
+        let attempt = AsyncPgConnection::establish(&self.url);
+        let up = matches!(
+            tokio::time::timeout(PROBE_TIMEOUT, attempt).await,
+            Ok(Ok(_))
+        );
+        self.reachable.store(up, Ordering::Relaxed);
+        up
     }
 
     /// Whether a connection can be had within two seconds and the newest
@@ -115,9 +139,7 @@ impl Store {
             return false;
         };
         let check = async {
-            let got = self.pool.get().await;
-            self.reachable.store(got.is_ok(), Ordering::Relaxed);
-            let mut conn = got.ok()?;
+            let mut conn = self.conn().await.ok()?;
             diesel::sql_query("SELECT 1 AS one FROM __diesel_schema_migrations WHERE version = $1")
                 .bind::<diesel::sql_types::Text, _>(latest)
                 .load::<Applied>(&mut *conn)
@@ -125,13 +147,14 @@ impl Store {
                 .ok()
                 .map(|rows| !rows.is_empty())
         };
-        let checked = tokio::time::timeout(Duration::from_secs(2), check).await;
-        if checked.is_err() {
-            // No connection within the check's time: down, as far as
-            // requests are concerned.
-            self.reachable.store(false, Ordering::Relaxed);
+        match tokio::time::timeout(Duration::from_secs(2), check).await {
+            Ok(answer) => answer == Some(true),
+            // A busy pool or a server that stopped answering: ask directly.
+            Err(_) => {
+                self.probe().await;
+                false
+            }
         }
-        matches!(checked, Ok(Some(true)))
     }
 }
 

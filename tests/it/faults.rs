@@ -84,3 +84,26 @@ async fn a_dead_database_is_reported_refused_at_once_and_used_again_when_back() 
     pg.stop().await.expect("stopping PostgreSQL");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// A pool with no connection to spare is busy, not down: the database
+/// stays reachable, so later requests still wait their whole acquire
+/// timeout instead of being refused after a moment.
+#[tokio::test]
+async fn a_busy_pool_does_not_mark_a_live_database_down() {
+    let db = crate::support::pg::database().await;
+    let store = pactwire::store::Store::connect_waiting(&db.url, 1, Duration::from_millis(200))
+        .await
+        .expect("connecting");
+    let held = store.conn().await.expect("the pool's one connection");
+    let refused = store.conn().await.err().expect("no second connection");
+    assert!(
+        matches!(refused, pactwire::error::Error::Unavailable(_)),
+        "{refused:?}"
+    );
+    assert!(store.is_reachable(), "a busy pool is not a dead database");
+    assert!(!store.is_ready().await, "no connection for the check");
+    assert!(store.is_reachable(), "a check that found the pool busy");
+    drop(held);
+    store.conn().await.expect("the connection, given back");
+    assert!(store.is_ready().await);
+}
