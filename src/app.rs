@@ -9,7 +9,6 @@ use axum::Router;
 use axum::body::Body;
 use axum::extract::Request;
 use axum::http::header;
-use axum::serve::ListenerExt;
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
@@ -23,7 +22,7 @@ use crate::service::Broker;
 use crate::settings::{AuthSettings, BrokerSettings};
 use crate::store::local_pg::{Durability, LocalPostgres};
 use crate::store::{self, Store};
-use crate::{grpc, rest, telemetry};
+use crate::{connections, grpc, rest, telemetry};
 
 /// How often health re-checks the database.
 const HEALTH_INTERVAL: Duration = Duration::from_secs(5);
@@ -82,7 +81,7 @@ pub fn router(broker: Broker) -> anyhow::Result<(Router, grpc::Health)> {
 pub struct RunningServer {
     pub local_addr: SocketAddr,
     shutdown: Option<oneshot::Sender<()>>,
-    task: JoinHandle<anyhow::Result<()>>,
+    task: JoinHandle<()>,
 }
 
 impl RunningServer {
@@ -91,7 +90,7 @@ impl RunningServer {
         if let Some(shutdown) = self.shutdown.take() {
             let _ = shutdown.send(());
         }
-        self.task.await.context("the server task panicked")?
+        self.task.await.context("the server task panicked")
     }
 }
 
@@ -102,6 +101,7 @@ pub async fn start(
     settings: BrokerSettings,
 ) -> anyhow::Result<RunningServer> {
     let local_addr = listener.local_addr()?;
+    let limits = settings.connections;
     let broker = Broker::new(store.clone(), settings);
     let (app, health) = router(broker)?;
     report_health(&health, &store).await;
@@ -114,21 +114,11 @@ pub async fn start(
     });
     let (shutdown_tx, shutdown_rx) = oneshot::channel::<()>();
     let task = tokio::spawn(async move {
-        // Without TCP_NODELAY, small HTTP/2 frames wait on delayed ACKs
-        // (about 40 ms per gRPC call).
-        let listener = listener.tap_io(|tcp| {
-            if let Err(err) = tcp.set_nodelay(true) {
-                tracing::warn!(error = %err, "could not set TCP_NODELAY");
-            }
-        });
-        let served = axum::serve(listener, app)
-            .with_graceful_shutdown(async {
-                let _ = shutdown_rx.await;
-            })
-            .await
-            .context("serving");
+        connections::serve(listener, app, limits, async {
+            let _ = shutdown_rx.await;
+        })
+        .await;
         watcher.abort();
-        served
     });
     Ok(RunningServer {
         local_addr,
@@ -238,7 +228,7 @@ async fn keep_running(
 /// gone for good, which is an error.
 async fn serve_on(
     args: &ServeArgs,
-    settings: BrokerSettings,
+    mut settings: BrokerSettings,
     url: &str,
     lost: impl Future<Output = anyhow::Error>,
 ) -> anyhow::Result<()> {
@@ -255,6 +245,10 @@ async fn serve_on(
         .await
         .with_context(|| format!("listening on {address}"))?;
     log_access(&settings.auth);
+    settings.connections.max_connections = connections::fit_to_open_files(
+        settings.connections.max_connections,
+        args.database.database_max_connections,
+    );
     let server = start(listener, store, settings).await?;
     // The address bound, not the one asked for: with port 0 the system
     // picks the port, and this line is where operators and tests learn it.

@@ -4,12 +4,13 @@
 
 use std::net::IpAddr;
 use std::path::PathBuf;
+use std::time::Duration;
 
 use clap::builder::PossibleValuesParser;
 use clap::{Args, Parser, Subcommand};
 
 use crate::domain::access::Role;
-use crate::settings::{AuthSettings, BasicUser, BrokerSettings};
+use crate::settings::{AuthSettings, BasicUser, BrokerSettings, ConnectionLimits};
 
 /// The pactwire command line.
 #[derive(Parser)]
@@ -26,7 +27,7 @@ pub struct Cli {
 #[derive(Subcommand)]
 pub enum Command {
     /// Run the broker: gRPC and REST/HAL on one port.
-    Serve(ServeArgs),
+    Serve(Box<ServeArgs>),
     /// Apply pending database migrations and exit.
     Migrate(DatabaseArgs),
     /// Create, list and revoke bearer tokens in the database, such as the
@@ -199,6 +200,8 @@ pub struct ServeArgs {
     )]
     pub badge_default_cache_setting: String,
     #[command(flatten)]
+    pub connections: ConnectionArgs,
+    #[command(flatten)]
     pub auth: AuthArgs,
 }
 
@@ -328,7 +331,63 @@ impl ServeArgs {
             use_first_tag_as_branch_time_limit: self.use_first_tag_as_branch_time_limit,
             badge_default_cache_setting: self.badge_default_cache_setting.clone(),
             auth: self.auth.settings().map_err(anyhow::Error::msg)?,
+            connections: self.connections.limits(),
         })
+    }
+}
+
+/// What one client may hold of the listener; times in seconds.
+#[derive(Args, Clone)]
+pub struct ConnectionArgs {
+    /// How long a client has to send a whole request head (HTTP/1.1),
+    /// counted from its first byte or from the connection's opening.
+    #[arg(long, env = "PACT_BROKER_HEADER_READ_TIMEOUT", default_value_t = default_limits().header_read_timeout.as_secs(), value_parser = seconds)]
+    pub header_read_timeout: u64,
+    /// The longest pause while a request body arrives.
+    #[arg(long, env = "PACT_BROKER_BODY_READ_TIMEOUT", default_value_t = default_limits().body_read_timeout.as_secs(), value_parser = seconds)]
+    pub body_read_timeout: u64,
+    /// How long a connection may stay open with no request in flight.
+    #[arg(long, env = "PACT_BROKER_IDLE_TIMEOUT", default_value_t = default_limits().idle_timeout.as_secs(), value_parser = seconds)]
+    pub idle_timeout: u64,
+    /// Connections open at once; more wait to be accepted. Lowered at
+    /// startup to what the open-file limit allows.
+    #[arg(long, env = "PACT_BROKER_MAX_CONNECTIONS", default_value_t = default_limits().max_connections, value_parser = at_least_one)]
+    pub max_connections: usize,
+    /// How long SIGTERM or SIGINT waits for requests in flight before the
+    /// broker closes their connections.
+    #[arg(long, env = "PACT_BROKER_SHUTDOWN_TIMEOUT", default_value_t = default_limits().shutdown_timeout.as_secs(), value_parser = seconds)]
+    pub shutdown_timeout: u64,
+}
+
+fn default_limits() -> ConnectionLimits {
+    ConnectionLimits::default()
+}
+
+fn at_least_one(value: &str) -> Result<usize, String> {
+    match value.trim().parse::<usize>() {
+        Ok(0) | Err(_) => Err("must be a whole number, at least 1".into()),
+        Ok(n) => Ok(n),
+    }
+}
+
+/// A whole number of seconds, at least one.
+fn seconds(value: &str) -> Result<u64, String> {
+    match value.trim().parse::<u64>() {
+        Ok(0) => Err("must be at least 1 second".into()),
+        Ok(n) if n <= 86_400 * 365 => Ok(n),
+        _ => Err("must be a whole number of seconds, at most a year".into()),
+    }
+}
+
+impl ConnectionArgs {
+    pub fn limits(&self) -> ConnectionLimits {
+        ConnectionLimits {
+            header_read_timeout: Duration::from_secs(self.header_read_timeout),
+            body_read_timeout: Duration::from_secs(self.body_read_timeout),
+            idle_timeout: Duration::from_secs(self.idle_timeout),
+            max_connections: self.max_connections,
+            shutdown_timeout: Duration::from_secs(self.shutdown_timeout),
+        }
     }
 }
 

@@ -33,6 +33,7 @@
 pub mod access;
 pub mod app;
 pub mod config;
+pub mod connections;
 pub mod domain;
 pub mod error;
 pub mod grpc;

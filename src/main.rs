@@ -8,7 +8,7 @@ use pactwire::{app, store, telemetry};
 async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     match cli.command {
-        Command::Serve(args) => app::serve(args).await,
+        Command::Serve(args) => app::serve(*args).await,
         Command::Migrate(args) => {
             telemetry::init("info", false, false);
             let (url, local) = app::database(&args).await?;

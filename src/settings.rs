@@ -2,6 +2,8 @@
 //! them from the command line, tests build them directly, and the service,
 //! the access check and the wiring read them.
 
+use std::time::Duration;
+
 use crate::domain::access::{Digest, Role, digest};
 
 /// What the running broker is configured with.
@@ -19,6 +21,7 @@ pub struct BrokerSettings {
     pub use_first_tag_as_branch_time_limit: u32,
     pub badge_default_cache_setting: String,
     pub auth: AuthSettings,
+    pub connections: ConnectionLimits,
 }
 
 impl Default for BrokerSettings {
@@ -35,6 +38,41 @@ impl Default for BrokerSettings {
             use_first_tag_as_branch_time_limit: 10,
             badge_default_cache_setting: "max-age=30".to_owned(),
             auth: AuthSettings::default(),
+            connections: ConnectionLimits::default(),
+        }
+    }
+}
+
+/// What one client may hold of the listener.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ConnectionLimits {
+    /// From a request's first byte (or the connection's opening) until its
+    /// whole head has arrived, on HTTP/1.1.
+    pub header_read_timeout: Duration,
+    /// The longest pause while a request body arrives.
+    pub body_read_timeout: Duration,
+    /// How long a connection may stay open with no request in flight and
+    /// no byte sent either way.
+    pub idle_timeout: Duration,
+    pub max_connections: usize,
+    /// How long a graceful shutdown waits for requests in flight.
+    pub shutdown_timeout: Duration,
+}
+
+impl Default for ConnectionLimits {
+    fn default() -> Self {
+        ConnectionLimits {
+            // hyper's default is 30 s; a well-behaved client sends its head
+            // in one packet.
+            header_read_timeout: Duration::from_secs(10),
+            body_read_timeout: Duration::from_secs(30),
+            // Longer than the 60 s load balancers commonly keep an idle
+            // connection, so the broker never closes one a balancer is
+            // about to reuse (nginx's default keep-alive is 75 s).
+            idle_timeout: Duration::from_secs(75),
+            max_connections: 10_000,
+            // Inside the 30 s Kubernetes waits before it kills a pod.
+            shutdown_timeout: Duration::from_secs(20),
         }
     }
 }

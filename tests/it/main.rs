@@ -8,6 +8,7 @@ mod badges;
 mod broker_contracts;
 mod cli;
 mod concurrency;
+mod connections;
 mod deployments;
 mod faults;
 mod for_verification;
