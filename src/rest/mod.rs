@@ -212,7 +212,10 @@ impl axum::extract::FromRequest<AppState> for RawBody {
 /// malformed.
 pub struct JsonBody<T>(pub T);
 
-impl<T: DeserializeOwned> axum::extract::FromRequest<AppState> for JsonBody<T> {
+/// Bodies larger than this are parsed on a blocking thread.
+const LARGE_BODY: usize = 64 * 1024;
+
+impl<T: DeserializeOwned + Send + 'static> axum::extract::FromRequest<AppState> for JsonBody<T> {
     type Rejection = Error;
 
     async fn from_request(
@@ -227,17 +230,27 @@ impl<T: DeserializeOwned> axum::extract::FromRequest<AppState> for JsonBody<T> {
             )));
         }
         let RawBody(bytes) = RawBody::from_request(request, state).await?;
-        let text = if bytes.iter().all(u8::is_ascii_whitespace) {
-            &b"{}"[..]
-        } else {
-            &bytes[..]
+        let bytes_len = bytes.len();
+        let parse = move || {
+            let text = if bytes.iter().all(u8::is_ascii_whitespace) {
+                &b"{}"[..]
+            } else {
+                &bytes[..]
+            };
+            serde_json::from_slice(text).map(JsonBody).map_err(|err| {
+                Error::invalid(
+                    "body",
+                    format!("is not valid JSON for this resource: {err}"),
+                )
+            })
         };
-        serde_json::from_slice(text).map(JsonBody).map_err(|err| {
-            Error::invalid(
-                "body",
-                format!("is not valid JSON for this resource: {err}"),
-            )
-        })
+        // A large document takes milliseconds to parse: off the async
+        // workers, as the service does with pacts.
+        if bytes_len > LARGE_BODY {
+            state.broker.on_cpu(parse).await?
+        } else {
+            parse()
+        }
     }
 }
 

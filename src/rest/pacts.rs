@@ -151,7 +151,8 @@ async fn publish_contracts(
     base: Base,
     JsonBody(body): JsonBody<PublishBody>,
 ) -> Result<Response> {
-    let input = body.into_input()?;
+    // Decoding megabytes of base64 is CPU work like parsing them.
+    let input = state.broker.on_cpu(move || body.into_input()).await??;
     // The branch this request published to; the version may be on others.
     let branch = input.branch.clone();
     let result = state.broker.publish_contracts(input).await?;

@@ -61,7 +61,8 @@ impl Broker {
     /// on a blocking thread, so a large body cannot stall the async workers
     /// and the requests they serve. At most one such piece of work per core
     /// runs at once, which also bounds the documents held in memory.
-    async fn on_cpu<T: Send + 'static>(
+    /// Transports use it too, for reading large bodies.
+    pub async fn on_cpu<T: Send + 'static>(
         &self,
         work: impl FnOnce() -> T + Send + 'static,
     ) -> Result<T> {

@@ -12,7 +12,7 @@ use diesel::sql_types::{Array, BigInt, Bool, Nullable, Text, Timestamptz};
 use diesel::{QueryableByName, sql_query};
 use diesel_async::RunQueryDsl;
 
-use super::Conn;
+use super::{Conn, KeepPrepared};
 use crate::error::Result;
 
 /// A consumer of the provider.
@@ -79,6 +79,7 @@ pub async fn consumers(conn: &mut Conn, provider_id: i64) -> Result<Vec<Consumer
          WHERE i.provider_id = $1 ORDER BY p.name",
     )
     .bind::<BigInt, _>(provider_id)
+    .prepared()
     .load(conn)
     .await?)
 }
@@ -102,7 +103,7 @@ pub async fn branch_heads(
     .bind::<BigInt, _>(provider_id)
     .bind::<Array<BigInt>, _>(ids)
     .bind::<Array<Text>, _>(names)
-    .load(conn)
+    .prepared().load(conn)
     .await?)
 }
 
@@ -122,6 +123,7 @@ pub async fn all_branch_heads(
     ))
     .bind::<BigInt, _>(provider_id)
     .bind::<Array<BigInt>, _>(consumer_ids)
+    .prepared()
     .load(conn)
     .await?)
 }
@@ -144,6 +146,7 @@ pub async fn overall_latest(
     ))
     .bind::<BigInt, _>(provider_id)
     .bind::<Array<BigInt>, _>(consumer_ids)
+    .prepared()
     .load(conn)
     .await?)
 }
@@ -170,6 +173,7 @@ pub async fn tag_heads(
     .bind::<BigInt, _>(provider_id)
     .bind::<Array<BigInt>, _>(ids)
     .bind::<Array<Text>, _>(names)
+    .prepared()
     .load(conn)
     .await?)
 }
@@ -192,6 +196,7 @@ pub async fn all_with_tag(
     .bind::<BigInt, _>(provider_id)
     .bind::<Array<BigInt>, _>(consumer_ids)
     .bind::<Text, _>(tag)
+    .prepared()
     .load(conn)
     .await?)
 }
@@ -231,6 +236,7 @@ pub async fn placed(
     .bind::<BigInt, _>(provider_id)
     .bind::<Array<BigInt>, _>(consumer_ids)
     .bind::<Nullable<Text>, _>(environment)
+    .prepared()
     .load(conn)
     .await?)
 }
@@ -275,6 +281,7 @@ pub async fn wip_candidates(
     ))
     .bind::<BigInt, _>(provider_id)
     .bind::<Timestamptz, _>(since)
+    .prepared()
     .load(conn)
     .await?)
 }
@@ -384,6 +391,7 @@ pub async fn verified(
         .bind::<Nullable<Timestamptz>, _>(by.executed_since)
         .bind::<Text, _>(name)
         .bind::<BigInt, _>(provider_id)
+        .prepared()
         .load(conn)
         .await?;
     Ok(ids.into_iter().map(|i| i.id).collect())

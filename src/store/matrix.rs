@@ -14,9 +14,9 @@ use diesel::sql_types::{Array, BigInt, Bool, Integer, Nullable, Text, Timestampt
 use diesel::{QueryableByName, sql_query};
 use diesel_async::RunQueryDsl;
 
-use super::Conn;
 use super::models::PacticipantRow;
 use super::schema::pacticipants;
+use super::{Conn, KeepPrepared};
 use crate::domain::matrix::{Row, RowVerification, VersionRef, VersionSelector};
 use crate::error::Result;
 
@@ -38,6 +38,7 @@ pub async fn environment_id(conn: &mut Conn, name: &str) -> Result<Option<i64>> 
     }
     Ok(sql_query("SELECT id FROM environments WHERE name = $1")
         .bind::<Text, _>(name)
+        .prepared()
         .get_result::<Id>(conn)
         .await
         .map(|r| Some(r.id))
@@ -142,6 +143,7 @@ pub async fn versions_for(
         .bind::<Nullable<Text>, _>(selector.tag.as_deref())
         .bind::<Nullable<Text>, _>(branch.as_deref())
         .bind::<Nullable<BigInt>, _>(environment_id)
+        .prepared()
         .load(conn)
         .await?;
     Ok(found
@@ -196,8 +198,25 @@ pub async fn pairs_as_consumer(
     .bind::<Array<BigInt>, _>(version_ids)
     .bind::<Array<BigInt>, _>(consumer_ids)
     .bind::<Array<BigInt>, _>(providers.unwrap_or_default())
+    .prepared()
     .load(conn)
     .await?)
+}
+
+/// Makes the rest of the transaction plan each statement for its values
+/// and the tables' current size, though the statements are kept prepared.
+/// A generic plan is kept with the statement for the connection's life: one
+/// made while the tables were small keeps reading them whole as they grow,
+/// until an ANALYZE (the burst benchmark showed can-i-deploy three times
+/// slower right after a burst). The row queries are written to need no
+/// values to plan well (`tests/it/matrix/plans.rs` checks both kinds of
+/// plan), but not every table is large enough for an index walk to be the
+/// best plan when the statement is first prepared.
+pub async fn plan_for_the_values(conn: &mut Conn) -> Result<()> {
+    use diesel_async::SimpleAsyncConnection;
+    conn.batch_execute("SET LOCAL plan_cache_mode = force_custom_plan")
+        .await?;
+    Ok(())
 }
 
 /// Every consumer of these providers.
@@ -207,6 +226,7 @@ pub async fn pairs_as_provider(conn: &mut Conn, provider_ids: &[i64]) -> Result<
          {PAIR_NAMES}"
     ))
     .bind::<Array<BigInt>, _>(provider_ids)
+    .prepared()
     .load(conn)
     .await?)
 }
@@ -359,6 +379,7 @@ pub async fn rows_for_one(
     let rows: Vec<RawRow> = sql_query(rows_for_one_sql(every_row, latest_verification_only))
         .bind::<Array<BigInt>, _>(&scope.version_ids)
         .bind::<Array<BigInt>, _>(&scope.all_versions_of)
+        .prepared()
         .load(conn)
         .await?;
     Ok(rows.into_iter().map(RawRow::into_row).collect())
@@ -374,20 +395,36 @@ pub fn rows_for_one_sql(every_row: bool, latest_verification_only: bool) -> Stri
            WHERE v.pact_version_id = p.pact_version_id \
            ORDER BY v.provider_version_id DESC LIMIT 1) lv ON true"
     } else {
-        "LEFT JOIN v lv ON lv.pact_version_id = p.pact_version_id"
+        "LEFT JOIN LATERAL (SELECT v.provider_version_id, v.verification_id FROM v \
+           WHERE v.pact_version_id = p.pact_version_id OFFSET 0) lv ON true"
     };
     // p and v are each used by both halves; PostgreSQL would materialise
     // them (reading the whole tables) unless told to inline them, so that
-    // each half's conditions reach the tables' indexes.
+    // each half's conditions reach the tables' indexes. Each half looks
+    // its rows up by one key per branch, selected versions by version and
+    // whole pacticipants one by one: written as one condition with OR, the
+    // generic plan of the statement reads both tables whole, not knowing
+    // how few ids the arrays hold. For the same reason each row found is
+    // joined to its partners by a LATERAL probe (OFFSET 0 keeps it one),
+    // never by a hash join over a whole table.
     format!(
         "WITH p AS NOT MATERIALIZED ({p}), v AS NOT MATERIALIZED ({v}), \
+         cp AS ( \
+           SELECT * FROM p WHERE p.consumer_version_id = ANY($1) \
+           UNION ALL \
+           SELECT pc.* FROM unnest($2::bigint[]) AS c (id) \
+             CROSS JOIN LATERAL (SELECT * FROM p WHERE p.consumer_id = c.id OFFSET 0) pc), \
+         pv AS ( \
+           SELECT * FROM v WHERE v.provider_version_id = ANY($1) \
+           UNION ALL \
+           SELECT vp.* FROM unnest($2::bigint[]) AS pr (id) \
+             CROSS JOIN LATERAL (SELECT * FROM v WHERE v.provider_id = pr.id OFFSET 0) vp), \
          m AS ( \
-           SELECT p.*, lv.provider_version_id, lv.verification_id FROM p {as_consumer} \
-             WHERE p.consumer_version_id = ANY($1) OR p.consumer_id = ANY($2) \
+           SELECT p.*, lv.provider_version_id, lv.verification_id FROM cp p {as_consumer} \
            UNION \
-           SELECT p.*, lv.provider_version_id, lv.verification_id FROM v lv \
-             JOIN p ON p.pact_version_id = lv.pact_version_id AND p.provider_id = lv.provider_id \
-             WHERE lv.provider_version_id = ANY($1) OR lv.provider_id = ANY($2)) \
+           SELECT p.*, lv.provider_version_id, lv.verification_id FROM pv lv \
+             CROSS JOIN LATERAL (SELECT * FROM p WHERE p.pact_version_id = lv.pact_version_id \
+               AND p.provider_id = lv.provider_id OFFSET 0) p) \
          {DETAILS}"
     )
 }
@@ -404,6 +441,7 @@ pub async fn rows_between(conn: &mut Conn, scope: &RowScope, every_row: bool) ->
         .bind::<Array<BigInt>, _>(&scope.pacticipant_ids)
         .bind::<Array<BigInt>, _>(&scope.specified_ids)
         .bind::<Array<BigInt>, _>(&scope.version_pacticipant_ids)
+        .prepared()
         .load(conn)
         .await?;
     Ok(rows.into_iter().map(RawRow::into_row).collect())
@@ -531,6 +569,7 @@ pub async fn version_details(conn: &mut Conn, version_ids: &[i64]) -> Result<Ver
          WHERE bv.version_id = ANY($1) ORDER BY bv.id",
     )
     .bind::<Array<BigInt>, _>(version_ids)
+    .prepared()
     .load(conn)
     .await?;
     let tags = sql_query(
@@ -542,6 +581,7 @@ pub async fn version_details(conn: &mut Conn, version_ids: &[i64]) -> Result<Ver
          WHERE t.version_id = ANY($1) ORDER BY t.created_at, t.id",
     )
     .bind::<Array<BigInt>, _>(version_ids)
+    .prepared()
     .load(conn)
     .await?;
     let environments = sql_query(
@@ -556,6 +596,7 @@ pub async fn version_details(conn: &mut Conn, version_ids: &[i64]) -> Result<Ver
          ORDER BY x.version_id, e.id, x.placed_at",
     )
     .bind::<Array<BigInt>, _>(version_ids)
+    .prepared()
     .load::<VersionEnvironment>(conn)
     .await?;
     Ok(VersionDetails {

@@ -35,6 +35,49 @@ const MIGRATION_LOCK_KEY: i64 = 0x7061_6374_7769_7265; // "pactwire"
 
 pub type Conn = AsyncPgConnection;
 
+/// A raw SQL query whose prepared statement each connection keeps, like
+/// those of diesel's DSL. diesel prepares every `sql_query` afresh, which
+/// costs a round trip and a plan per call; our raw queries are written out
+/// in this crate (a few fixed variants each, never text from a request),
+/// so keeping them costs a bounded number of statements per connection.
+pub struct Prepared<Q>(Q);
+
+/// `.prepared()` at the end of a `sql_query(..).bind(..)` chain.
+pub trait KeepPrepared: Sized {
+    /// Only for SQL text fixed by this crate: each distinct text is kept
+    /// for the life of the connection.
+    fn prepared(self) -> Prepared<Self> {
+        Prepared(self)
+    }
+}
+
+impl<Q: diesel::query_builder::QueryFragment<diesel::pg::Pg>> KeepPrepared for Q {}
+
+impl<Q: diesel::query_builder::QueryFragment<diesel::pg::Pg>>
+    diesel::query_builder::QueryFragment<diesel::pg::Pg> for Prepared<Q>
+{
+    fn walk_ast<'b>(
+        &'b self,
+        pass: diesel::query_builder::AstPass<'_, 'b, diesel::pg::Pg>,
+    ) -> diesel::QueryResult<()> {
+        self.0.walk_ast(pass)
+    }
+
+    fn is_safe_to_cache_prepared(&self, _: &diesel::pg::Pg) -> diesel::QueryResult<bool> {
+        Ok(true)
+    }
+}
+
+/// Keyed by SQL text and bind types, as diesel keys its dynamic queries.
+impl<Q> diesel::query_builder::QueryId for Prepared<Q> {
+    type QueryId = ();
+    const HAS_STATIC_QUERY_ID: bool = false;
+}
+
+impl<Q: diesel::query_builder::Query> diesel::query_builder::Query for Prepared<Q> {
+    type SqlType = Q::SqlType;
+}
+
 /// How long a request waits for a connection by default.
 const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(10);
 

@@ -6,9 +6,9 @@ use diesel::prelude::*;
 use diesel::sql_types::{Array, BigInt, Bool, Text, Timestamptz};
 use diesel_async::RunQueryDsl;
 
-use super::Conn;
 use super::models::{BranchRow, TagRow, VersionRow};
 use super::schema::{branch_heads, branch_versions, branches, tags, versions};
+use super::{Conn, KeepPrepared};
 use crate::domain::page::Page;
 use crate::error::Result;
 
@@ -290,6 +290,7 @@ pub async fn tags_of(conn: &mut Conn, version_ids: &[i64]) -> Result<Vec<TagInfo
          FROM tags t WHERE t.version_id = ANY($1) ORDER BY t.id",
     )
     .bind::<Array<BigInt>, _>(version_ids)
+    .prepared()
     .load(conn)
     .await?;
     Ok(rows
@@ -442,7 +443,7 @@ pub async fn add_to_branch(
     .bind::<BigInt, _>(version.id)
     .bind::<BigInt, _>(version.pacticipant_id)
     .bind::<Text, _>(&branch.name)
-    .execute(conn)
+    .prepared().execute(conn)
     .await?;
     Ok(true)
 }
