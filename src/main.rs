@@ -4,6 +4,12 @@ use pactwire::domain::page::Page;
 use pactwire::service::tokens::{Token, TokenInput};
 use pactwire::{app, store, telemetry};
 
+/// glibc's malloc kept the memory of a burst of large publications (1.2 GB
+/// after eight 9 MB pacts) for the life of the process; mimalloc gives
+/// freed memory back.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();

@@ -315,6 +315,9 @@ impl Broker {
     /// Publishes the contracts of one consumer version in one transaction:
     /// either every contract is stored or nothing is.
     pub async fn publish_contracts(&self, input: PublishInput) -> Result<PublishResult> {
+        let _room = self
+            .room_for(input.contracts.iter().map(|c| c.content.len()).sum())
+            .await?;
         let (input, contracts) = self
             .on_cpu(move || {
                 let contracts = input.validate();
@@ -398,6 +401,7 @@ impl Broker {
         violations.check("consumer", names::single_line(consumer).map(drop));
         violations.check("provider", names::single_line(provider).map(drop));
         violations.check("consumer_version", names::single_line(version).map(drop));
+        let _room = self.room_for(content.len()).await?;
         let parsed = self.on_cpu(move || pact::parse(&content)).await?;
         let document = violations.check("pact", parsed);
         if let Some(document) = &document {

@@ -93,3 +93,83 @@ async fn a_large_merge_does_not_stall_other_requests() {
     let (_, pact) = app.get("/pacts/provider/Bar/consumer/Foo/version/1").await;
     assert_eq!(pact["interactions"].as_array().map(Vec::len), Some(10_000));
 }
+
+/// Large publications are stored one per core at a time, so their parsed
+/// documents (tens of times the content's size) cannot add up without
+/// bound; each waits its turn. Each backend of a publication that got its
+/// turn waits on a lock the test holds, and no more of them ever do.
+#[tokio::test]
+async fn large_publications_take_turns() {
+    use diesel_async::SimpleAsyncConnection;
+    let cores = std::thread::available_parallelism().map_or(1, usize::from);
+    let publications = cores + 1;
+    let app = TestApp::start_pooled(
+        crate::support::pg::database().await,
+        Default::default(),
+        publications as u32 + 1,
+    )
+    .await;
+    let mut blocker = AsyncPgConnection::establish(&app.db.url)
+        .await
+        .expect("connecting");
+    blocker
+        .batch_execute("BEGIN; LOCK TABLE pacticipants IN EXCLUSIVE MODE")
+        .await
+        .expect("locking");
+    let large = |consumer: &str| {
+        let interactions = (0..6_000)
+            .map(|i| {
+                interaction(
+                    &format!("request number {i} of a large pact"),
+                    &format!("/orders/{i}"),
+                )
+            })
+            .collect();
+        let body = pact(consumer, "Bar", interactions).to_string();
+        assert!(
+            body.len() > 1024 * 1024,
+            "a large pact: {} bytes",
+            body.len()
+        );
+        body
+    };
+    let puts: Vec<_> = (0..publications)
+        .map(|i| {
+            let request = app
+                .http
+                .put(app.url(&format!("/pacts/provider/Bar/consumer/C{i}/version/1")))
+                .header(CONTENT_TYPE, "application/json")
+                .body(large(&format!("C{i}")));
+            tokio::spawn(request.send())
+        })
+        .collect();
+    #[derive(QueryableByName)]
+    struct Count {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        n: i64,
+    }
+    let mut watcher = AsyncPgConnection::establish(&app.db.url)
+        .await
+        .expect("connecting");
+    let mut locked = async || {
+        diesel::sql_query(
+            "SELECT count(*) AS n FROM pg_stat_activity \
+             WHERE datname = current_database() AND wait_event_type = 'Lock'",
+        )
+        .get_result::<Count>(&mut watcher)
+        .await
+        .expect("counting")
+        .n
+    };
+    while locked().await < cores as i64 {
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    // Time enough for one more to parse its pact and reach the lock.
+    tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+    assert_eq!(locked().await, cores as i64, "publications stored at once");
+    blocker.batch_execute("COMMIT").await.expect("unlocking");
+    for put in puts {
+        let response = put.await.expect("the request task").expect("publishing");
+        assert_eq!(response.status(), 201);
+    }
+}

@@ -38,7 +38,12 @@ impl TestApp {
 
     /// A broker on a database of the caller's, such as an unmigrated one.
     pub async fn start_on(db: TestDatabase, settings: BrokerSettings) -> TestApp {
-        let store = Store::connect(&db.url, 5)
+        TestApp::start_pooled(db, settings, 5).await
+    }
+
+    /// A broker with `pool` database connections.
+    pub async fn start_pooled(db: TestDatabase, settings: BrokerSettings, pool: u32) -> TestApp {
+        let store = Store::connect(&db.url, pool)
             .await
             .expect("connecting to the test database");
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
