@@ -194,11 +194,13 @@ async fn connection(
         } else {
             match activity.deadline(&limits) {
                 Deadline::At(at) => at,
-                Deadline::Passed(reason) => {
-                    tracing::debug!(reason, "closing a connection");
-                    if reason == HEADER_TIMEOUT {
-                        return;
-                    }
+                // Half a request: nothing to finish, so the socket is closed.
+                Deadline::HeaderTimeout => {
+                    tracing::debug!("closing a connection: no whole request head in time");
+                    return;
+                }
+                Deadline::IdleTimeout => {
+                    tracing::debug!("closing an idle connection");
                     served.as_mut().graceful_shutdown();
                     shutting_down = true;
                     continue;
@@ -224,17 +226,20 @@ async fn connection(
     }
 }
 
-const HEADER_TIMEOUT: &str = "no whole request head within the header read timeout";
-const IDLE_TIMEOUT: &str = "idle for the idle timeout";
-
 /// When a connection's next deadline falls, or which one it broke.
 enum Deadline {
     At(Instant),
-    Passed(&'static str),
+    HeaderTimeout,
+    IdleTimeout,
 }
 
 /// No request head is being waited for.
 const NONE: u64 = u64::MAX;
+
+/// A duration in whole milliseconds, short of [`NONE`].
+fn millis(duration: Duration) -> u64 {
+    u64::try_from(duration.as_millis()).map_or(NONE - 1, |ms| ms.min(NONE - 1))
+}
 
 /// What the watchdog knows of a connection, in milliseconds since it opened.
 struct Activity {
@@ -266,11 +271,11 @@ impl Activity {
     }
 
     fn now(&self) -> u64 {
-        u64::try_from(self.opened.elapsed().as_millis()).unwrap_or(NONE - 1)
+        millis(self.opened.elapsed())
     }
 
-    fn at(&self, millis: u64) -> Instant {
-        self.opened + Duration::from_millis(millis)
+    fn at(&self, since_opened: u64) -> Instant {
+        self.opened + Duration::from_millis(since_opened)
     }
 
     fn read(&self, bytes: &[u8]) {
@@ -294,8 +299,6 @@ impl Activity {
     }
 
     fn deadline(&self, limits: &ConnectionLimits) -> Deadline {
-        let now = self.opened.elapsed();
-        let millis = |d: Duration| u64::try_from(d.as_millis()).unwrap_or(NONE - 1);
         if self.in_flight.load(Ordering::Acquire) > 0 {
             // The body timeout guards a request in flight; the watchdog is
             // woken when it ends.
@@ -309,11 +312,11 @@ impl Activity {
             NONE => NONE,
             since => since.saturating_add(millis(limits.header_read_timeout)),
         };
-        let now = millis(now);
+        let now = self.now();
         if head <= now {
-            Deadline::Passed(HEADER_TIMEOUT)
+            Deadline::HeaderTimeout
         } else if idle <= now {
-            Deadline::Passed(IDLE_TIMEOUT)
+            Deadline::IdleTimeout
         } else {
             Deadline::At(self.at(head.min(idle)))
         }

@@ -204,7 +204,7 @@ impl Broker {
             .read_only()
             .repeatable_read()
             .run(async |conn| {
-                store::plan_for_the_values(conn).await?;
+                store::plan_for_any_size(conn).await?;
                 let known = known_pacticipants(conn, &query, &mut violations).await?;
                 let environments = destination_environment(conn, &query, &mut violations).await?;
                 violations.into_result()?;

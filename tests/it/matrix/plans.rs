@@ -54,11 +54,10 @@ impl History {
     }
 
     /// The plans of `sql`, as run, with `$1`, `$2`... bound to these id
-    /// arrays: the custom plan PostgreSQL makes for the values, which the
-    /// matrix asks for (`store::matrix::plan_for_the_values`), and the
-    /// generic plan it would keep otherwise: a shape whose best plan needs
-    /// no values or estimates of them is robust to stale statistics. Each
-    /// named, as the root node of EXPLAIN's JSON.
+    /// arrays: the custom plan PostgreSQL makes for the values, and the
+    /// generic plan without sequential scans the matrix asks for
+    /// (`store::matrix::plan_for_any_size`). Each named, as the root node
+    /// of EXPLAIN's JSON.
     async fn plans(&mut self, sql: &str, arrays: &[&[i64]]) -> [(&'static str, Value); 2] {
         use diesel_async::{RunQueryDsl, SimpleAsyncConnection};
         #[derive(diesel::QueryableByName)]
@@ -92,7 +91,7 @@ impl History {
         self.conn
             .batch_execute(&format!(
                 "PREPARE rows_query ({types}) AS {sql}; \
-                 SET plan_cache_mode = force_generic_plan"
+                 SET plan_cache_mode = force_generic_plan; SET enable_seqscan = off"
             ))
             .await
             .expect("preparing");
@@ -102,7 +101,7 @@ impl History {
         )
         .await;
         self.conn
-            .batch_execute("DEALLOCATE rows_query; RESET plan_cache_mode")
+            .batch_execute("DEALLOCATE rows_query; RESET plan_cache_mode; RESET enable_seqscan")
             .await
             .expect("deallocating");
         [("custom plan", custom), ("generic plan", generic)]
