@@ -22,8 +22,8 @@ use std::time::Duration;
 use anyhow::Context;
 use diesel_async::AsyncPgConnection;
 use diesel_async::async_connection_wrapper::AsyncConnectionWrapper;
+use diesel_async::pooled_connection::AsyncDieselConnectionManager;
 use diesel_async::pooled_connection::bb8::{Pool, PooledConnection};
-use diesel_async::pooled_connection::{AsyncDieselConnectionManager, ManagerConfig};
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
 
 use crate::error::{Error, Result};
@@ -111,10 +111,7 @@ impl Store {
         max_connections: u32,
         acquire_timeout: Duration,
     ) -> anyhow::Result<Store> {
-        let mut config = ManagerConfig::default();
-        config.custom_setup = Box::new(|url| Box::pin(establish(url.to_owned())));
-        let manager =
-            AsyncDieselConnectionManager::<AsyncPgConnection>::new_with_config(url, config);
+        let manager = AsyncDieselConnectionManager::<AsyncPgConnection>::new(url);
         let pool = Pool::builder()
             .max_size(max_connections)
             .connection_timeout(acquire_timeout)
@@ -202,22 +199,6 @@ impl Store {
             }
         }
     }
-}
-
-/// A connection that plans each statement for its values and the tables'
-/// present size, though its statements stay prepared (diesel's DSL and
-/// [`KeepPrepared`]). Left to choose, PostgreSQL may switch a statement to
-/// a generic plan after five calls and keep it for the connection's life:
-/// one made while the tables were small reads them whole once they have
-/// grown. The matrix opts into generic plans without sequential scans
-/// (`matrix::plan_for_any_size`), which its plan tests check.
-async fn establish(url: String) -> diesel::ConnectionResult<AsyncPgConnection> {
-    use diesel_async::{AsyncConnection, SimpleAsyncConnection};
-    let mut conn = AsyncPgConnection::establish(&url).await?;
-    conn.batch_execute("SET plan_cache_mode = force_custom_plan")
-        .await
-        .map_err(diesel::ConnectionError::CouldntSetupConfiguration)?;
-    Ok(conn)
 }
 
 /// The version of the newest embedded migration.
