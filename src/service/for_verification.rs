@@ -118,6 +118,7 @@ impl Broker {
             .read_only()
             .repeatable_read()
             .run(async |conn| {
+                store::plan_for_the_values(conn).await?;
                 check_environments(conn, &inputs, &mut violations).await?;
                 violations.into_result()?;
                 let provider = existing_pacticipant(conn, provider).await?;
