@@ -42,19 +42,24 @@ fn postmaster(data_dir: &Path) -> i32 {
         .expect("a pid")
 }
 
+/// Creates the pacticipant Foo, which the tests then look for.
+async fn create_foo(client: &reqwest::Client, base: &str) {
+    let created = client
+        .put(format!("{base}/pacticipants/Foo"))
+        .json(&serde_json::json!({"displayName": "Foo Service"}))
+        .send()
+        .await
+        .expect("PUT");
+    assert_eq!(created.status(), 201);
+}
+
 #[tokio::test]
 async fn serve_runs_a_private_postgres_that_keeps_data_and_stops_with_it() {
     let data_dir = fresh_data_dir();
     let client = reqwest::Client::new();
 
     let (child, base) = serve(&data_dir, "first.log", &client).await;
-    let response = client
-        .put(format!("{base}/pacticipants/Foo"))
-        .json(&serde_json::json!({"displayName": "Foo Service"}))
-        .send()
-        .await
-        .expect("PUT");
-    assert_eq!(response.status(), 201);
+    create_foo(&client, &base).await;
     stop(child).await;
     assert!(
         !data_dir.join("pgdata").join("postmaster.pid").exists(),
@@ -91,13 +96,7 @@ async fn a_restart_right_after_kill_9_comes_up_on_the_same_data() {
     let data_dir = fresh_data_dir();
     let client = reqwest::Client::new();
     let (mut child, base) = serve(&data_dir, "first.log", &client).await;
-    let created = client
-        .put(format!("{base}/pacticipants/Foo"))
-        .json(&serde_json::json!({"displayName": "Foo Service"}))
-        .send()
-        .await
-        .expect("PUT");
-    assert_eq!(created.status(), 201);
+    create_foo(&client, &base).await;
     for round in 0..3 {
         kill(Pid::from_raw(child.id() as i32), Signal::SIGKILL).expect("killing pactwire");
         child.wait().expect("reaping pactwire");
@@ -127,13 +126,7 @@ async fn a_killed_private_postgres_is_started_again() {
     let data_dir = fresh_data_dir();
     let client = reqwest::Client::new();
     let (child, base) = serve(&data_dir, "serve.log", &client).await;
-    let created = client
-        .put(format!("{base}/pacticipants/Foo"))
-        .json(&serde_json::json!({"displayName": "Foo Service"}))
-        .send()
-        .await
-        .expect("PUT");
-    assert_eq!(created.status(), 201);
+    create_foo(&client, &base).await;
     let killed = postmaster(&data_dir);
     kill(Pid::from_raw(killed), Signal::SIGKILL).expect("killing PostgreSQL");
 
