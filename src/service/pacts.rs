@@ -1,10 +1,14 @@
 //! Publishing contracts and reading pacts.
 
+use std::collections::HashSet;
+
 use bytes::Bytes;
 use chrono::{DateTime, Utc};
 use diesel_async::AsyncConnection;
 
-use super::versions::{Version, branch_version, check_build_url, describe_version, tag_version};
+use super::versions::{
+    Version, branch_version, check_build_url, describe_version, tag_version_with_all,
+};
 use super::{Broker, Listed, existing_pacticipant, existing_version};
 use crate::domain::names;
 use crate::domain::notice::{Notice, NoticeKind};
@@ -328,8 +332,14 @@ impl Broker {
         let allow_overwrite = self.settings.allow_dangerous_contract_modification;
         let mut conn = self.store.conn().await?;
         conn.transaction(async |conn| {
-            let (consumer, _) =
-                pacticipant_store::find_or_create(conn, &input.pacticipant_name).await?;
+            let names: Vec<&str> = std::iter::once(input.pacticipant_name.as_str())
+                .chain(contracts.iter().map(|c| c.provider_name.as_str()))
+                .collect();
+            let mut pacticipants = pacticipant_store::find_or_create_all(conn, &names)
+                .await?
+                .into_iter()
+                .map(|(row, _)| row);
+            let consumer = pacticipants.next().expect("the consumer was named first");
             let (version_row, created) = version_store::find_or_create(
                 conn,
                 consumer.id,
@@ -337,10 +347,10 @@ impl Broker {
                 input.build_url.as_deref(),
             )
             .await?;
+            let mut providers_published = HashSet::new();
             let mut stored = Vec::with_capacity(contracts.len());
-            for contract in contracts {
-                let (provider, _) =
-                    pacticipant_store::find_or_create(conn, &contract.provider_name).await?;
+            for (contract, provider) in contracts.into_iter().zip(pacticipants) {
+                let unpublished = created && providers_published.insert(provider.id);
                 let (record, outcome) = store_pact(
                     self,
                     conn,
@@ -351,6 +361,7 @@ impl Broker {
                         allow_overwrite,
                         refuse_changed_requests: false,
                     },
+                    unpublished,
                 )
                 .await?;
                 stored.push((record, outcome));
@@ -359,11 +370,25 @@ impl Broker {
             // until commit, so concurrent publishes on one branch wait for the
             // shortest time.
             if let Some(branch) = &input.branch {
-                branch_version(conn, &self.settings, &version_row, branch, false).await?;
+                branch_version(conn, &self.settings, &consumer, &version_row, branch, false)
+                    .await?;
             }
-            for tag in &input.tags {
-                tag_version(conn, &self.settings, &version_row, tag).await?;
-            }
+            // A version just created has no tags, and a branch if one was
+            // given.
+            let labelled = match (&input.branch, created) {
+                (Some(_), _) => Some(true),
+                (None, true) => Some(false),
+                (None, false) => None,
+            };
+            tag_version_with_all(
+                conn,
+                &self.settings,
+                &consumer,
+                &version_row,
+                &input.tags,
+                labelled,
+            )
+            .await?;
             let version = describe_version(conn, &consumer.name, version_row).await?;
             let contracts = stored
                 .into_iter()
@@ -412,9 +437,16 @@ impl Broker {
         let allow_overwrite = self.settings.allow_dangerous_contract_modification;
         let mut conn = self.store.conn().await?;
         conn.transaction(async |conn| {
-            let (consumer, _) = pacticipant_store::find_or_create(conn, consumer).await?;
-            let (provider, _) = pacticipant_store::find_or_create(conn, provider).await?;
-            let (version_row, _) =
+            let mut pacticipants =
+                pacticipant_store::find_or_create_all(conn, &[consumer, provider])
+                    .await?
+                    .into_iter()
+                    .map(|(row, _)| row);
+            let (consumer, provider) = (
+                pacticipants.next().expect("the consumer was named first"),
+                pacticipants.next().expect("the provider was named second"),
+            );
+            let (version_row, created) =
                 version_store::find_or_create(conn, consumer.id, version, None).await?;
             let (record, outcome) = store_pact(
                 self,
@@ -428,6 +460,7 @@ impl Broker {
                     // request changed, as the Pact Broker does.
                     refuse_changed_requests: strategy == ConflictStrategy::Merge,
                 },
+                created,
             )
             .await?;
             let version = describe_version(conn, &consumer.name, version_row).await?;
@@ -595,6 +628,9 @@ struct Rules {
 /// Stores `document` as the pact of `version` with `provider`, applying
 /// the publication rules: identical content is a no-op, a merge adds a
 /// revision, different content is a conflict unless overwriting is allowed.
+/// `unpublished` says the version was created by this transaction and has
+/// no pact with the provider yet: nobody else can see it, so there is
+/// nothing to lock or read.
 async fn store_pact(
     broker: &Broker,
     conn: &mut Conn,
@@ -602,15 +638,20 @@ async fn store_pact(
     document: pact::Document,
     strategy: ConflictStrategy,
     rules: Rules,
+    unpublished: bool,
 ) -> Result<(PactRecord, PublicationOutcome)> {
-    store::lock_consumer_version(conn, version.id).await?;
-    let existing = store::latest_publication(conn, version.id, provider.id).await?;
-    let stored = existing.map(|(publication, content)| StoredPact {
-        sha: content.sha,
-        content: content.content,
-        created_at: publication.created_at,
-        revision: publication.revision_number,
-    });
+    let stored = if unpublished {
+        None
+    } else {
+        store::lock_consumer_version(conn, version.id).await?;
+        let existing = store::latest_publication(conn, version.id, provider.id).await?;
+        existing.map(|(publication, content)| StoredPact {
+            sha: content.sha,
+            content: content.content,
+            created_at: publication.created_at,
+            revision: publication.revision_number,
+        })
+    };
     let names = [&consumer.name, &version.number, &provider.name].map(String::clone);
     let decision = broker
         .on_cpu(move || decide(stored, document, strategy, rules, &names))
@@ -633,8 +674,9 @@ async fn store_pact(
             revision,
         } => (content, outcome, revision),
     };
-    let stored = store::find_or_insert_content(
+    let published = store::insert_publication(
         conn,
+        version.id,
         &NewContent {
             consumer_id: consumer.id,
             provider_id: provider.id,
@@ -643,16 +685,16 @@ async fn store_pact(
             interactions_count: new.interactions_count,
             messages_count: new.messages_count,
         },
+        revision,
     )
     .await?;
-    let publication = store::insert_publication(conn, version.id, &stored, revision).await?;
     let record = record_of(
         consumer,
         provider,
         version,
-        &stored.sha,
-        stored.content,
-        publication.created_at,
+        &new.sha,
+        published.stored_content.unwrap_or(new.content),
+        published.created_at,
     );
     Ok((record, outcome))
 }

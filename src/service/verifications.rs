@@ -7,7 +7,7 @@ use diesel_async::AsyncConnection;
 use serde_json::Value;
 
 use super::pacts::existing_pact;
-use super::versions::{branch_version, check_build_url, tag_version};
+use super::versions::{branch_version, check_build_url, tag_version_with_all};
 use super::{Broker, existing_pacticipant, existing_version};
 use crate::domain::pact::PactSelector;
 use crate::domain::page::Page;
@@ -209,15 +209,28 @@ impl Broker {
             let consumer_row = existing_pacticipant(conn, consumer).await?;
             let provider_row = existing_pacticipant(conn, provider).await?;
             let content_id = existing_content(conn, &consumer_row, &provider_row, sha).await?;
-            let (version, _) =
+            let (version, created) =
                 version_store::find_or_create(conn, provider_row.id, &input.provider_version, None)
                     .await?;
             if let Some(branch) = &input.provider_version_branch {
-                branch_version(conn, &self.settings, &version, branch, false).await?;
+                branch_version(conn, &self.settings, &provider_row, &version, branch, false)
+                    .await?;
             }
-            for tag in &input.provider_version_tags {
-                tag_version(conn, &self.settings, &version, tag).await?;
-            }
+            // A version just created has no tags, and a branch if one was given.
+            let labelled = match (&input.provider_version_branch, created) {
+                (Some(_), _) => Some(true),
+                (None, true) => Some(false),
+                (None, false) => None,
+            };
+            tag_version_with_all(
+                conn,
+                &self.settings,
+                &provider_row,
+                &version,
+                &input.provider_version_tags,
+                labelled,
+            )
+            .await?;
             let tags: Vec<String> = version_store::tags_of(conn, &[version.id])
                 .await?
                 .into_iter()

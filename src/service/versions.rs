@@ -69,8 +69,7 @@ pub(crate) async fn describe_versions_of<'a>(
     name_of: impl Fn(&VersionRow) -> &'a str,
 ) -> Result<Vec<Version>> {
     let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
-    let memberships = store::memberships_of(conn, &ids).await?;
-    let tags = store::tags_of(conn, &ids).await?;
+    let (memberships, tags) = store::branches_and_tags_of(conn, &ids).await?;
     Ok(rows
         .into_iter()
         .map(|row| {
@@ -127,18 +126,20 @@ pub(crate) fn check_build_url(url: &str) -> Result<(), String> {
     }
 }
 
-/// Adds a version to a branch; with `auto_detect_main_branch`, a candidate
-/// branch becomes the main branch of a pacticipant that has none, as in
-/// the Pact Broker. True when newly added.
+/// Adds a version of `pacticipant` to a branch; with
+/// `auto_detect_main_branch`, a candidate branch becomes the main branch of
+/// a pacticipant that has none, as in the Pact Broker. True when newly
+/// added.
 pub(crate) async fn branch_version(
     conn: &mut Conn,
     settings: &BrokerSettings,
+    pacticipant: &PacticipantRow,
     version: &VersionRow,
     branch: &str,
     auto_created: bool,
 ) -> Result<bool> {
     let added = store::add_to_branch(conn, version, branch, auto_created).await?;
-    maybe_set_main_branch(conn, settings, version.pacticipant_id, branch).await?;
+    maybe_set_main_branch(conn, settings, pacticipant, branch).await?;
     Ok(added)
 }
 
@@ -149,29 +150,80 @@ pub(crate) async fn branch_version(
 pub(crate) async fn tag_version(
     conn: &mut Conn,
     settings: &BrokerSettings,
+    pacticipant: &PacticipantRow,
     version: &VersionRow,
     tag: &str,
 ) -> Result<(TagRow, bool)> {
-    let limit = chrono::Duration::seconds(settings.use_first_tag_as_branch_time_limit.into());
-    if settings.use_first_tag_as_branch
-        && Utc::now() - version.created_at <= limit
-        && store::is_unlabelled(conn, version.id).await?
-    {
-        branch_version(conn, settings, version, tag, true).await?;
-    }
-    maybe_set_main_branch(conn, settings, version.pacticipant_id, tag).await?;
+    before_tagging(conn, settings, pacticipant, version, &[tag], None).await?;
     store::add_tag(conn, version, tag).await
 }
 
+/// Tags a version with each of `tags` in turn, as [`tag_version`] does, in
+/// one statement when nothing else changes. `labelled` is whether the
+/// version already has a branch or tag, when the caller knows.
+pub(crate) async fn tag_version_with_all(
+    conn: &mut Conn,
+    settings: &BrokerSettings,
+    pacticipant: &PacticipantRow,
+    version: &VersionRow,
+    tags: &[String],
+    labelled: Option<bool>,
+) -> Result<()> {
+    if tags.is_empty() {
+        return Ok(());
+    }
+    before_tagging(conn, settings, pacticipant, version, tags, labelled).await?;
+    store::add_tags(conn, version, tags).await
+}
+
+/// What tagging with `tags` does besides adding them: the first may become
+/// the version's branch, and the first candidate the main branch.
+async fn before_tagging(
+    conn: &mut Conn,
+    settings: &BrokerSettings,
+    pacticipant: &PacticipantRow,
+    version: &VersionRow,
+    tags: &[impl AsRef<str>],
+    labelled: Option<bool>,
+) -> Result<()> {
+    let limit = chrono::Duration::seconds(settings.use_first_tag_as_branch_time_limit.into());
+    if let Some(first) = tags.first()
+        && settings.use_first_tag_as_branch
+        && Utc::now() - version.created_at <= limit
+    {
+        let labelled = match labelled {
+            Some(known) => known,
+            None => !store::is_unlabelled(conn, version.id).await?,
+        };
+        if !labelled {
+            branch_version(conn, settings, pacticipant, version, first.as_ref(), true).await?;
+        }
+    }
+    // Each tag in turn would set the main branch while it is unset, so the
+    // first candidate is the one that can.
+    if let Some(candidate) = tags
+        .iter()
+        .find(|tag| is_main_branch_candidate(settings, tag.as_ref()))
+    {
+        maybe_set_main_branch(conn, settings, pacticipant, candidate.as_ref()).await?;
+    }
+    Ok(())
+}
+
+fn is_main_branch_candidate(settings: &BrokerSettings, name: &str) -> bool {
+    settings.auto_detect_main_branch && settings.main_branch_candidates.iter().any(|c| c == name)
+}
+
+/// Makes `name` the main branch of a pacticipant that has none. The row
+/// says whether it had one when read; the statement decides.
 async fn maybe_set_main_branch(
     conn: &mut Conn,
     settings: &BrokerSettings,
-    pacticipant_id: i64,
+    pacticipant: &PacticipantRow,
     name: &str,
 ) -> Result<()> {
-    if settings.auto_detect_main_branch && settings.main_branch_candidates.iter().any(|c| c == name)
-    {
-        pacticipant_store::set_main_branch_if_unset(conn, pacticipant_id, name).await?;
+    if pacticipant.main_branch.is_none() && is_main_branch_candidate(settings, name) {
+        pacticipant_store::set_main_branch_if_unset(conn, pacticipant.id, name).await?;
     }
     Ok(())
 }
@@ -236,14 +288,12 @@ impl Broker {
                 row
             };
             if let Some(branch) = &input.branch {
-                branch_version(conn, &self.settings, &row, branch, false).await?;
+                branch_version(conn, &self.settings, &pacticipant, &row, branch, false).await?;
             }
             if tag_update == TagUpdate::Replace && !created {
                 store::remove_tags_except(conn, row.id, &input.tags).await?;
             }
-            for tag in &input.tags {
-                store::add_tag(conn, &row, tag).await?;
-            }
+            store::add_tags(conn, &row, &input.tags).await?;
             Ok((
                 describe_version(conn, &pacticipant.name, row).await?,
                 created,
@@ -342,7 +392,8 @@ impl Broker {
         conn.transaction(async |conn| {
             let (pacticipant, _) = pacticipant_store::find_or_create(conn, pacticipant).await?;
             let (row, _) = store::find_or_create(conn, pacticipant.id, number, None).await?;
-            let created = branch_version(conn, &self.settings, &row, branch, false).await?;
+            let created =
+                branch_version(conn, &self.settings, &pacticipant, &row, branch, false).await?;
             Ok((
                 describe_version(conn, &pacticipant.name, row).await?,
                 created,
@@ -428,7 +479,7 @@ impl Broker {
         conn.transaction(async |conn| {
             let (pacticipant, _) = pacticipant_store::find_or_create(conn, pacticipant).await?;
             let (row, _) = store::find_or_create(conn, pacticipant.id, number, None).await?;
-            let (_, created) = tag_version(conn, &self.settings, &row, tag).await?;
+            let (_, created) = tag_version(conn, &self.settings, &pacticipant, &row, tag).await?;
             // Tagging with an environment's name records a deployment
             // there, as in the Pact Broker, for teams moving from tags to
             // environments.

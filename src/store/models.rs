@@ -5,7 +5,7 @@ use diesel::prelude::*;
 
 use super::schema::*;
 
-#[derive(Queryable, Selectable, Identifiable, Debug, Clone)]
+#[derive(Queryable, QueryableByName, Selectable, Identifiable, Debug, Clone)]
 #[diesel(table_name = pacticipants, check_for_backend(diesel::pg::Pg))]
 pub struct PacticipantRow {
     pub id: i64,
@@ -30,7 +30,7 @@ pub struct PacticipantFields {
     pub repository_namespace: Option<String>,
 }
 
-#[derive(Queryable, Selectable, Identifiable, Debug, Clone)]
+#[derive(Queryable, QueryableByName, Selectable, Identifiable, Debug, Clone)]
 #[diesel(table_name = versions, check_for_backend(diesel::pg::Pg))]
 pub struct VersionRow {
     pub id: i64,

@@ -1,11 +1,12 @@
 //! Pacticipant and label queries.
 
 use diesel::prelude::*;
+use diesel::sql_types::{Array, Bool, Text};
 use diesel_async::RunQueryDsl;
 
-use super::Conn;
 use super::models::{PacticipantFields, PacticipantRow};
 use super::schema::{labels, pacticipants};
+use super::{Conn, KeepPrepared};
 use crate::domain::page::Page;
 use crate::error::Result;
 
@@ -36,19 +37,57 @@ pub async fn insert(
 
 /// The pacticipant named `name`, created when missing; true when created.
 pub async fn find_or_create(conn: &mut Conn, name: &str) -> Result<(PacticipantRow, bool)> {
-    if let Some(row) = find(conn, name).await? {
-        return Ok((row, false));
+    Ok(find_or_create_all(conn, &[name])
+        .await?
+        .pop()
+        .expect("one name in, one pacticipant out"))
+}
+
+/// The pacticipants named `names`, in that order, each created when
+/// missing (true when created): one statement whatever the number.
+pub async fn find_or_create_all(
+    conn: &mut Conn,
+    names: &[&str],
+) -> Result<Vec<(PacticipantRow, bool)>> {
+    #[derive(QueryableByName)]
+    struct Found {
+        #[diesel(embed)]
+        pacticipant: PacticipantRow,
+        #[diesel(sql_type = Bool)]
+        created: bool,
     }
-    match insert(conn, name, &PacticipantFields::default()).await? {
-        Some(row) => Ok((row, true)),
-        // Created concurrently between the two statements.
-        None => Ok((
-            find(conn, name)
-                .await?
-                .ok_or(diesel::result::Error::NotFound)?,
-            false,
-        )),
+    // Only missing names are inserted, so a publish of known pacticipants
+    // writes nothing; in name order, so two requests creating the same
+    // pacticipants cannot deadlock.
+    let found: Vec<Found> = diesel::sql_query(
+        "WITH found AS (SELECT * FROM pacticipants WHERE name = ANY($1)), \
+         created AS ( \
+             INSERT INTO pacticipants (name) \
+             SELECT DISTINCT n FROM unnest($1::text[]) AS n \
+             WHERE n NOT IN (SELECT name FROM found) ORDER BY n \
+             ON CONFLICT (name) DO NOTHING RETURNING *) \
+         SELECT *, false AS created FROM found UNION ALL SELECT *, true FROM created",
+    )
+    .bind::<Array<Text>, _>(names)
+    .prepared()
+    .load(conn)
+    .await?;
+    let mut rows = Vec::with_capacity(names.len());
+    for name in names {
+        let row = match found.iter().find(|f| f.pacticipant.name == *name) {
+            Some(f) => (f.pacticipant.clone(), f.created),
+            // Created by a request that committed after this statement
+            // began, so only a new statement sees it.
+            None => (
+                find(conn, name)
+                    .await?
+                    .ok_or(diesel::result::Error::NotFound)?,
+                false,
+            ),
+        };
+        rows.push(row);
     }
+    Ok(rows)
 }
 
 pub async fn update(

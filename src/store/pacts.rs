@@ -4,15 +4,15 @@
 use chrono::{DateTime, Utc};
 use diesel::expression::{ValidGrouping, is_aggregate};
 use diesel::prelude::*;
-use diesel::sql_types::BigInt;
+use diesel::sql_types::{BigInt, Integer, Nullable, Text, Timestamptz};
 use diesel_async::RunQueryDsl;
 
-use super::Conn;
 use super::models::{PactPublicationRow, PactVersionRow};
 use super::schema::{
     branch_versions, branches, integrations, latest_pact_publications, pact_publications,
     pact_versions, pacticipants, tags, versions,
 };
+use super::{Conn, KeepPrepared};
 use crate::domain::pact::PactSelector;
 use crate::domain::page::Page;
 use crate::error::Result;
@@ -25,42 +25,6 @@ pub struct NewContent<'a> {
     pub content: &'a str,
     pub interactions_count: i32,
     pub messages_count: i32,
-}
-
-/// The stored content with this hash, inserted when new.
-pub async fn find_or_insert_content(
-    conn: &mut Conn,
-    new: &NewContent<'_>,
-) -> Result<PactVersionRow> {
-    let inserted = diesel::insert_into(pact_versions::table)
-        .values((
-            pact_versions::consumer_id.eq(new.consumer_id),
-            pact_versions::provider_id.eq(new.provider_id),
-            pact_versions::sha.eq(new.sha),
-            pact_versions::content.eq(new.content),
-            pact_versions::interactions_count.eq(new.interactions_count),
-            pact_versions::messages_count.eq(new.messages_count),
-        ))
-        .on_conflict((
-            pact_versions::consumer_id,
-            pact_versions::provider_id,
-            pact_versions::sha,
-        ))
-        .do_nothing()
-        .returning(PactVersionRow::as_returning())
-        .get_result(conn)
-        .await
-        .optional()?;
-    match inserted {
-        Some(row) => Ok(row),
-        None => Ok(pact_versions::table
-            .filter(pact_versions::consumer_id.eq(new.consumer_id))
-            .filter(pact_versions::provider_id.eq(new.provider_id))
-            .filter(pact_versions::sha.eq(new.sha))
-            .select(PactVersionRow::as_select())
-            .first(conn)
-            .await?),
-    }
 }
 
 /// Locks a consumer version for the rest of the transaction, so concurrent
@@ -94,55 +58,81 @@ pub async fn latest_publication(
         .optional()?)
 }
 
-/// Records a publication and makes it the latest for its consumer version
-/// and provider; records the integration.
+/// A publication as stored.
+pub struct Published {
+    pub created_at: DateTime<Utc>,
+    /// The content already stored under the new content's hash, when there
+    /// was one; the new content was stored otherwise.
+    pub stored_content: Option<String>,
+}
+
+/// Records a publication of `content` (stored once per hash) as revision
+/// `revision_number` of the consumer version's pact, makes it the latest
+/// for its consumer version and provider, and records the integration: one
+/// statement, each part fed by the one before.
 pub async fn insert_publication(
     conn: &mut Conn,
     consumer_version_id: i64,
-    content: &PactVersionRow,
+    content: &NewContent<'_>,
     revision_number: i32,
-) -> Result<PactPublicationRow> {
-    let publication = diesel::insert_into(pact_publications::table)
-        .values((
-            pact_publications::consumer_version_id.eq(consumer_version_id),
-            pact_publications::consumer_id.eq(content.consumer_id),
-            pact_publications::provider_id.eq(content.provider_id),
-            pact_publications::pact_version_id.eq(content.id),
-            pact_publications::revision_number.eq(revision_number),
-        ))
-        .returning(PactPublicationRow::as_returning())
-        .get_result(conn)
-        .await?;
-    diesel::insert_into(latest_pact_publications::table)
-        .values((
-            latest_pact_publications::consumer_version_id.eq(consumer_version_id),
-            latest_pact_publications::provider_id.eq(content.provider_id),
-            latest_pact_publications::consumer_id.eq(content.consumer_id),
-            latest_pact_publications::pact_publication_id.eq(publication.id),
-            latest_pact_publications::pact_version_id.eq(content.id),
-            latest_pact_publications::created_at.eq(publication.created_at),
-        ))
-        .on_conflict((
-            latest_pact_publications::consumer_version_id,
-            latest_pact_publications::provider_id,
-        ))
-        .do_update()
-        .set((
-            latest_pact_publications::pact_publication_id.eq(publication.id),
-            latest_pact_publications::pact_version_id.eq(content.id),
-            latest_pact_publications::created_at.eq(publication.created_at),
-        ))
-        .execute(conn)
-        .await?;
-    diesel::insert_into(integrations::table)
-        .values((
-            integrations::consumer_id.eq(content.consumer_id),
-            integrations::provider_id.eq(content.provider_id),
-        ))
-        .on_conflict_do_nothing()
-        .execute(conn)
-        .await?;
-    Ok(publication)
+) -> Result<Published> {
+    #[derive(QueryableByName)]
+    struct Row {
+        #[diesel(sql_type = Timestamptz)]
+        created_at: DateTime<Utc>,
+        #[diesel(sql_type = Nullable<Text>)]
+        stored_content: Option<String>,
+    }
+    let statement = || {
+        diesel::sql_query(
+            "WITH inserted AS ( \
+                 INSERT INTO pact_versions \
+                     (consumer_id, provider_id, sha, content, interactions_count, messages_count) \
+                 VALUES ($1, $2, $3, $4, $5, $6) \
+                 ON CONFLICT (consumer_id, provider_id, sha) DO NOTHING RETURNING id), \
+             content AS ( \
+                 SELECT id, NULL::text AS stored_content FROM inserted \
+                 UNION ALL \
+                 SELECT id, content FROM pact_versions \
+                 WHERE consumer_id = $1 AND provider_id = $2 AND sha = $3), \
+             publication AS ( \
+                 INSERT INTO pact_publications \
+                     (consumer_version_id, consumer_id, provider_id, pact_version_id, revision_number) \
+                 SELECT $7, $1, $2, id, $8 FROM content \
+                 RETURNING id, pact_version_id, created_at), \
+             latest AS ( \
+                 INSERT INTO latest_pact_publications (consumer_version_id, provider_id, consumer_id, \
+                     pact_publication_id, pact_version_id, created_at) \
+                 SELECT $7, $2, $1, id, pact_version_id, created_at FROM publication \
+                 ON CONFLICT (consumer_version_id, provider_id) DO UPDATE \
+                 SET pact_publication_id = EXCLUDED.pact_publication_id, \
+                     pact_version_id = EXCLUDED.pact_version_id, created_at = EXCLUDED.created_at), \
+             integration AS ( \
+                 INSERT INTO integrations (consumer_id, provider_id) SELECT $1, $2 FROM publication \
+                 ON CONFLICT DO NOTHING) \
+             SELECT publication.created_at, content.stored_content FROM publication, content",
+        )
+        .bind::<BigInt, _>(content.consumer_id)
+        .bind::<BigInt, _>(content.provider_id)
+        .bind::<Text, _>(content.sha)
+        .bind::<Text, _>(content.content)
+        .bind::<Integer, _>(content.interactions_count)
+        .bind::<Integer, _>(content.messages_count)
+        .bind::<BigInt, _>(consumer_version_id)
+        .bind::<Integer, _>(revision_number)
+        .prepared()
+    };
+    let row: Option<Row> = statement().get_result(conn).await.optional()?;
+    let row = match row {
+        Some(row) => row,
+        // The same content was stored by a request that committed after
+        // this statement began: a new statement sees it.
+        None => statement().get_result(conn).await?,
+    };
+    Ok(Published {
+        created_at: row.created_at,
+        stored_content: row.stored_content,
+    })
 }
 
 /// Deletes every revision published for a consumer version and provider.

@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
-use diesel::sql_types::{Array, BigInt, Bool, Text, Timestamptz};
+use diesel::sql_types::{Array, BigInt, Bool, Nullable, Text, Timestamptz};
 use diesel_async::RunQueryDsl;
 
 use super::models::{BranchRow, TagRow, VersionRow};
@@ -34,34 +34,46 @@ pub async fn find_or_create(
     number: &str,
     build_url: Option<&str>,
 ) -> Result<(VersionRow, bool)> {
-    if let Some(existing) = find(conn, pacticipant_id, number).await? {
-        return match build_url {
-            Some(url) if existing.build_url.as_deref() != Some(url) => {
-                Ok((set_build_url(conn, existing.id, Some(url)).await?, false))
-            }
-            _ => Ok((existing, false)),
-        };
+    #[derive(QueryableByName)]
+    struct Found {
+        #[diesel(embed)]
+        version: VersionRow,
+        #[diesel(sql_type = Bool)]
+        created: bool,
     }
-    let inserted = diesel::insert_into(versions::table)
-        .values((
-            versions::pacticipant_id.eq(pacticipant_id),
-            versions::number.eq(number),
-            versions::build_url.eq(build_url),
-        ))
-        .on_conflict((versions::pacticipant_id, versions::number))
-        .do_nothing()
-        .returning(VersionRow::as_returning())
-        .get_result(conn)
-        .await
-        .optional()?;
-    match inserted {
-        Some(row) => Ok((row, true)),
-        None => Ok((
-            find(conn, pacticipant_id, number)
-                .await?
-                .ok_or(diesel::result::Error::NotFound)?,
-            false,
-        )),
+    // One statement either way; a version that exists is not written.
+    let found: Option<Found> = diesel::sql_query(
+        "WITH found AS (SELECT * FROM versions WHERE pacticipant_id = $1 AND number = $2), \
+         created AS ( \
+             INSERT INTO versions (pacticipant_id, number, build_url) \
+             SELECT $1, $2, $3 WHERE NOT EXISTS (SELECT FROM found) \
+             ON CONFLICT (pacticipant_id, number) DO NOTHING RETURNING *) \
+         SELECT *, false AS created FROM found UNION ALL SELECT *, true FROM created",
+    )
+    .bind::<BigInt, _>(pacticipant_id)
+    .bind::<Text, _>(number)
+    .bind::<Nullable<Text>, _>(build_url)
+    .prepared()
+    .get_result(conn)
+    .await
+    .optional()?;
+    let existing = match found {
+        Some(Found {
+            version,
+            created: true,
+        }) => return Ok((version, true)),
+        Some(Found { version, .. }) => version,
+        // Created by a request that committed after this statement began,
+        // so only a new statement sees it.
+        None => find(conn, pacticipant_id, number)
+            .await?
+            .ok_or(diesel::result::Error::NotFound)?,
+    };
+    match build_url {
+        Some(url) if existing.build_url.as_deref() != Some(url) => {
+            Ok((set_build_url(conn, existing.id, Some(url)).await?, false))
+        }
+        _ => Ok((existing, false)),
     }
 }
 
@@ -225,40 +237,6 @@ pub struct Membership {
     pub created_at: DateTime<Utc>,
 }
 
-/// A membership row: version id, branch name, auto-created, added at, and
-/// the version id of the branch head.
-type MembershipRow = (i64, String, bool, DateTime<Utc>, Option<i64>);
-
-/// The branches of the given versions, oldest membership first.
-pub async fn memberships_of(conn: &mut Conn, version_ids: &[i64]) -> Result<Vec<Membership>> {
-    let rows: Vec<MembershipRow> = branch_versions::table
-        .inner_join(branches::table)
-        .left_join(branch_heads::table.on(branch_heads::branch_id.eq(branch_versions::branch_id)))
-        .filter(branch_versions::version_id.eq_any(version_ids))
-        .order(branch_versions::id)
-        .select((
-            branch_versions::version_id,
-            branches::name,
-            branch_versions::auto_created,
-            branch_versions::created_at,
-            branch_heads::version_id.nullable(),
-        ))
-        .load(conn)
-        .await?;
-    Ok(rows
-        .into_iter()
-        .map(
-            |(version_id, branch, auto_created, created_at, head)| Membership {
-                version_id,
-                branch,
-                latest: head == Some(version_id),
-                auto_created,
-                created_at,
-            },
-        )
-        .collect())
-}
-
 /// A tag of a version, for display.
 #[derive(Debug, Clone)]
 pub struct TagInfo {
@@ -304,6 +282,71 @@ pub async fn tags_of(conn: &mut Conn, version_ids: &[i64]) -> Result<Vec<TagInfo
         .collect())
 }
 
+/// The branches (oldest membership first) and the tags (oldest first) of
+/// the given versions, in one statement: what describing a version needs.
+pub async fn branches_and_tags_of(
+    conn: &mut Conn,
+    version_ids: &[i64],
+) -> Result<(Vec<Membership>, Vec<TagInfo>)> {
+    #[derive(QueryableByName)]
+    struct Row {
+        #[diesel(sql_type = Bool)]
+        is_branch: bool,
+        #[diesel(sql_type = BigInt)]
+        version_id: i64,
+        #[diesel(sql_type = Text)]
+        name: String,
+        #[diesel(sql_type = Bool)]
+        auto_created: bool,
+        #[diesel(sql_type = Timestamptz)]
+        created_at: DateTime<Utc>,
+        #[diesel(sql_type = Bool)]
+        latest: bool,
+    }
+    // A branch's latest version is its head; a tag's latest version is the
+    // one with no newer version carrying it (an index probe per tag).
+    let rows: Vec<Row> = diesel::sql_query(
+        "SELECT * FROM ( \
+             SELECT true AS is_branch, m.id, m.version_id, b.name, m.auto_created, m.created_at, \
+                    COALESCE(h.version_id = m.version_id, false) AS latest \
+             FROM branch_versions m JOIN branches b ON b.id = m.branch_id \
+             LEFT JOIN branch_heads h ON h.branch_id = m.branch_id \
+             WHERE m.version_id = ANY($1) \
+             UNION ALL \
+             SELECT false, t.id, t.version_id, t.name, false, t.created_at, NOT EXISTS ( \
+                 SELECT FROM tags newer \
+                 WHERE newer.pacticipant_id = t.pacticipant_id AND newer.name = t.name \
+                   AND newer.version_id > t.version_id) \
+             FROM tags t WHERE t.version_id = ANY($1)) AS labels \
+         ORDER BY is_branch DESC, id",
+    )
+    .bind::<Array<BigInt>, _>(version_ids)
+    .prepared()
+    .load(conn)
+    .await?;
+    let (branches, tags): (Vec<Row>, Vec<Row>) = rows.into_iter().partition(|row| row.is_branch);
+    Ok((
+        branches
+            .into_iter()
+            .map(|row| Membership {
+                version_id: row.version_id,
+                branch: row.name,
+                latest: row.latest,
+                auto_created: row.auto_created,
+                created_at: row.created_at,
+            })
+            .collect(),
+        tags.into_iter()
+            .map(|row| TagInfo {
+                version_id: row.version_id,
+                name: row.name,
+                latest: row.latest,
+                created_at: row.created_at,
+            })
+            .collect(),
+    ))
+}
+
 /// Whether a version has neither tags nor branches.
 pub async fn is_unlabelled(conn: &mut Conn, version_id: i64) -> Result<bool> {
     use diesel::dsl::{exists, not, select};
@@ -342,6 +385,23 @@ pub async fn add_tag(conn: &mut Conn, version: &VersionRow, name: &str) -> Resul
     Ok((row, false))
 }
 
+/// Tags a version with each of `names` it does not have yet, in their
+/// order, in one statement.
+pub async fn add_tags(conn: &mut Conn, version: &VersionRow, names: &[String]) -> Result<()> {
+    diesel::sql_query(
+        "INSERT INTO tags (version_id, pacticipant_id, name) \
+         SELECT $1, $2, name FROM unnest($3::text[]) WITH ORDINALITY AS t (name, n) ORDER BY n \
+         ON CONFLICT (version_id, name) DO NOTHING",
+    )
+    .bind::<BigInt, _>(version.id)
+    .bind::<BigInt, _>(version.pacticipant_id)
+    .bind::<Array<Text>, _>(names)
+    .prepared()
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
 pub async fn find_tag(conn: &mut Conn, version_id: i64, name: &str) -> Result<Option<TagRow>> {
     Ok(tags::table
         .filter(tags::version_id.eq(version_id))
@@ -377,28 +437,6 @@ pub async fn find_branch(
         .optional()?)
 }
 
-async fn find_or_create_branch(
-    conn: &mut Conn,
-    pacticipant_id: i64,
-    name: &str,
-) -> Result<BranchRow> {
-    if let Some(row) = find_branch(conn, pacticipant_id, name).await? {
-        return Ok(row);
-    }
-    diesel::insert_into(branches::table)
-        .values((
-            branches::pacticipant_id.eq(pacticipant_id),
-            branches::name.eq(name),
-        ))
-        .on_conflict((branches::pacticipant_id, branches::name))
-        .do_nothing()
-        .execute(conn)
-        .await?;
-    Ok(find_branch(conn, pacticipant_id, name)
-        .await?
-        .ok_or(diesel::result::Error::NotFound)?)
-}
-
 /// Adds a version to a branch (creating the branch) and moves the branch
 /// head when the version is newer than it; true when newly added.
 pub async fn add_to_branch(
@@ -407,45 +445,45 @@ pub async fn add_to_branch(
     branch: &str,
     auto_created: bool,
 ) -> Result<bool> {
-    let branch = find_or_create_branch(conn, version.pacticipant_id, branch).await?;
-    lock_branch(conn, branch.id).await?;
-    let inserted: Option<i64> = diesel::insert_into(branch_versions::table)
-        .values((
-            branch_versions::branch_id.eq(branch.id),
-            branch_versions::version_id.eq(version.id),
-            branch_versions::pacticipant_id.eq(version.pacticipant_id),
-            branch_versions::auto_created.eq(auto_created),
-        ))
-        .on_conflict((branch_versions::branch_id, branch_versions::version_id))
-        .do_nothing()
-        .returning(branch_versions::id)
-        .get_result(conn)
-        .await
-        .optional()?;
-    let Some(branch_version_id) = inserted else {
-        return Ok(false);
-    };
-    diesel::update(branches::table.find(branch.id))
-        .set(branches::updated_at.eq(diesel::dsl::now))
-        .execute(conn)
-        .await?;
-    // Move the head only forwards: a version added late to a branch does not
-    // displace a newer head.
-    diesel::sql_query(
-        "INSERT INTO branch_heads (branch_id, branch_version_id, version_id, pacticipant_id, branch_name) \
-         VALUES ($1, $2, $3, $4, $5) \
-         ON CONFLICT (branch_id) DO UPDATE \
-         SET branch_version_id = EXCLUDED.branch_version_id, version_id = EXCLUDED.version_id \
-         WHERE branch_heads.version_id < EXCLUDED.version_id",
+    #[derive(QueryableByName)]
+    struct Added {
+        #[diesel(sql_type = BigInt)]
+        added: i64,
+    }
+    // One statement, each part fed by the one before, so they run in order:
+    // the upsert of the branch takes the branch lock (as `lock_branch` does:
+    // no key changes) before the membership is added and the head moved.
+    // The head moves only forwards, so a version added late to a branch does
+    // not displace a newer head; `updated_at` changes only when the branch
+    // gains a version.
+    let Added { added } = diesel::sql_query(
+        "WITH branch AS ( \
+             INSERT INTO branches (pacticipant_id, name) VALUES ($1, $2) \
+             ON CONFLICT (pacticipant_id, name) DO UPDATE \
+             SET updated_at = CASE WHEN EXISTS ( \
+                     SELECT FROM branch_versions m WHERE m.branch_id = branches.id AND m.version_id = $3) \
+                 THEN branches.updated_at ELSE now() END \
+             RETURNING id), \
+         added AS ( \
+             INSERT INTO branch_versions (branch_id, version_id, pacticipant_id, auto_created) \
+             SELECT id, $3, $1, $4 FROM branch \
+             ON CONFLICT (branch_id, version_id) DO NOTHING RETURNING id, branch_id), \
+         head AS ( \
+             INSERT INTO branch_heads (branch_id, branch_version_id, version_id, pacticipant_id, branch_name) \
+             SELECT branch_id, id, $3, $1, $2 FROM added \
+             ON CONFLICT (branch_id) DO UPDATE \
+             SET branch_version_id = EXCLUDED.branch_version_id, version_id = EXCLUDED.version_id \
+             WHERE branch_heads.version_id < EXCLUDED.version_id) \
+         SELECT count(*) AS added FROM added",
     )
-    .bind::<BigInt, _>(branch.id)
-    .bind::<BigInt, _>(branch_version_id)
-    .bind::<BigInt, _>(version.id)
     .bind::<BigInt, _>(version.pacticipant_id)
-    .bind::<Text, _>(&branch.name)
-    .prepared().execute(conn)
+    .bind::<Text, _>(branch)
+    .bind::<BigInt, _>(version.id)
+    .bind::<Bool, _>(auto_created)
+    .prepared()
+    .get_result(conn)
     .await?;
-    Ok(true)
+    Ok(added > 0)
 }
 
 /// Removes a version from a branch; false when it was not on it.
