@@ -22,6 +22,11 @@ use pactwire::store::local_pg::{Durability, LocalPostgres};
 use serde_json::json;
 use tokio::sync::Semaphore;
 
+/// The broker's own allocator, so the in-process server is measured as it
+/// ships.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// Pacts per run.
 fn pacts() -> usize {
     match std::env::var("PACTWIRE_BENCH_SIZE").as_deref() {

@@ -4,6 +4,11 @@
 //! on a loopback port, and latency statistics of requests run one at a
 //! time or several at once.
 
+/// The broker's own allocator, so the in-process server is measured as it
+/// ships.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use std::cell::RefCell;
 use std::path::PathBuf;
 use std::sync::Arc;

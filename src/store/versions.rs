@@ -304,26 +304,49 @@ pub async fn branches_and_tags_of(
         latest: bool,
     }
     // A branch's latest version is its head; a tag's latest version is the
-    // one with no newer version carrying it (an index probe per tag).
-    let rows: Vec<Row> = diesel::sql_query(
-        "SELECT * FROM ( \
-             SELECT true AS is_branch, m.id, m.version_id, b.name, m.auto_created, m.created_at, \
-                    COALESCE(h.version_id = m.version_id, false) AS latest \
-             FROM branch_versions m JOIN branches b ON b.id = m.branch_id \
-             LEFT JOIN branch_heads h ON h.branch_id = m.branch_id \
-             WHERE m.version_id = ANY($1) \
-             UNION ALL \
-             SELECT false, t.id, t.version_id, t.name, false, t.created_at, NOT EXISTS ( \
-                 SELECT FROM tags newer \
-                 WHERE newer.pacticipant_id = t.pacticipant_id AND newer.name = t.name \
-                   AND newer.version_id > t.version_id) \
-             FROM tags t WHERE t.version_id = ANY($1)) AS labels \
-         ORDER BY is_branch DESC, id",
-    )
-    .bind::<Array<BigInt>, _>(version_ids)
-    .prepared()
-    .load(conn)
-    .await?;
+    // one with no newer version carrying it (an index probe per tag). One
+    // version, the common case, is bound as a scalar: PostgreSQL's generic
+    // plan for an array of unknown length looks costlier than a custom one,
+    // so it would plan the statement afresh on every call.
+    macro_rules! labels_of {
+        ($versions:literal) => {
+            concat!(
+                "SELECT * FROM ( \
+                     SELECT true AS is_branch, m.id, m.version_id, b.name, m.auto_created, \
+                            m.created_at, COALESCE(h.version_id = m.version_id, false) AS latest \
+                     FROM branch_versions m JOIN branches b ON b.id = m.branch_id \
+                     LEFT JOIN branch_heads h ON h.branch_id = m.branch_id \
+                     WHERE m.version_id ",
+                $versions,
+                " UNION ALL \
+                     SELECT false, t.id, t.version_id, t.name, false, t.created_at, NOT EXISTS ( \
+                         SELECT FROM tags newer \
+                         WHERE newer.pacticipant_id = t.pacticipant_id AND newer.name = t.name \
+                           AND newer.version_id > t.version_id) \
+                     FROM tags t WHERE t.version_id ",
+                $versions,
+                ") AS labels \
+                 ORDER BY is_branch DESC, id"
+            )
+        };
+    }
+    let rows: Vec<Row> = match version_ids {
+        [] => Vec::new(),
+        [one] => {
+            diesel::sql_query(labels_of!("= $1"))
+                .bind::<BigInt, _>(one)
+                .prepared()
+                .load(conn)
+                .await?
+        }
+        many => {
+            diesel::sql_query(labels_of!("= ANY($1)"))
+                .bind::<Array<BigInt>, _>(many)
+                .prepared()
+                .load(conn)
+                .await?
+        }
+    };
     let (branches, tags): (Vec<Row>, Vec<Row>) = rows.into_iter().partition(|row| row.is_branch);
     Ok((
         branches
