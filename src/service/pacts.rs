@@ -7,7 +7,8 @@ use chrono::{DateTime, Utc};
 use diesel_async::AsyncConnection;
 
 use super::versions::{
-    Version, branch_version, check_build_url, describe_version, tag_version_with_all,
+    Version, branch_version, check_build_url, describe_version, labelled, tag_version_with_all,
+    version_of,
 };
 use super::{Broker, Listed, existing_pacticipant, existing_version};
 use crate::domain::names;
@@ -369,27 +370,33 @@ impl Broker {
             // Branch and tags last: moving a branch head locks the branch row
             // until commit, so concurrent publishes on one branch wait for the
             // shortest time.
-            if let Some(branch) = &input.branch {
-                branch_version(conn, &self.settings, &consumer, &version_row, branch, false)
-                    .await?;
-            }
-            // A version just created has no tags, and a branch if one was
-            // given.
-            let labelled = match (&input.branch, created) {
-                (Some(_), _) => Some(true),
-                (None, true) => Some(false),
-                (None, false) => None,
+            let membership = match &input.branch {
+                Some(branch) => {
+                    branch_version(conn, &self.settings, &consumer, &version_row, branch, false)
+                        .await?
+                }
+                None => None,
             };
-            tag_version_with_all(
+            let (branched, tags) = tag_version_with_all(
                 conn,
                 &self.settings,
                 &consumer,
                 &version_row,
                 &input.tags,
-                labelled,
+                labelled(input.branch.is_some(), created),
             )
             .await?;
-            let version = describe_version(conn, &consumer.name, version_row).await?;
+            // A version this transaction created has only what it was given.
+            let version = if created {
+                version_of(
+                    &consumer.name,
+                    version_row,
+                    membership.iter().chain(&branched),
+                    &tags,
+                )
+            } else {
+                describe_version(conn, &consumer.name, version_row).await?
+            };
             let contracts = stored
                 .into_iter()
                 .map(|(record, outcome)| PublishedContract {

@@ -7,7 +7,7 @@ use diesel_async::AsyncConnection;
 use serde_json::Value;
 
 use super::pacts::existing_pact;
-use super::versions::{branch_version, check_build_url, tag_version_with_all};
+use super::versions::{branch_version, check_build_url, labelled, tag_version_with_all};
 use super::{Broker, existing_pacticipant, existing_version};
 use crate::domain::pact::PactSelector;
 use crate::domain::page::Page;
@@ -216,26 +216,24 @@ impl Broker {
                 branch_version(conn, &self.settings, &provider_row, &version, branch, false)
                     .await?;
             }
-            // A version just created has no tags, and a branch if one was given.
-            let labelled = match (&input.provider_version_branch, created) {
-                (Some(_), _) => Some(true),
-                (None, true) => Some(false),
-                (None, false) => None,
-            };
-            tag_version_with_all(
+            let (_, added) = tag_version_with_all(
                 conn,
                 &self.settings,
                 &provider_row,
                 &version,
                 &input.provider_version_tags,
-                labelled,
+                labelled(input.provider_version_branch.is_some(), created),
             )
             .await?;
-            let tags: Vec<String> = version_store::tags_of(conn, &[version.id])
-                .await?
-                .into_iter()
-                .map(|t| t.name)
-                .collect();
+            // A version this transaction created has only the tags it added.
+            let tags: Vec<String> = if created {
+                added
+            } else {
+                version_store::tags_of(conn, &[version.id]).await?
+            }
+            .into_iter()
+            .map(|t| t.name)
+            .collect();
             let row = store::insert(
                 conn,
                 &NewVerification {

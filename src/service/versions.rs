@@ -73,37 +73,52 @@ pub(crate) async fn describe_versions_of<'a>(
     Ok(rows
         .into_iter()
         .map(|row| {
-            let pacticipant = name_of(&row).to_owned();
-            Version {
-                branches: memberships
-                    .iter()
-                    .filter(|m| m.version_id == row.id)
-                    .map(|m| BranchMembership {
-                        name: m.branch.clone(),
-                        latest: m.latest,
-                        auto_created: m.auto_created,
-                        created_at: m.created_at,
-                    })
-                    .collect(),
-                tags: tags
-                    .iter()
-                    .filter(|t| t.version_id == row.id)
-                    .map(|t| Tag {
-                        pacticipant: pacticipant.clone(),
-                        version: row.number.clone(),
-                        name: t.name.clone(),
-                        latest: t.latest,
-                        created_at: t.created_at,
-                    })
-                    .collect(),
+            let pacticipant = name_of(&row);
+            let id = row.id;
+            version_of(
                 pacticipant,
-                number: row.number,
-                build_url: row.build_url,
-                created_at: row.created_at,
-                updated_at: row.updated_at,
-            }
+                row,
+                memberships.iter().filter(|m| m.version_id == id),
+                tags.iter().filter(|t| t.version_id == id),
+            )
         })
         .collect())
+}
+
+/// A version with these branches and tags: all it has, as read or as
+/// written by the transaction that created it.
+pub(crate) fn version_of<'a>(
+    pacticipant: &str,
+    row: VersionRow,
+    memberships: impl IntoIterator<Item = &'a store::Membership>,
+    tags: impl IntoIterator<Item = &'a store::TagInfo>,
+) -> Version {
+    Version {
+        branches: memberships
+            .into_iter()
+            .map(|m| BranchMembership {
+                name: m.branch.clone(),
+                latest: m.latest,
+                auto_created: m.auto_created,
+                created_at: m.created_at,
+            })
+            .collect(),
+        tags: tags
+            .into_iter()
+            .map(|t| Tag {
+                pacticipant: pacticipant.to_owned(),
+                version: row.number.clone(),
+                name: t.name.clone(),
+                latest: t.latest,
+                created_at: t.created_at,
+            })
+            .collect(),
+        pacticipant: pacticipant.to_owned(),
+        number: row.number,
+        build_url: row.build_url,
+        created_at: row.created_at,
+        updated_at: row.updated_at,
+    }
 }
 
 pub(crate) async fn describe_version(
@@ -128,8 +143,8 @@ pub(crate) fn check_build_url(url: &str) -> Result<(), String> {
 
 /// Adds a version of `pacticipant` to a branch; with
 /// `auto_detect_main_branch`, a candidate branch becomes the main branch of
-/// a pacticipant that has none, as in the Pact Broker. True when newly
-/// added.
+/// a pacticipant that has none, as in the Pact Broker. The new membership,
+/// or `None` when the version was on the branch already.
 pub(crate) async fn branch_version(
     conn: &mut Conn,
     settings: &BrokerSettings,
@@ -137,7 +152,7 @@ pub(crate) async fn branch_version(
     version: &VersionRow,
     branch: &str,
     auto_created: bool,
-) -> Result<bool> {
+) -> Result<Option<store::Membership>> {
     let added = store::add_to_branch(conn, version, branch, auto_created).await?;
     maybe_set_main_branch(conn, settings, pacticipant, branch).await?;
     Ok(added)
@@ -160,7 +175,8 @@ pub(crate) async fn tag_version(
 
 /// Tags a version with each of `tags` in turn, as [`tag_version`] does, in
 /// one statement when nothing else changes. `labelled` is whether the
-/// version already has a branch or tag, when the caller knows.
+/// version already has a branch or tag, when the caller knows. Returns the
+/// branch the first tag became, if it did, and the tags added.
 pub(crate) async fn tag_version_with_all(
     conn: &mut Conn,
     settings: &BrokerSettings,
@@ -168,16 +184,28 @@ pub(crate) async fn tag_version_with_all(
     version: &VersionRow,
     tags: &[String],
     labelled: Option<bool>,
-) -> Result<()> {
+) -> Result<(Option<store::Membership>, Vec<store::TagInfo>)> {
     if tags.is_empty() {
-        return Ok(());
+        return Ok((None, Vec::new()));
     }
-    before_tagging(conn, settings, pacticipant, version, tags, labelled).await?;
-    store::add_tags(conn, version, tags).await
+    let branched = before_tagging(conn, settings, pacticipant, version, tags, labelled).await?;
+    Ok((branched, store::add_tags(conn, version, tags).await?))
+}
+
+/// Whether a version has a branch or tag before it is tagged, when known
+/// without asking: a version just created has none, unless it was just
+/// added to a branch.
+pub(crate) fn labelled(branched: bool, created: bool) -> Option<bool> {
+    match (branched, created) {
+        (true, _) => Some(true),
+        (false, true) => Some(false),
+        (false, false) => None,
+    }
 }
 
 /// What tagging with `tags` does besides adding them: the first may become
-/// the version's branch, and the first candidate the main branch.
+/// the version's branch (returned when it did), and the first candidate the
+/// main branch.
 async fn before_tagging(
     conn: &mut Conn,
     settings: &BrokerSettings,
@@ -185,7 +213,8 @@ async fn before_tagging(
     version: &VersionRow,
     tags: &[impl AsRef<str>],
     labelled: Option<bool>,
-) -> Result<()> {
+) -> Result<Option<store::Membership>> {
+    let mut branched = None;
     let limit = chrono::Duration::seconds(settings.use_first_tag_as_branch_time_limit.into());
     if let Some(first) = tags.first()
         && settings.use_first_tag_as_branch
@@ -196,7 +225,8 @@ async fn before_tagging(
             None => !store::is_unlabelled(conn, version.id).await?,
         };
         if !labelled {
-            branch_version(conn, settings, pacticipant, version, first.as_ref(), true).await?;
+            branched =
+                branch_version(conn, settings, pacticipant, version, first.as_ref(), true).await?;
         }
     }
     // Each tag in turn would set the main branch while it is unset, so the
@@ -207,7 +237,7 @@ async fn before_tagging(
     {
         maybe_set_main_branch(conn, settings, pacticipant, candidate.as_ref()).await?;
     }
-    Ok(())
+    Ok(branched)
 }
 
 fn is_main_branch_candidate(settings: &BrokerSettings, name: &str) -> bool {
@@ -392,8 +422,9 @@ impl Broker {
         conn.transaction(async |conn| {
             let (pacticipant, _) = pacticipant_store::find_or_create(conn, pacticipant).await?;
             let (row, _) = store::find_or_create(conn, pacticipant.id, number, None).await?;
-            let created =
-                branch_version(conn, &self.settings, &pacticipant, &row, branch, false).await?;
+            let created = branch_version(conn, &self.settings, &pacticipant, &row, branch, false)
+                .await?
+                .is_some();
             Ok((
                 describe_version(conn, &pacticipant.name, row).await?,
                 created,

@@ -409,20 +409,45 @@ pub async fn add_tag(conn: &mut Conn, version: &VersionRow, name: &str) -> Resul
 }
 
 /// Tags a version with each of `names` it does not have yet, in their
-/// order, in one statement.
-pub async fn add_tags(conn: &mut Conn, version: &VersionRow, names: &[String]) -> Result<()> {
-    diesel::sql_query(
+/// order, in one statement; the tags added.
+pub async fn add_tags(
+    conn: &mut Conn,
+    version: &VersionRow,
+    names: &[String],
+) -> Result<Vec<TagInfo>> {
+    #[derive(QueryableByName)]
+    struct Added {
+        #[diesel(sql_type = Text)]
+        name: String,
+        #[diesel(sql_type = Timestamptz)]
+        created_at: DateTime<Utc>,
+        #[diesel(sql_type = Bool)]
+        latest: bool,
+    }
+    let added: Vec<Added> = diesel::sql_query(
         "INSERT INTO tags (version_id, pacticipant_id, name) \
          SELECT $1, $2, name FROM unnest($3::text[]) WITH ORDINALITY AS t (name, n) ORDER BY n \
-         ON CONFLICT (version_id, name) DO NOTHING",
+         ON CONFLICT (version_id, name) DO NOTHING \
+         RETURNING name, created_at, NOT EXISTS ( \
+             SELECT FROM tags newer \
+             WHERE newer.pacticipant_id = $2 AND newer.name = tags.name AND newer.version_id > $1) \
+             AS latest",
     )
     .bind::<BigInt, _>(version.id)
     .bind::<BigInt, _>(version.pacticipant_id)
     .bind::<Array<Text>, _>(names)
     .prepared()
-    .execute(conn)
+    .load(conn)
     .await?;
-    Ok(())
+    Ok(added
+        .into_iter()
+        .map(|added| TagInfo {
+            version_id: version.id,
+            name: added.name,
+            latest: added.latest,
+            created_at: added.created_at,
+        })
+        .collect())
 }
 
 pub async fn find_tag(conn: &mut Conn, version_id: i64, name: &str) -> Result<Option<TagRow>> {
@@ -461,17 +486,20 @@ pub async fn find_branch(
 }
 
 /// Adds a version to a branch (creating the branch) and moves the branch
-/// head when the version is newer than it; true when newly added.
+/// head when the version is newer than it; the new membership, or `None`
+/// when the version was on the branch already.
 pub async fn add_to_branch(
     conn: &mut Conn,
     version: &VersionRow,
     branch: &str,
     auto_created: bool,
-) -> Result<bool> {
+) -> Result<Option<Membership>> {
     #[derive(QueryableByName)]
     struct Added {
-        #[diesel(sql_type = BigInt)]
-        added: i64,
+        #[diesel(sql_type = Timestamptz)]
+        created_at: DateTime<Utc>,
+        #[diesel(sql_type = Bool)]
+        latest: bool,
     }
     // One statement, each part fed by the one before, so they run in order:
     // the upsert of the branch takes the branch lock (as `lock_branch` does:
@@ -479,7 +507,7 @@ pub async fn add_to_branch(
     // The head moves only forwards, so a version added late to a branch does
     // not displace a newer head; `updated_at` changes only when the branch
     // gains a version.
-    let Added { added } = diesel::sql_query(
+    let added: Option<Added> = diesel::sql_query(
         "WITH branch AS ( \
              INSERT INTO branches (pacticipant_id, name) VALUES ($1, $2) \
              ON CONFLICT (pacticipant_id, name) DO UPDATE \
@@ -490,14 +518,15 @@ pub async fn add_to_branch(
          added AS ( \
              INSERT INTO branch_versions (branch_id, version_id, pacticipant_id, auto_created) \
              SELECT id, $3, $1, $4 FROM branch \
-             ON CONFLICT (branch_id, version_id) DO NOTHING RETURNING id, branch_id), \
+             ON CONFLICT (branch_id, version_id) DO NOTHING RETURNING id, branch_id, created_at), \
          head AS ( \
              INSERT INTO branch_heads (branch_id, branch_version_id, version_id, pacticipant_id, branch_name) \
              SELECT branch_id, id, $3, $1, $2 FROM added \
              ON CONFLICT (branch_id) DO UPDATE \
              SET branch_version_id = EXCLUDED.branch_version_id, version_id = EXCLUDED.version_id \
-             WHERE branch_heads.version_id < EXCLUDED.version_id) \
-         SELECT count(*) AS added FROM added",
+             WHERE branch_heads.version_id < EXCLUDED.version_id \
+             RETURNING branch_id) \
+         SELECT created_at, EXISTS (SELECT FROM head) AS latest FROM added",
     )
     .bind::<BigInt, _>(version.pacticipant_id)
     .bind::<Text, _>(branch)
@@ -505,8 +534,15 @@ pub async fn add_to_branch(
     .bind::<Bool, _>(auto_created)
     .prepared()
     .get_result(conn)
-    .await?;
-    Ok(added > 0)
+    .await
+    .optional()?;
+    Ok(added.map(|added| Membership {
+        version_id: version.id,
+        branch: branch.to_owned(),
+        latest: added.latest,
+        auto_created,
+        created_at: added.created_at,
+    }))
 }
 
 /// Removes a version from a branch; false when it was not on it.
