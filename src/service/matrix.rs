@@ -745,7 +745,7 @@ impl Resolver<'_> {
     ) -> Result<Vec<ResolvedSelector>> {
         let mut resolved = Vec::new();
         for s in selectors {
-            resolved.extend(self.resolve(s, kind, ignore).await?);
+            resolved.extend(self.resolve(s, kind, ignore, None).await?);
         }
         Ok(resolved)
     }
@@ -766,22 +766,57 @@ impl Resolver<'_> {
             let found = store::pacticipants(self.conn, &unknown).await?;
             self.pacticipants.extend(by_name(found));
         }
-        let selectors: Vec<VersionSelector> = pacticipants
-            .iter()
-            .map(|name| destination.selector_for(name))
-            .collect();
-        self.resolve_all(&selectors, SelectorKind::Inferred, ignore)
-            .await
+        // An environment's versions of every pacticipant in one statement
+        // (a can-i-deploy of a front end infers one selector per provider).
+        let in_environment = match destination {
+            Destination::Environment(name) => {
+                let environment = if names::can_exist(name) {
+                    self.environment_id(name).await?
+                } else {
+                    None
+                };
+                let ids: Vec<i64> = pacticipants
+                    .iter()
+                    .filter_map(|name| self.pacticipants.get(name).map(|p| p.id))
+                    .collect();
+                match environment {
+                    Some(environment) => {
+                        store::versions_in_environment(self.conn, &ids, environment).await?
+                    }
+                    None => HashMap::new(),
+                }
+            }
+            _ => HashMap::new(),
+        };
+        let inferred_by_environment = matches!(destination, Destination::Environment(_));
+        let mut resolved = Vec::new();
+        for name in pacticipants {
+            let known = inferred_by_environment.then(|| {
+                self.pacticipants
+                    .get(name)
+                    .and_then(|p| in_environment.get(&p.id))
+                    .cloned()
+                    .unwrap_or_default()
+            });
+            let selector = destination.selector_for(name);
+            resolved.extend(
+                self.resolve(&selector, SelectorKind::Inferred, ignore, known)
+                    .await?,
+            );
+        }
+        Ok(resolved)
     }
 
     /// The selector with its pacticipant and versions: one resolved
     /// selector per version found, one saying none was found, or one for
-    /// every version when only the name was given.
+    /// every version when only the name was given. `known` are the
+    /// versions it stands for when already looked up.
     async fn resolve(
         &mut self,
         selector: &VersionSelector,
         kind: SelectorKind,
         ignore: &[ResolvedSelector],
+        known: Option<Vec<VersionRef>>,
     ) -> Result<Vec<ResolvedSelector>> {
         let base = |id: i64, name: &str| ResolvedSelector {
             pacticipant_id: id,
@@ -805,7 +840,10 @@ impl Resolver<'_> {
                 ..base(p.id, &p.name)
             }]);
         }
-        let versions = self.versions_of(&p, selector).await?;
+        let versions = match known {
+            Some(versions) => versions,
+            None => self.versions_of(&p, selector).await?,
+        };
         if versions.is_empty() {
             return Ok(vec![ResolvedSelector {
                 resolution: Resolution::NoVersion,

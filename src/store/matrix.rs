@@ -8,6 +8,8 @@
 //! a can-i-deploy costs a few index reads per integration and co-deployed
 //! version, however long the history.
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel::sql_types::{Array, BigInt, Bool, Integer, Nullable, Text, Timestamptz};
@@ -153,6 +155,51 @@ pub async fn versions_for(
             number: v.number,
         })
         .collect())
+}
+
+/// The versions of each of `pacticipant_ids` currently deployed or released
+/// in an environment, newest first: what the environment selectors a
+/// can-i-deploy infers for every integrated pacticipant stand for, in one
+/// statement rather than one per pacticipant. Both sources are the
+/// environment's partial indexes of current deployments and releases.
+pub async fn versions_in_environment(
+    conn: &mut Conn,
+    pacticipant_ids: &[i64],
+    environment_id: i64,
+) -> Result<HashMap<i64, Vec<VersionRef>>> {
+    #[derive(QueryableByName)]
+    struct Found {
+        #[diesel(sql_type = BigInt)]
+        pacticipant_id: i64,
+        #[diesel(sql_type = BigInt)]
+        id: i64,
+        #[diesel(sql_type = Text)]
+        number: String,
+    }
+    let found: Vec<Found> = sql_query(
+        "SELECT v.pacticipant_id, v.id, v.number FROM versions v WHERE v.id IN ( \
+           SELECT version_id FROM deployed_versions \
+             WHERE environment_id = $2 AND pacticipant_id = ANY($1) AND undeployed_at IS NULL \
+           UNION SELECT version_id FROM released_versions \
+             WHERE environment_id = $2 AND pacticipant_id = ANY($1) AND support_ended_at IS NULL) \
+         ORDER BY v.pacticipant_id, v.id DESC",
+    )
+    .bind::<Array<BigInt>, _>(pacticipant_ids)
+    .bind::<BigInt, _>(environment_id)
+    .prepared()
+    .load(conn)
+    .await?;
+    let mut versions: HashMap<i64, Vec<VersionRef>> = HashMap::new();
+    for f in found {
+        versions
+            .entry(f.pacticipant_id)
+            .or_default()
+            .push(VersionRef {
+                id: f.id,
+                number: f.number,
+            });
+    }
+    Ok(versions)
 }
 
 /// A consumer and provider pair, with names.
