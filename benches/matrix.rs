@@ -116,10 +116,9 @@ const SIZES: [Size; 4] = [
         versions: 2,
         requests: 5,
     },
-    // The write path seeds 300 to 500 calls a second on two busy cores,
-    // and a version of every pacticipant is about 2,400 calls: 500
-    // versions each (a million verifications, as the bulk SQL seed had)
-    // would take 40 to 70 minutes, 150 take 12 to 20.
+    // The write path seeds about 1,000 calls a second on two cores, and a
+    // version of every pacticipant is about 2,500 calls: 150 versions each
+    // take about 6 minutes, 500 (a million verifications) about 21.
     Size {
         label: "tenth",
         versions: 15,
