@@ -775,10 +775,12 @@ impl Resolver<'_> {
                 } else {
                     None
                 };
-                let ids: Vec<i64> = pacticipants
+                let mut ids: Vec<i64> = pacticipants
                     .iter()
                     .filter_map(|name| self.pacticipants.get(name).map(|p| p.id))
                     .collect();
+                ids.sort_unstable();
+                ids.dedup();
                 match environment {
                     Some(environment) => {
                         store::versions_in_environment(self.conn, &ids, environment).await?

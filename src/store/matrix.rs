@@ -157,11 +157,27 @@ pub async fn versions_for(
         .collect())
 }
 
+/// The query of [`versions_in_environment`]: `$1` the pacticipants (no
+/// repeats), `$2` the environment. A probe of the current deployments' and
+/// the supported releases' partial indexes per pacticipant, whatever the
+/// estimates: a scan of the whole environment would also read every other
+/// pacticipant's, and the entries of deployments ended since the last
+/// vacuum. Public so its plan can be checked.
+pub const VERSIONS_IN_ENVIRONMENT_SQL: &str = "SELECT v.pacticipant_id, v.id, v.number \
+     FROM unnest($1::bigint[]) AS p (id) \
+     CROSS JOIN LATERAL ( \
+       SELECT version_id FROM deployed_versions d \
+         WHERE d.environment_id = $2 AND d.pacticipant_id = p.id AND d.undeployed_at IS NULL \
+       UNION SELECT version_id FROM released_versions r \
+         WHERE r.environment_id = $2 AND r.pacticipant_id = p.id AND r.support_ended_at IS NULL \
+     ) AS current \
+     JOIN versions v ON v.id = current.version_id \
+     ORDER BY v.pacticipant_id, v.id DESC";
+
 /// The versions of each of `pacticipant_ids` currently deployed or released
 /// in an environment, newest first: what the environment selectors a
 /// can-i-deploy infers for every integrated pacticipant stand for, in one
-/// statement rather than one per pacticipant. Both sources are the
-/// environment's partial indexes of current deployments and releases.
+/// statement rather than one per pacticipant.
 pub async fn versions_in_environment(
     conn: &mut Conn,
     pacticipant_ids: &[i64],
@@ -176,19 +192,12 @@ pub async fn versions_in_environment(
         #[diesel(sql_type = Text)]
         number: String,
     }
-    let found: Vec<Found> = sql_query(
-        "SELECT v.pacticipant_id, v.id, v.number FROM versions v WHERE v.id IN ( \
-           SELECT version_id FROM deployed_versions \
-             WHERE environment_id = $2 AND pacticipant_id = ANY($1) AND undeployed_at IS NULL \
-           UNION SELECT version_id FROM released_versions \
-             WHERE environment_id = $2 AND pacticipant_id = ANY($1) AND support_ended_at IS NULL) \
-         ORDER BY v.pacticipant_id, v.id DESC",
-    )
-    .bind::<Array<BigInt>, _>(pacticipant_ids)
-    .bind::<BigInt, _>(environment_id)
-    .prepared()
-    .load(conn)
-    .await?;
+    let found: Vec<Found> = sql_query(VERSIONS_IN_ENVIRONMENT_SQL)
+        .bind::<Array<BigInt>, _>(pacticipant_ids)
+        .bind::<BigInt, _>(environment_id)
+        .prepared()
+        .load(conn)
+        .await?;
     let mut versions: HashMap<i64, Vec<VersionRef>> = HashMap::new();
     for f in found {
         versions

@@ -59,21 +59,30 @@ impl History {
     /// (`store::matrix::plan_for_any_size`). Each named, as the root node
     /// of EXPLAIN's JSON.
     async fn plans(&mut self, sql: &str, arrays: &[&[i64]]) -> [(&'static str, Value); 2] {
+        let bound: Vec<(String, &str)> = arrays
+            .iter()
+            .map(|ids| {
+                let ids: Vec<String> = ids.iter().map(i64::to_string).collect();
+                (format!("'{{{}}}'::bigint[]", ids.join(",")), "bigint[]")
+            })
+            .collect();
+        self.plans_with(sql, &bound).await
+    }
+
+    /// [`History::plans`] with `$1`, `$2`... bound to these literals of
+    /// these types.
+    async fn plans_with(
+        &mut self,
+        sql: &str,
+        bound: &[(String, &str)],
+    ) -> [(&'static str, Value); 2] {
         use diesel_async::{RunQueryDsl, SimpleAsyncConnection};
         #[derive(diesel::QueryableByName)]
         struct Explained {
             #[diesel(sql_type = diesel::sql_types::Json, column_name = "QUERY PLAN")]
             plan: Value,
         }
-        let literals: Vec<String> = arrays
-            .iter()
-            .map(|ids| {
-                format!(
-                    "'{{{}}}'::bigint[]",
-                    ids.iter().map(i64::to_string).collect::<Vec<_>>().join(",")
-                )
-            })
-            .collect();
+        let literals: Vec<&str> = bound.iter().map(|(literal, _)| literal.as_str()).collect();
         let mut inlined = sql.to_owned();
         for (i, literal) in literals.iter().enumerate().rev() {
             inlined = inlined.replace(&format!("${}", i + 1), literal);
@@ -87,7 +96,11 @@ impl History {
             explained.plan[0]["Plan"].clone()
         };
         let custom = explain(&mut self.conn, inlined).await;
-        let types = vec!["bigint[]"; arrays.len()].join(", ");
+        let types = bound
+            .iter()
+            .map(|(_, sql_type)| *sql_type)
+            .collect::<Vec<_>>()
+            .join(", ");
         self.conn
             .batch_execute(&format!(
                 "PREPARE rows_query ({types}) AS {sql}; \
@@ -196,6 +209,42 @@ async fn seed_history() -> crate::support::pg::TestDatabase {
         .buffer_unordered(CONCURRENCY)
         .collect::<Vec<_>>()
         .await;
+    // Every pacticipant deployed to prod every tenth version, each
+    // deployment replacing the one before; P0 also supports two releases
+    // there and ended the support of a third.
+    use pactwire::service::environments::{EnvironmentInput, EnvironmentKey};
+    let prod = EnvironmentInput {
+        name: Some("prod".into()),
+        production: Some(true),
+        ..EnvironmentInput::default()
+    };
+    broker
+        .create_environment(None, prod)
+        .await
+        .expect("creating prod");
+    let names = (0..20)
+        .map(|i| format!("C{i}"))
+        .chain((0..5).map(|i| format!("P{i}")));
+    futures_util::stream::iter(names)
+        .map(|name| {
+            let broker = broker.clone();
+            async move {
+                for number in (10..=HISTORY_VERSIONS).step_by(10) {
+                    let number = number.to_string();
+                    retried(|| {
+                        broker.record_deployment(&name, &number, EnvironmentKey::Name("prod"), None)
+                    })
+                    .await;
+                }
+            }
+        })
+        .buffer_unordered(CONCURRENCY)
+        .collect::<Vec<_>>()
+        .await;
+    for number in ["80", "90", "100"] {
+        retried(|| broker.record_release("P0", number, EnvironmentKey::Name("prod"))).await;
+    }
+    retried(|| broker.record_support_ended("P0", "80", EnvironmentKey::Name("prod"))).await;
     let mut conn = diesel_async::AsyncPgConnection::establish(&db.url)
         .await
         .expect("connecting");
@@ -263,14 +312,14 @@ fn plan_outline(node: &Value, depth: usize, out: &mut String) {
 
 /// The nodes of a plan that read a history table from end to end, or not
 /// through an index, or that materialise a subquery (a CTE Scan).
-fn reads_a_whole_table(plan: &Value) -> Vec<String> {
+fn reads_a_whole_table(plan: &Value, tables: &[&str]) -> Vec<String> {
     const THROUGH_AN_INDEX: [&str; 3] = ["Index Scan", "Index Only Scan", "Bitmap Heap Scan"];
     plan_nodes(plan)
         .into_iter()
         .filter_map(|node| {
             let kind = node["Node Type"].as_str().unwrap_or_default();
             let table = node["Relation Name"].as_str().unwrap_or_default();
-            let unindexed = HISTORY_TABLES.contains(&table) && !THROUGH_AN_INDEX.contains(&kind);
+            let unindexed = tables.contains(&table) && !THROUGH_AN_INDEX.contains(&kind);
             let cte = node["CTE Name"].as_str();
             (unindexed || cte.is_some()).then(|| format!("{kind} {}", cte.unwrap_or(table)))
         })
@@ -286,13 +335,13 @@ fn reads_a_whole_table(plan: &Value) -> Vec<String> {
 /// two rows of a table per row returned (10% and 10 rows are allowed for
 /// EXPLAIN's rounding of per-loop averages). Bitmap Index Scans name no
 /// table: their rows are counted by the Bitmap Heap Scan above them.
-fn over_reads(plan: &Value) -> Vec<String> {
+fn over_reads(plan: &Value, tables: &[&str]) -> Vec<String> {
     let returned = plan_number(plan, "Actual Rows");
     let mut read: std::collections::BTreeMap<&str, f64> = Default::default();
     for node in plan_nodes(plan) {
         let Some(table) = node["Relation Name"]
             .as_str()
-            .filter(|table| HISTORY_TABLES.contains(table))
+            .filter(|table| tables.contains(table))
         else {
             continue;
         };
@@ -310,14 +359,23 @@ fn over_reads(plan: &Value) -> Vec<String> {
 /// Fails unless `plan` reads every history table through an index, and no
 /// more rows than it needs; `what` says which query it is.
 fn assert_reads_only_its_rows(plan: &Value, what: &str) {
+    assert_reads_only_its_rows_of(plan, what, &HISTORY_TABLES);
+}
+
+/// [`assert_reads_only_its_rows`] for these tables.
+fn assert_reads_only_its_rows_of(plan: &Value, what: &str, tables: &[&str]) {
     let mut outline = String::new();
     plan_outline(plan, 0, &mut outline);
     assert_eq!(
-        reads_a_whole_table(plan),
+        reads_a_whole_table(plan, tables),
         Vec::<String>::new(),
         "{what}:\n{outline}"
     );
-    assert_eq!(over_reads(plan), Vec::<String>::new(), "{what}:\n{outline}");
+    assert_eq!(
+        over_reads(plan, tables),
+        Vec::<String>::new(),
+        "{what}:\n{outline}"
+    );
 }
 
 #[tokio::test]
@@ -381,4 +439,36 @@ async fn the_rows_between_selectors_are_read_through_fitting_indexes() {
             }
         }
     }
+}
+
+#[tokio::test]
+async fn an_environments_versions_are_found_through_its_indexes() {
+    use pactwire::store::matrix::VERSIONS_IN_ENVIRONMENT_SQL;
+    let mut history = History::open().await;
+    let prod = history
+        .id("SELECT id FROM environments WHERE name = 'prod'")
+        .await;
+    // What can-i-deploy C3 to prod infers: its providers' versions there.
+    let mut pacticipants = Vec::new();
+    for name in ["P0", "P3", "P4"] {
+        pacticipants.push(history.pacticipant(name).await.to_string());
+    }
+    let bound = [
+        (
+            format!("'{{{}}}'::bigint[]", pacticipants.join(",")),
+            "bigint[]",
+        ),
+        (prod.to_string(), "bigint"),
+    ];
+    // Only the generic plan: the matrix runs it in a transaction that plans
+    // so (`plan_for_any_size`), and the few hundred deployments here are
+    // rightly read whole by a custom plan.
+    let [_, (kind, plan)] = history
+        .plans_with(VERSIONS_IN_ENVIRONMENT_SQL, &bound)
+        .await;
+    assert_reads_only_its_rows_of(
+        &plan,
+        &format!("an environment's versions, {kind}"),
+        &["versions", "deployed_versions", "released_versions"],
+    );
 }
