@@ -781,22 +781,21 @@ impl Resolver<'_> {
                     .collect();
                 ids.sort_unstable();
                 ids.dedup();
-                match environment {
+                Some(match environment {
                     Some(environment) => {
                         store::versions_in_environment(self.conn, &ids, environment).await?
                     }
                     None => HashMap::new(),
-                }
+                })
             }
-            _ => HashMap::new(),
+            _ => None,
         };
-        let inferred_by_environment = matches!(destination, Destination::Environment(_));
         let mut resolved = Vec::new();
         for name in pacticipants {
-            let known = inferred_by_environment.then(|| {
+            let known = in_environment.as_ref().map(|found| {
                 self.pacticipants
                     .get(name)
-                    .and_then(|p| in_environment.get(&p.id))
+                    .and_then(|p| found.get(&p.id))
                     .cloned()
                     .unwrap_or_default()
             });

@@ -229,7 +229,9 @@ impl Broker {
             let tags: Vec<String> = if created {
                 added
             } else {
-                version_store::tags_of(conn, &[version.id]).await?
+                version_store::branches_and_tags_of(conn, &[version.id])
+                    .await?
+                    .1
             }
             .into_iter()
             .map(|t| t.name)

@@ -246,42 +246,6 @@ pub struct TagInfo {
     pub created_at: DateTime<Utc>,
 }
 
-/// The tags of the given versions, with whether each version is the latest
-/// carrying that tag: one query, an index probe per tag.
-pub async fn tags_of(conn: &mut Conn, version_ids: &[i64]) -> Result<Vec<TagInfo>> {
-    #[derive(QueryableByName)]
-    struct Row {
-        #[diesel(sql_type = BigInt)]
-        version_id: i64,
-        #[diesel(sql_type = Text)]
-        name: String,
-        #[diesel(sql_type = Bool)]
-        latest: bool,
-        #[diesel(sql_type = Timestamptz)]
-        created_at: DateTime<Utc>,
-    }
-    let rows: Vec<Row> = diesel::sql_query(
-        "SELECT t.version_id, t.name, t.created_at, NOT EXISTS ( \
-             SELECT 1 FROM tags newer \
-             WHERE newer.pacticipant_id = t.pacticipant_id AND newer.name = t.name \
-               AND newer.version_id > t.version_id) AS latest \
-         FROM tags t WHERE t.version_id = ANY($1) ORDER BY t.id",
-    )
-    .bind::<Array<BigInt>, _>(version_ids)
-    .prepared()
-    .load(conn)
-    .await?;
-    Ok(rows
-        .into_iter()
-        .map(|row| TagInfo {
-            version_id: row.version_id,
-            name: row.name,
-            latest: row.latest,
-            created_at: row.created_at,
-        })
-        .collect())
-}
-
 /// The branches (oldest membership first) and the tags (oldest first) of
 /// the given versions, in one statement: what describing a version needs.
 pub async fn branches_and_tags_of(
