@@ -60,19 +60,38 @@ pub struct WipCandidate {
     pub is_branch: bool,
 }
 
-const CANDIDATE: &str = "lpp.consumer_id, lpp.consumer_version_id, v.number AS consumer_version, \
-     lpp.pact_version_id, pv.sha";
+/// A candidate's columns, its version number and content hash read by
+/// primary key for each row found: a probe per row of the answer whatever
+/// the statistics say, where a join may be planned as a scan of every
+/// version when `versions` looks small (it does right after a burst of
+/// writes, before autoanalyze).
+const CANDIDATE: &str = "lpp.consumer_id, lpp.consumer_version_id, \
+     (SELECT v.number FROM versions v WHERE v.id = lpp.consumer_version_id) AS consumer_version, \
+     lpp.pact_version_id, \
+     (SELECT pv.sha FROM pact_versions pv WHERE pv.id = lpp.pact_version_id) AS sha";
 
-const PACT_OF_VERSION: &str = "JOIN versions v ON v.id = lpp.consumer_version_id \
-     JOIN pact_versions pv ON pv.id = lpp.pact_version_id";
+/// The latest publication for the provider `$1` of the consumer version
+/// `version`, as `lpp`: a primary-key probe per version the query found.
+/// As a plain join PostgreSQL may instead read every publication for the
+/// provider into a hash join (it did for the branch heads of a dozen
+/// consumers with 2,500 versions); the LIMIT (there is at most one) keeps
+/// the subquery from being flattened into a join.
+fn pact_for_provider(version: &str) -> String {
+    format!(
+        "CROSS JOIN LATERAL (SELECT l.* FROM latest_pact_publications l \
+           WHERE l.consumer_version_id = {version} AND l.provider_id = $1 LIMIT 1) lpp"
+    )
+}
 
 /// Makes the rest of the transaction plan each statement for its values
 /// and the tables' present size, though the statements stay prepared
 /// ([`KeepPrepared`]). Left to choose, PostgreSQL may move a kept statement
 /// to a generic plan after five calls and keep it for the connection's
 /// life, though it was made while the tables were small (the burst
-/// benchmark showed that in the matrix). These queries' generic plans are
-/// not checked, as the matrix's are.
+/// benchmark showed that in the matrix). Their plans for the values of a
+/// long history are checked by the plan tests (`tests/it/matrix/plans.rs`),
+/// and their shapes (probes under LIMIT, values read by primary key) keep
+/// them index walks when the statistics lag behind the tables.
 pub async fn plan_for_the_values(conn: &mut Conn) -> Result<()> {
     use diesel_async::SimpleAsyncConnection;
     conn.batch_execute("SET LOCAL plan_cache_mode = force_custom_plan")
@@ -98,6 +117,18 @@ pub async fn consumers(conn: &mut Conn, provider_id: i64) -> Result<Vec<Consumer
     .await?)
 }
 
+/// [`branch_heads`]'s statement: `$1` the provider, `$2` and `$3` the
+/// consumers and their branch names.
+pub fn branch_heads_sql() -> String {
+    format!(
+        "SELECT {CANDIDATE}, bh.branch_name AS label \
+         FROM unnest($2::bigint[], $3::text[]) AS w(consumer_id, branch_name) \
+         JOIN branch_heads bh ON bh.pacticipant_id = w.consumer_id AND bh.branch_name = w.branch_name \
+         {pact}",
+        pact = pact_for_provider("bh.version_id")
+    )
+}
+
 /// The pacts of the heads of the named branch of each consumer (a branch
 /// head without a pact for the provider gives nothing).
 pub async fn branch_heads(
@@ -106,19 +137,24 @@ pub async fn branch_heads(
     wanted: &[(i64, String)],
 ) -> Result<Vec<Candidate>> {
     let (ids, names): (Vec<i64>, Vec<String>) = wanted.iter().cloned().unzip();
-    Ok(sql_query(format!(
+    Ok(sql_query(branch_heads_sql())
+        .bind::<BigInt, _>(provider_id)
+        .bind::<Array<BigInt>, _>(ids)
+        .bind::<Array<Text>, _>(names)
+        .prepared()
+        .load(conn)
+        .await?)
+}
+
+/// [`all_branch_heads`]'s statement: `$1` the provider, `$2` the consumers.
+pub fn all_branch_heads_sql() -> String {
+    format!(
         "SELECT {CANDIDATE}, bh.branch_name AS label \
-         FROM unnest($2::bigint[], $3::text[]) AS w(consumer_id, branch_name) \
-         JOIN branch_heads bh ON bh.pacticipant_id = w.consumer_id AND bh.branch_name = w.branch_name \
-         JOIN latest_pact_publications lpp \
-           ON lpp.consumer_version_id = bh.version_id AND lpp.provider_id = $1 \
-         {PACT_OF_VERSION}"
-    ))
-    .bind::<BigInt, _>(provider_id)
-    .bind::<Array<BigInt>, _>(ids)
-    .bind::<Array<Text>, _>(names)
-    .prepared().load(conn)
-    .await?)
+         FROM branch_heads bh \
+         {pact} \
+         WHERE bh.pacticipant_id = ANY($2)",
+        pact = pact_for_provider("bh.version_id")
+    )
 }
 
 /// The pacts of the heads of every branch of the consumers.
@@ -127,19 +163,24 @@ pub async fn all_branch_heads(
     provider_id: i64,
     consumer_ids: &[i64],
 ) -> Result<Vec<Candidate>> {
-    Ok(sql_query(format!(
-        "SELECT {CANDIDATE}, bh.branch_name AS label \
-         FROM branch_heads bh \
-         JOIN latest_pact_publications lpp \
-           ON lpp.consumer_version_id = bh.version_id AND lpp.provider_id = $1 \
-         {PACT_OF_VERSION} \
-         WHERE bh.pacticipant_id = ANY($2)"
-    ))
-    .bind::<BigInt, _>(provider_id)
-    .bind::<Array<BigInt>, _>(consumer_ids)
-    .prepared()
-    .load(conn)
-    .await?)
+    Ok(sql_query(all_branch_heads_sql())
+        .bind::<BigInt, _>(provider_id)
+        .bind::<Array<BigInt>, _>(consumer_ids)
+        .prepared()
+        .load(conn)
+        .await?)
+}
+
+/// [`overall_latest`]'s statement: `$1` the provider, `$2` the consumers.
+pub fn overall_latest_sql() -> String {
+    format!(
+        "SELECT {CANDIDATE}, NULL::text AS label \
+         FROM unnest($2::bigint[]) AS w(consumer_id) \
+         CROSS JOIN LATERAL ( \
+           SELECT l.* FROM latest_pact_publications l \
+           WHERE l.consumer_id = w.consumer_id AND l.provider_id = $1 \
+           ORDER BY l.consumer_version_id DESC LIMIT 1) lpp"
+    )
 }
 
 /// The pact of each consumer's latest version with a pact for the
@@ -149,20 +190,26 @@ pub async fn overall_latest(
     provider_id: i64,
     consumer_ids: &[i64],
 ) -> Result<Vec<Candidate>> {
-    Ok(sql_query(format!(
-        "SELECT {CANDIDATE}, NULL::text AS label \
-         FROM unnest($2::bigint[]) AS w(consumer_id) \
+    Ok(sql_query(overall_latest_sql())
+        .bind::<BigInt, _>(provider_id)
+        .bind::<Array<BigInt>, _>(consumer_ids)
+        .prepared()
+        .load(conn)
+        .await?)
+}
+
+/// [`tag_heads`]'s statement: `$1` the provider, `$2` and `$3` the consumers and their tags.
+pub fn tag_heads_sql() -> String {
+    format!(
+        "SELECT {CANDIDATE}, w.tag AS label \
+         FROM unnest($2::bigint[], $3::text[]) AS w(consumer_id, tag) \
          CROSS JOIN LATERAL ( \
-           SELECT l.* FROM latest_pact_publications l \
-           WHERE l.consumer_id = w.consumer_id AND l.provider_id = $1 \
-           ORDER BY l.consumer_version_id DESC LIMIT 1) lpp \
-         {PACT_OF_VERSION}"
-    ))
-    .bind::<BigInt, _>(provider_id)
-    .bind::<Array<BigInt>, _>(consumer_ids)
-    .prepared()
-    .load(conn)
-    .await?)
+           SELECT t.version_id FROM tags t \
+           WHERE t.pacticipant_id = w.consumer_id AND t.name = w.tag \
+           ORDER BY t.pacticipant_id, t.name, t.version_id DESC LIMIT 1) head \
+         {pact}",
+        pact = pact_for_provider("head.version_id")
+    )
 }
 
 /// The pacts of each consumer's latest version with the named tag (a tag
@@ -173,23 +220,24 @@ pub async fn tag_heads(
     wanted: &[(i64, String)],
 ) -> Result<Vec<Candidate>> {
     let (ids, names): (Vec<i64>, Vec<String>) = wanted.iter().cloned().unzip();
-    Ok(sql_query(format!(
-        "SELECT {CANDIDATE}, w.tag AS label \
-         FROM unnest($2::bigint[], $3::text[]) AS w(consumer_id, tag) \
-         CROSS JOIN LATERAL ( \
-           SELECT t.version_id FROM tags t \
-           WHERE t.pacticipant_id = w.consumer_id AND t.name = w.tag \
-           ORDER BY t.pacticipant_id, t.name, t.version_id DESC LIMIT 1) head \
-         JOIN latest_pact_publications lpp \
-           ON lpp.consumer_version_id = head.version_id AND lpp.provider_id = $1 \
-         {PACT_OF_VERSION}"
-    ))
-    .bind::<BigInt, _>(provider_id)
-    .bind::<Array<BigInt>, _>(ids)
-    .bind::<Array<Text>, _>(names)
-    .prepared()
-    .load(conn)
-    .await?)
+    Ok(sql_query(tag_heads_sql())
+        .bind::<BigInt, _>(provider_id)
+        .bind::<Array<BigInt>, _>(ids)
+        .bind::<Array<Text>, _>(names)
+        .prepared()
+        .load(conn)
+        .await?)
+}
+
+/// [`all_with_tag`]'s statement: `$1` the provider, `$2` the consumers, `$3` the tag.
+pub fn all_with_tag_sql() -> String {
+    format!(
+        "SELECT {CANDIDATE}, t.name AS label \
+         FROM tags t \
+         {pact} \
+         WHERE t.pacticipant_id = ANY($2) AND t.name = $3",
+        pact = pact_for_provider("t.version_id")
+    )
 }
 
 /// The pacts of every version of the consumers with the tag.
@@ -199,20 +247,13 @@ pub async fn all_with_tag(
     consumer_ids: &[i64],
     tag: &str,
 ) -> Result<Vec<Candidate>> {
-    Ok(sql_query(format!(
-        "SELECT {CANDIDATE}, t.name AS label \
-         FROM tags t \
-         JOIN latest_pact_publications lpp \
-           ON lpp.consumer_version_id = t.version_id AND lpp.provider_id = $1 \
-         {PACT_OF_VERSION} \
-         WHERE t.pacticipant_id = ANY($2) AND t.name = $3"
-    ))
-    .bind::<BigInt, _>(provider_id)
-    .bind::<Array<BigInt>, _>(consumer_ids)
-    .bind::<Text, _>(tag)
-    .prepared()
-    .load(conn)
-    .await?)
+    Ok(sql_query(all_with_tag_sql())
+        .bind::<BigInt, _>(provider_id)
+        .bind::<Array<BigInt>, _>(consumer_ids)
+        .bind::<Text, _>(tag)
+        .prepared()
+        .load(conn)
+        .await?)
 }
 
 /// Where versions of a consumer can be found.
@@ -224,6 +265,24 @@ pub enum Placement {
     Released,
 }
 
+/// [`placed`]'s statement: `$1` the provider, `$2` the consumers, `$3` the
+/// environment's name or NULL.
+pub fn placed_sql(placement: Placement) -> String {
+    let (table, current) = match placement {
+        Placement::Deployed => ("deployed_versions", "undeployed_at IS NULL"),
+        Placement::Released => ("released_versions", "support_ended_at IS NULL"),
+    };
+    format!(
+        "SELECT {CANDIDATE}, e.name AS label \
+         FROM {table} d \
+         JOIN environments e ON e.id = d.environment_id \
+         {pact} \
+         WHERE d.{current} AND d.pacticipant_id = ANY($2) \
+           AND ($3::text IS NULL OR e.name = $3)",
+        pact = pact_for_provider("d.version_id")
+    )
+}
+
 /// The pacts of the consumers' versions deployed or released (to the named
 /// environment, else to any), labelled with the environment.
 pub async fn placed(
@@ -233,26 +292,35 @@ pub async fn placed(
     placement: Placement,
     environment: Option<&str>,
 ) -> Result<Vec<Candidate>> {
-    let (table, current) = match placement {
-        Placement::Deployed => ("deployed_versions", "undeployed_at IS NULL"),
-        Placement::Released => ("released_versions", "support_ended_at IS NULL"),
-    };
-    Ok(sql_query(format!(
-        "SELECT {CANDIDATE}, e.name AS label \
-         FROM {table} d \
-         JOIN environments e ON e.id = d.environment_id \
-         JOIN latest_pact_publications lpp \
-           ON lpp.consumer_version_id = d.version_id AND lpp.provider_id = $1 \
-         {PACT_OF_VERSION} \
-         WHERE d.{current} AND d.pacticipant_id = ANY($2) \
-           AND ($3::text IS NULL OR e.name = $3)"
-    ))
-    .bind::<BigInt, _>(provider_id)
-    .bind::<Array<BigInt>, _>(consumer_ids)
-    .bind::<Nullable<Text>, _>(environment)
-    .prepared()
-    .load(conn)
-    .await?)
+    Ok(sql_query(placed_sql(placement))
+        .bind::<BigInt, _>(provider_id)
+        .bind::<Array<BigInt>, _>(consumer_ids)
+        .bind::<Nullable<Text>, _>(environment)
+        .prepared()
+        .load(conn)
+        .await?)
+}
+
+/// [`wip_candidates`]'s statement: `$1` the provider, `$2` the time after
+/// which.
+pub fn wip_candidates_sql() -> String {
+    format!(
+        "SELECT {CANDIDATE}, bh.branch_name AS label, true AS is_branch \
+         FROM latest_pact_publications lpp \
+         JOIN branch_heads bh ON bh.version_id = lpp.consumer_version_id \
+         WHERE lpp.provider_id = $1 AND lpp.created_at > $2 \
+         UNION ALL \
+         SELECT {CANDIDATE}, head.name AS label, false AS is_branch \
+         FROM latest_pact_publications lpp \
+         CROSS JOIN LATERAL ( \
+           SELECT t.name FROM tags t \
+           WHERE t.version_id = lpp.consumer_version_id \
+             AND NOT EXISTS (SELECT 1 FROM tags later \
+               WHERE later.pacticipant_id = t.pacticipant_id AND later.name = t.name \
+                 AND later.version_id > t.version_id) \
+           OFFSET 0) head \
+         WHERE lpp.provider_id = $1 AND lpp.created_at > $2"
+    )
 }
 
 /// The pacts published for the provider after `since` whose consumer
@@ -270,34 +338,12 @@ pub async fn wip_candidates(
     provider_id: i64,
     since: DateTime<Utc>,
 ) -> Result<Vec<WipCandidate>> {
-    Ok(sql_query(format!(
-        "SELECT {CANDIDATE}, bh.branch_name AS label, true AS is_branch \
-         FROM latest_pact_publications lpp \
-         JOIN branch_heads bh ON bh.version_id = lpp.consumer_version_id \
-         {PACT_OF_VERSION} \
-         WHERE lpp.provider_id = $1 AND lpp.created_at > $2 \
-         UNION ALL \
-         SELECT lpp.consumer_id, lpp.consumer_version_id, \
-           (SELECT v.number FROM versions v WHERE v.id = lpp.consumer_version_id) \
-             AS consumer_version, \
-           lpp.pact_version_id, \
-           (SELECT pv.sha FROM pact_versions pv WHERE pv.id = lpp.pact_version_id) AS sha, \
-           head.name AS label, false AS is_branch \
-         FROM latest_pact_publications lpp \
-         CROSS JOIN LATERAL ( \
-           SELECT t.name FROM tags t \
-           WHERE t.version_id = lpp.consumer_version_id \
-             AND NOT EXISTS (SELECT 1 FROM tags later \
-               WHERE later.pacticipant_id = t.pacticipant_id AND later.name = t.name \
-                 AND later.version_id > t.version_id) \
-           OFFSET 0) head \
-         WHERE lpp.provider_id = $1 AND lpp.created_at > $2"
-    ))
-    .bind::<BigInt, _>(provider_id)
-    .bind::<Timestamptz, _>(since)
-    .prepared()
-    .load(conn)
-    .await?)
+    Ok(sql_query(wip_candidates_sql())
+        .bind::<BigInt, _>(provider_id)
+        .bind::<Timestamptz, _>(since)
+        .prepared()
+        .load(conn)
+        .await?)
 }
 
 /// Which successful verifications count as having verified a pact.
@@ -328,11 +374,59 @@ struct Id {
     id: i64,
 }
 
-/// When the provider first used tag `$4`: the tag of its oldest version
-/// with it, read from the end of the (pacticipant, name, version) index.
-const FIRST_TAG: &str = "WITH first AS (SELECT created_at FROM tags \
+/// When the provider first used branch `$4`, or infinity if it never did:
+/// computed once per statement (an InitPlan).
+const BRANCH_FIRST_USED: &str = "COALESCE((SELECT created_at FROM branches \
+     WHERE pacticipant_id = $5 AND name = $4), 'infinity')";
+
+/// When the provider first used tag `$4`, or infinity if it never did: the
+/// tag of its oldest version with it, read from the end of the
+/// (pacticipant, name, version) index.
+const TAG_FIRST_USED: &str = "COALESCE((SELECT created_at FROM tags \
      WHERE pacticipant_id = $5 AND name = $4 \
-     ORDER BY pacticipant_id, name, version_id LIMIT 1)";
+     ORDER BY pacticipant_id, name, version_id LIMIT 1), 'infinity')";
+
+/// [`verified`]'s statement for a group: `$1` the contents, `$2` whether
+/// WIP verifications count, `$3` the earliest execution date or NULL, `$4`
+/// the group's name ('' for none), `$5` the provider.
+pub fn verified_sql(group: Option<Group<'_>>) -> String {
+    let filters = "v.pact_version_id = c.id AND v.success AND ($2 OR NOT v.wip) \
+                   AND ($3::timestamptz IS NULL OR v.execution_date >= $3)";
+    // The verifications that count for one content `c.id`. A provider
+    // version's tags are probed through the (version, name) index under a
+    // LIMIT, as a plain join may hash every tag of every version.
+    let counting = match group {
+        None => format!("SELECT 1 FROM verifications v WHERE {filters}"),
+        Some(Group::Branch(_)) => format!(
+            "SELECT 1 FROM verifications v \
+             JOIN branch_versions bv ON bv.version_id = v.provider_version_id \
+             JOIN branches b ON b.id = bv.branch_id \
+             WHERE {filters} AND (b.name = $4 OR v.created_at < {BRANCH_FIRST_USED})"
+        ),
+        Some(Group::Tag(_)) => format!(
+            "SELECT 1 FROM verifications v \
+             CROSS JOIN LATERAL (SELECT 1 FROM tags t \
+               WHERE t.version_id = v.provider_version_id \
+                 AND (t.name = $4 OR v.created_at < {TAG_FIRST_USED}) LIMIT 1) tagged \
+             WHERE {filters}"
+        ),
+        Some(Group::TagWhenVerified(_)) => format!(
+            "SELECT 1 FROM verifications v \
+             WHERE {filters} AND ($4 = ANY(v.provider_version_tags) \
+               OR (cardinality(v.provider_version_tags) > 0 \
+                   AND v.execution_date < {TAG_FIRST_USED}))"
+        ),
+    };
+    // A lateral subquery with LIMIT 1 rather than EXISTS: PostgreSQL may
+    // turn an EXISTS into a hash semi-join over every verification of the
+    // provider (it does at 20,000), so the cost would grow with history;
+    // this probes each content's own verifications and stops at the first
+    // that counts.
+    format!(
+        "SELECT c.id FROM unnest($1::bigint[]) AS c(id) \
+         CROSS JOIN LATERAL ({counting} LIMIT 1) hit"
+    )
+}
 
 /// Of `pact_version_ids`, those successfully verified by the provider as
 /// `by` says. For a branch (or tag), a verification from a version on
@@ -345,56 +439,7 @@ pub async fn verified(
     pact_version_ids: &[i64],
     by: VerifiedBy<'_>,
 ) -> Result<Vec<i64>> {
-    let filters = "v.pact_version_id = c.id AND v.success AND ($2 OR NOT v.wip) \
-                   AND ($3::timestamptz IS NULL OR v.execution_date >= $3)";
-    // (CTE, the verifications that count for one content `c.id`.)
-    let (with, counting) = match by.group {
-        None => (
-            String::new(),
-            format!("SELECT 1 FROM verifications v WHERE {filters}"),
-        ),
-        Some(Group::Branch(_)) => (
-            "WITH first AS (SELECT created_at FROM branches WHERE pacticipant_id = $5 AND name = $4)"
-                .to_owned(),
-            format!(
-                "SELECT 1 FROM verifications v \
-                 JOIN branch_versions bv ON bv.version_id = v.provider_version_id \
-                 JOIN branches b ON b.id = bv.branch_id \
-                 WHERE {filters} AND (b.name = $4 \
-                   OR NOT EXISTS (SELECT 1 FROM first) \
-                   OR v.created_at < (SELECT created_at FROM first))"
-            ),
-        ),
-        Some(Group::Tag(_)) => (
-            FIRST_TAG.to_owned(),
-            format!(
-                "SELECT 1 FROM verifications v \
-                 JOIN tags t ON t.version_id = v.provider_version_id \
-                 WHERE {filters} AND (t.name = $4 \
-                   OR (SELECT created_at FROM first) IS NULL \
-                   OR v.created_at < (SELECT created_at FROM first))"
-            ),
-        ),
-        Some(Group::TagWhenVerified(_)) => (
-            FIRST_TAG.to_owned(),
-            format!(
-                "SELECT 1 FROM verifications v \
-                 WHERE {filters} AND ($4 = ANY(v.provider_version_tags) \
-                   OR (cardinality(v.provider_version_tags) > 0 \
-                       AND ((SELECT created_at FROM first) IS NULL \
-                            OR v.execution_date < (SELECT created_at FROM first))))"
-            ),
-        ),
-    };
-    // A lateral subquery with LIMIT 1 rather than EXISTS: PostgreSQL may
-    // turn an EXISTS into a hash semi-join over every verification of the
-    // provider (it does at 20,000), so the cost would grow with history;
-    // this probes each content's own verifications and stops at the first
-    // that counts.
-    let query = format!(
-        "{with} SELECT c.id FROM unnest($1::bigint[]) AS c(id) \
-         CROSS JOIN LATERAL ({counting} LIMIT 1) hit"
-    );
+    let query = verified_sql(by.group);
     let name = match by.group {
         Some(Group::Branch(name) | Group::Tag(name) | Group::TagWhenVerified(name)) => name,
         None => "",

@@ -1,5 +1,6 @@
-//! The matrix queries' plans over a long history: every table read through
-//! an index, and no more rows read than the answer shows.
+//! The plans of the matrix's and of pacts for verification's queries over
+//! a long history: every table read through an index, and no more rows
+//! read than the answer shows.
 
 use super::*;
 
@@ -130,7 +131,8 @@ static HISTORY: tokio::sync::OnceCell<crate::support::pg::TestDatabase> =
 /// [`HISTORY_VERSIONS`] versions each: every consumer version publishes
 /// pacts with three providers (C<i> with P<i % 5>, P<(i + 1) % 5> and
 /// P<(i + 2) % 5>), each verified by the provider versions with the same
-/// number and the next, every seventh failing; then ANALYZE, as
+/// number and the next, every seventh failing, each version on a branch
+/// ([`branch_of`]) and some tagged ([`tags_of`]); then ANALYZE, as
 /// autovacuum would in time.
 async fn seed_history() -> crate::support::pg::TestDatabase {
     use diesel_async::{AsyncConnection, SimpleAsyncConnection};
@@ -163,6 +165,8 @@ async fn seed_history() -> crate::support::pg::TestDatabase {
         let input = PublishInput {
             pacticipant_name: name,
             pacticipant_version_number: number.to_string(),
+            branch: Some(branch_of(number)),
+            tags: tags_of(number),
             contracts,
             ..PublishInput::default()
         };
@@ -200,6 +204,8 @@ async fn seed_history() -> crate::support::pg::TestDatabase {
                 let input = VerificationInput {
                     success: Some(number % 7 != 0),
                     provider_version: number.to_string(),
+                    provider_version_branch: Some(branch_of(number)),
+                    provider_version_tags: tags_of(number),
                     ..VerificationInput::default()
                 };
                 retried(|| broker.publish_verification(&consumer, &provider, &sha, input.clone()))
@@ -250,6 +256,26 @@ async fn seed_history() -> crate::support::pg::TestDatabase {
         .expect("connecting");
     conn.batch_execute("ANALYZE").await.expect("analyzing");
     db
+}
+
+/// The branch of version `number` of every pacticipant in [`History`]:
+/// main, but every 25th on a feature branch of its own.
+fn branch_of(number: u32) -> String {
+    if number.is_multiple_of(25) {
+        format!("feat-{number}")
+    } else {
+        "main".into()
+    }
+}
+
+/// The tags of version `number` of every pacticipant in [`History`]:
+/// every tenth is a release.
+fn tags_of(number: u32) -> Vec<String> {
+    if number.is_multiple_of(10) {
+        vec!["release".into()]
+    } else {
+        Vec::new()
+    }
 }
 
 /// `call`'s answer, called again when a concurrent call aborted it, as
@@ -471,4 +497,164 @@ async fn an_environments_versions_are_found_through_its_indexes() {
         &format!("an environment's versions, {kind}"),
         &["versions", "deployed_versions", "released_versions"],
     );
+}
+
+/// The tables pacts for verification read that grow with every version
+/// in [`History`]: its branch heads, tags and deployments are a few hundred
+/// rows, which a plan for the values rightly reads whole.
+const FOR_VERIFICATION_TABLES: [&str; 6] = [
+    "latest_pact_publications",
+    "pact_publications",
+    "verifications",
+    "versions",
+    "pact_versions",
+    "branch_versions",
+];
+
+#[tokio::test]
+async fn the_pacts_for_verification_are_found_through_indexes() {
+    use pactwire::store::for_verification::{self as queries, Group, Placement};
+    let mut history = History::open().await;
+    let provider = history.pacticipant("P3").await;
+    let ids = async |history: &mut History, sql: String| -> Vec<String> {
+        use diesel_async::RunQueryDsl;
+        #[derive(diesel::QueryableByName)]
+        struct Ids {
+            #[diesel(sql_type = diesel::sql_types::Array<diesel::sql_types::BigInt>)]
+            ids: Vec<i64>,
+        }
+        let found: Ids = diesel::sql_query(sql)
+            .get_result(&mut history.conn)
+            .await
+            .expect("reading ids");
+        found.ids.iter().map(i64::to_string).collect()
+    };
+    // P3's twelve consumers, and the contents of their pacts of version 99
+    // (which P3 99, on main, verified, and P3 100, a release).
+    let consumers = ids(
+        &mut history,
+        format!(
+            "SELECT array_agg(consumer_id) AS ids FROM integrations WHERE provider_id = {provider}"
+        ),
+    )
+    .await;
+    let contents = ids(
+        &mut history,
+        format!(
+            "SELECT array_agg(pact_version_id) AS ids FROM ( \
+               SELECT pact_version_id FROM latest_pact_publications WHERE provider_id = {provider} \
+               ORDER BY consumer_version_id DESC OFFSET 12 LIMIT 12) latest"
+        ),
+    )
+    .await;
+    // Where the last twenty publications for P3 begin.
+    let since: String = {
+        use diesel_async::RunQueryDsl;
+        #[derive(diesel::QueryableByName)]
+        struct Since {
+            #[diesel(sql_type = diesel::sql_types::Text)]
+            since: String,
+        }
+        let found: Since = diesel::sql_query(format!(
+            "SELECT created_at::text AS since FROM latest_pact_publications \
+             WHERE provider_id = {provider} ORDER BY created_at DESC OFFSET 20 LIMIT 1"
+        ))
+        .get_result(&mut history.conn)
+        .await
+        .expect("reading the time");
+        found.since
+    };
+    let ids_literal = |ids: &[String]| (format!("'{{{}}}'::bigint[]", ids.join(",")), "bigint[]");
+    let names = |name: &str| {
+        (
+            format!("'{{{}}}'::text[]", vec![name; consumers.len()].join(",")),
+            "text[]",
+        )
+    };
+    let provider = (provider.to_string(), "bigint");
+    let text = |value: &str| (format!("'{value}'"), "text");
+    let null_text = ("NULL::text".to_owned(), "text");
+    let statements = [
+        (
+            "the heads of main",
+            queries::branch_heads_sql(),
+            vec![provider.clone(), ids_literal(&consumers), names("main")],
+        ),
+        (
+            "the heads of every branch",
+            queries::all_branch_heads_sql(),
+            vec![provider.clone(), ids_literal(&consumers)],
+        ),
+        (
+            "the latest",
+            queries::overall_latest_sql(),
+            vec![provider.clone(), ids_literal(&consumers)],
+        ),
+        (
+            "the latest tagged release",
+            queries::tag_heads_sql(),
+            vec![provider.clone(), ids_literal(&consumers), names("release")],
+        ),
+        (
+            "every release",
+            queries::all_with_tag_sql(),
+            vec![provider.clone(), ids_literal(&consumers), text("release")],
+        ),
+        (
+            "deployed to prod",
+            queries::placed_sql(Placement::Deployed),
+            vec![provider.clone(), ids_literal(&consumers), text("prod")],
+        ),
+        (
+            "deployed anywhere",
+            queries::placed_sql(Placement::Deployed),
+            vec![provider.clone(), ids_literal(&consumers), null_text.clone()],
+        ),
+        (
+            "released",
+            queries::placed_sql(Placement::Released),
+            vec![provider.clone(), ids_literal(&consumers), null_text],
+        ),
+        (
+            "work in progress",
+            queries::wip_candidates_sql(),
+            vec![
+                provider.clone(),
+                (format!("'{since}'::timestamptz"), "timestamptz"),
+            ],
+        ),
+    ];
+    let verified = [
+        ("verified by anyone", None, ""),
+        ("verified from main", Some(Group::Branch("main")), "main"),
+        (
+            "verified by a release",
+            Some(Group::Tag("release")),
+            "release",
+        ),
+        (
+            "verified when a release",
+            Some(Group::TagWhenVerified("release")),
+            "release",
+        ),
+    ]
+    .map(|(what, group, name)| {
+        (
+            what,
+            queries::verified_sql(group),
+            vec![
+                ids_literal(&contents),
+                ("false".to_owned(), "boolean"),
+                ("NULL::timestamptz".to_owned(), "timestamptz"),
+                text(name),
+                provider.clone(),
+            ],
+        )
+    });
+    // Only the custom plans: pacts for verification plans each statement for
+    // its values (`plan_for_the_values`).
+    for (what, sql, bound) in statements.into_iter().chain(verified) {
+        let [(kind, plan), _] = history.plans_with(&sql, &bound).await;
+        assert_reads_only_its_rows_of(&plan, &format!("{what}, {kind}"), &FOR_VERIFICATION_TABLES);
+    }
 }
