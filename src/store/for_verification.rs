@@ -117,6 +117,39 @@ pub async fn consumers(conn: &mut Conn, provider_id: i64) -> Result<Vec<Consumer
     .await?)
 }
 
+/// The candidates `sql` finds with `$1` the provider and `$2` and `$3`
+/// each consumer and the branch or tag named for it.
+async fn of_named(
+    conn: &mut Conn,
+    sql: &str,
+    provider_id: i64,
+    wanted: &[(i64, String)],
+) -> Result<Vec<Candidate>> {
+    let (ids, names): (Vec<i64>, Vec<String>) = wanted.iter().cloned().unzip();
+    Ok(sql_query(sql)
+        .bind::<BigInt, _>(provider_id)
+        .bind::<Array<BigInt>, _>(ids)
+        .bind::<Array<Text>, _>(names)
+        .prepared()
+        .load(conn)
+        .await?)
+}
+
+/// The candidates `sql` finds with `$1` the provider and `$2` the consumers.
+async fn of_consumers(
+    conn: &mut Conn,
+    sql: &str,
+    provider_id: i64,
+    consumer_ids: &[i64],
+) -> Result<Vec<Candidate>> {
+    Ok(sql_query(sql)
+        .bind::<BigInt, _>(provider_id)
+        .bind::<Array<BigInt>, _>(consumer_ids)
+        .prepared()
+        .load(conn)
+        .await?)
+}
+
 /// [`branch_heads`]'s statement: `$1` the provider, `$2` and `$3` the
 /// consumers and their branch names.
 pub fn branch_heads_sql() -> String {
@@ -136,14 +169,7 @@ pub async fn branch_heads(
     provider_id: i64,
     wanted: &[(i64, String)],
 ) -> Result<Vec<Candidate>> {
-    let (ids, names): (Vec<i64>, Vec<String>) = wanted.iter().cloned().unzip();
-    Ok(sql_query(branch_heads_sql())
-        .bind::<BigInt, _>(provider_id)
-        .bind::<Array<BigInt>, _>(ids)
-        .bind::<Array<Text>, _>(names)
-        .prepared()
-        .load(conn)
-        .await?)
+    of_named(conn, &branch_heads_sql(), provider_id, wanted).await
 }
 
 /// [`all_branch_heads`]'s statement: `$1` the provider, `$2` the consumers.
@@ -163,12 +189,7 @@ pub async fn all_branch_heads(
     provider_id: i64,
     consumer_ids: &[i64],
 ) -> Result<Vec<Candidate>> {
-    Ok(sql_query(all_branch_heads_sql())
-        .bind::<BigInt, _>(provider_id)
-        .bind::<Array<BigInt>, _>(consumer_ids)
-        .prepared()
-        .load(conn)
-        .await?)
+    of_consumers(conn, &all_branch_heads_sql(), provider_id, consumer_ids).await
 }
 
 /// [`overall_latest`]'s statement: `$1` the provider, `$2` the consumers.
@@ -190,12 +211,7 @@ pub async fn overall_latest(
     provider_id: i64,
     consumer_ids: &[i64],
 ) -> Result<Vec<Candidate>> {
-    Ok(sql_query(overall_latest_sql())
-        .bind::<BigInt, _>(provider_id)
-        .bind::<Array<BigInt>, _>(consumer_ids)
-        .prepared()
-        .load(conn)
-        .await?)
+    of_consumers(conn, &overall_latest_sql(), provider_id, consumer_ids).await
 }
 
 /// [`tag_heads`]'s statement: `$1` the provider, `$2` and `$3` the consumers and their tags.
@@ -219,14 +235,7 @@ pub async fn tag_heads(
     provider_id: i64,
     wanted: &[(i64, String)],
 ) -> Result<Vec<Candidate>> {
-    let (ids, names): (Vec<i64>, Vec<String>) = wanted.iter().cloned().unzip();
-    Ok(sql_query(tag_heads_sql())
-        .bind::<BigInt, _>(provider_id)
-        .bind::<Array<BigInt>, _>(ids)
-        .bind::<Array<Text>, _>(names)
-        .prepared()
-        .load(conn)
-        .await?)
+    of_named(conn, &tag_heads_sql(), provider_id, wanted).await
 }
 
 /// [`all_with_tag`]'s statement: `$1` the provider, `$2` the consumers, `$3` the tag.
